@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/**
+ * Shared helpers for reading configuration from the environment with zod.
+ * A bad value stops the program with one line naming the variable (exit code 2).
+ */
+
+export type Env = Record<string, string | undefined>;
+
+/** Empty strings count as unset (an `RUN_ID=` line in .env must not yield ""). */
+export const unsetIfEmpty = (env: Env): Env =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+
+export const port = z.coerce.number().int().min(0).max(65535);
+export const positiveInt = z.coerce.number().int().positive();
+
+export const bool = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"]))
+  .transform((v) => v === "1" || v === "true" || v === "yes" || v === "on");
+
+export const hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, readonly problem: string) {
+    super(`config error: ${variable}: ${problem}`);
+  }
+}
+
+/** Parse `env` with `schema`; on failure throw a ConfigError naming the first bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  const result = schema.safeParse(unsetIfEmpty(env));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = issue?.path.length ? String(issue.path[0]) : "environment";
+  const problem = issue?.code === "invalid_type" && issue.input === undefined ? "is required" : issue?.message ?? "invalid";
+  throw new ConfigError(variable, problem);
+}
+
+/** For entry points: print the one-line error and exit 2. */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
