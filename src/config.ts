@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { bool, hex64, parseEnv, port, positiveInt, type Env } from "./env";
+import { parsePoolHost } from "./pool-url";
+
+/** Server (MITM) configuration, SPEC §2. Names are those of the original HashScope. */
+const pubkeyList = z
+  .string()
+  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(hex64));
+
+const urlList = z
+  .string()
+  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^wss?:\/\/\S+$/, "must be ws:// or wss:// URLs, comma-separated")).min(1));
+
+const ServerEnv = z
+  .object({
+    POOL_HOST: z.string(),
+    POOL_PORT: port.default(3333),
+    LISTEN_HOST: z.string().default("0.0.0.0"),
+    LISTEN_PORT: port.default(3333),
+    API_HOST: z.string().default("0.0.0.0"),
+    API_PORT: port.default(8000),
+    API_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
+    CAPTURE_MAX_MESSAGES: positiveInt.default(50_000),
+    CAPTURE_MAX_PER_SESSION: positiveInt.default(10_000),
+    CAPTURE_MAX_SESSIONS: positiveInt.default(1_000),
+    CAPTURE_MAX_LINE_BYTES: positiveInt.default(64 * 1024),
+    UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+    DATABASE_URL: z
+      .string()
+      .regex(/^sqlite:/, "must start with sqlite: (sqlite:path/to/file.db or sqlite::memory:)")
+      .default("sqlite:data/hashscope.db"),
+    NOSTR_ENABLED: bool.default(false),
+    NOSTR_RELAY_URL: urlList.optional(),
+    RUN_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -").optional(),
+    NOSTR_SK: hex64.optional(),
+    NOSTR_KIND_SHARE: z.coerce.number().int().min(30000).max(39999).default(30080),
+    NOSTR_KIND_TELEMETRY: z.coerce.number().int().min(30000).max(39999).default(30079),
+    NOSTR_AGENT_PUBKEYS: pubkeyList.optional(),
+  })
+  .superRefine((env, ctx) => {
+    const up = parsePoolHost(env.POOL_HOST, env.POOL_PORT);
+    if (typeof up === "string") ctx.addIssue({ code: "custom", path: ["POOL_HOST"], message: up });
+    if (env.NOSTR_ENABLED && !env.NOSTR_RELAY_URL)
+      ctx.addIssue({ code: "custom", path: ["NOSTR_RELAY_URL"], message: "is required when NOSTR_ENABLED is true" });
+  })
+  .transform((env) => {
+    const upstream = parsePoolHost(env.POOL_HOST, env.POOL_PORT);
+    if (typeof upstream === "string") throw new Error("unreachable: validated above");
+    return {
+      upstream,
+      listen: { host: env.LISTEN_HOST, port: env.LISTEN_PORT },
+      api: { host: env.API_HOST, port: env.API_PORT, token: env.API_TOKEN ?? null },
+      capture: {
+        maxMessages: env.CAPTURE_MAX_MESSAGES,
+        maxPerSession: env.CAPTURE_MAX_PER_SESSION,
+        maxSessions: env.CAPTURE_MAX_SESSIONS,
+        maxLineBytes: env.CAPTURE_MAX_LINE_BYTES,
+      },
+      upstreamConnectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
+      databaseUrl: env.DATABASE_URL,
+      nostr: {
+        enabled: env.NOSTR_ENABLED,
+        relayUrls: env.NOSTR_RELAY_URL ?? [],
+        runId: env.RUN_ID ?? crypto.randomUUID(),
+        runIdGenerated: env.RUN_ID === undefined,
+        sk: env.NOSTR_SK ?? null,
+        kindShare: env.NOSTR_KIND_SHARE,
+        kindTelemetry: env.NOSTR_KIND_TELEMETRY,
+        agentPubkeys: env.NOSTR_AGENT_PUBKEYS ?? null,
+      },
+    };
+  });
+
+export type ServerConfig = z.infer<typeof ServerEnv>;
+
+export const loadServerConfig = (env: Env = process.env): ServerConfig => parseEnv(ServerEnv, env);

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../src/env";
+import { loadServerConfig } from "../../src/config";
+import { parsePoolHost } from "../../src/pool-url";
+
+describe("POOL_HOST forms", () => {
+  const cases: [string, number, unknown][] = [
+    ["pool.example.com", 3333, { host: "pool.example.com", port: 3333, tls: false }],
+    ["pool.example.com:4444", 3333, { host: "pool.example.com", port: 4444, tls: false }],
+    ["stratum+tcp://pool.example.com", 3334, { host: "pool.example.com", port: 3334, tls: false }],
+    ["stratum+tcp://pool.example.com:25", 3333, { host: "pool.example.com", port: 25, tls: false }],
+    ["stratum+ssl://pool.example.com:443", 3333, { host: "pool.example.com", port: 443, tls: true }],
+    ["stratum+ssl://pool.example.com", 3333, { host: "pool.example.com", port: 3333, tls: true }],
+    ["tcp://10.0.0.1:3333", 1, { host: "10.0.0.1", port: 3333, tls: false }],
+    ["[::1]:3333", 1, { host: "::1", port: 3333, tls: false }],
+    ["stratum+tcp://pool.example.com:3333/", 1, { host: "pool.example.com", port: 3333, tls: false }],
+  ];
+  for (const [input, dflt, want] of cases) test(input, () => expect(parsePoolHost(input, dflt)).toEqual(want as never));
+
+  for (const bad of ["http://x", "host:0", "host:99999", "host:abc", "", "a:b:c", "user@host"])
+    test(`rejects ${JSON.stringify(bad)}`, () => expect(typeof parsePoolHost(bad, 3333)).toBe("string"));
+});
+
+describe("server config", () => {
+  test("defaults", () => {
+    const c = loadServerConfig({ POOL_HOST: "pool.example.com" });
+    expect(c.upstream).toEqual({ host: "pool.example.com", port: 3333, tls: false });
+    expect(c.listen).toEqual({ host: "0.0.0.0", port: 3333 });
+    expect(c.api.port).toBe(8000);
+    expect(c.capture.maxMessages).toBe(50_000);
+    expect(c.capture.maxPerSession).toBe(10_000);
+    expect(c.nostr.enabled).toBe(false);
+    expect(c.nostr.kindShare).toBe(30080);
+    expect(c.nostr.kindTelemetry).toBe(30079);
+    expect(c.nostr.runId.length).toBeGreaterThan(8);
+  });
+
+  test("an empty RUN_ID counts as unset", () => {
+    const c = loadServerConfig({ POOL_HOST: "p", RUN_ID: "" });
+    expect(c.nostr.runId).not.toBe("");
+    expect(c.nostr.runIdGenerated).toBe(true);
+  });
+
+  const failing: [Record<string, string>, string][] = [
+    [{}, "POOL_HOST"],
+    [{ POOL_HOST: "p", LISTEN_PORT: "abc" }, "LISTEN_PORT"],
+    [{ POOL_HOST: "p", API_PORT: "70000" }, "API_PORT"],
+    [{ POOL_HOST: "p", NOSTR_ENABLED: "maybe" }, "NOSTR_ENABLED"],
+    [{ POOL_HOST: "p", NOSTR_ENABLED: "true" }, "NOSTR_RELAY_URL"],
+    [{ POOL_HOST: "p", NOSTR_SK: "zz" }, "NOSTR_SK"],
+    [{ POOL_HOST: "p", CAPTURE_MAX_MESSAGES: "-5" }, "CAPTURE_MAX_MESSAGES"],
+    [{ POOL_HOST: "http://p" }, "POOL_HOST"],
+  ];
+  for (const [env, variable] of failing)
+    test(`names ${variable} when ${JSON.stringify(env)}`, () => {
+      try {
+        loadServerConfig(env);
+        throw new Error("expected a ConfigError");
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).variable).toBe(variable);
+        expect((err as ConfigError).message).toStartWith(`config error: ${variable}: `);
+      }
+    });
+});
