@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { loadOrExit, parseEnv, port } from "../env.ts";
+import { startRelay } from "./relay-server.ts";
+
+/** `bun run relay`: a local NIP-01 relay. Prints exactly one line with the real URL (tests read the port from it). */
+
+const RelayEnv = z.object({
+  RELAY_HOST: z.string().default("127.0.0.1"),
+  RELAY_PORT: port.default(7447),
+});
+
+const env = loadOrExit(() => parseEnv(RelayEnv, process.env));
+const relay = startRelay({ hostname: env.RELAY_HOST, port: env.RELAY_PORT, log: (l) => console.error(l) });
+console.log(`relay listening on ${relay.url}`);
+
+const shutdown = (): void => {
+  void relay.stop().finally(() => process.exit(0));
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
