@@ -1,0 +1,217 @@
+import { LineFramer, type FramedLine } from "../stratum/framing";
+import { parseLine } from "../stratum/parse";
+import { decodeRequest, decodeResponse } from "../stratum/methods";
+import { learnFacts } from "../stratum/facts";
+import { isShareAccepted } from "../stratum/outcome";
+import { RequestPairing } from "./pairing";
+import type { CaptureStore, NewMessage } from "./store";
+import type { Direction, MessageRecord, SessionRecord } from "./records";
+
+export type CaptureOptions = {
+  maxLineBytes: number;
+  /** Bytes waiting for capture per session; past it chunks are relayed but not captured (counted). */
+  maxBacklogBytes: number;
+  /** Jobs remembered per session, for share context (broadcast) and the UI. */
+  maxJobs?: number;
+};
+
+type Pending = { direction: Direction; bytes: Uint8Array; wallMs: number; monoMs: number } | { gap: Direction };
+
+/** Per-session capture state: framers, pairing, the backlog waiting to be decoded, recent jobs. */
+class SessionCapture {
+  readonly framers: Record<Direction, LineFramer>;
+  readonly pairing = new RequestPairing();
+  readonly backlog: Pending[] = [];
+  backlogBytes = 0;
+  readonly jobs = new Map<string, unknown[]>();
+  ended = false;
+
+  constructor(opts: CaptureOptions) {
+    this.framers = {
+      miner_to_pool: new LineFramer(opts.maxLineBytes),
+      pool_to_miner: new LineFramer(opts.maxLineBytes),
+      hashscope_to_pool: new LineFramer(opts.maxLineBytes),
+    };
+  }
+}
+
+/**
+ * Capture runs beside the relay, never between a read and its forward: the relay hands each chunk over after it
+ * has forwarded it (an O(1) push), and decoding happens later in small time slices. The backlog is bounded; what does
+ * not fit is counted as dropped and the framer resynchronises at the next newline.
+ */
+export class CapturePipeline {
+  private readonly sessions = new Map<string, SessionCapture>();
+  private scheduled = false;
+  private readonly sliceMs = 8;
+
+  constructor(private readonly store: CaptureStore, private readonly opts: CaptureOptions) {}
+
+  open(sessionId: string): void {
+    this.sessions.set(sessionId, new SessionCapture(this.opts));
+  }
+
+  /** Hot path: called by the relay after forwarding. */
+  ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    if (s.backlogBytes + bytes.byteLength > this.opts.maxBacklogBytes) {
+      const last = s.backlog[s.backlog.length - 1];
+      if (!(last && "gap" in last && last.gap === direction)) s.backlog.push({ gap: direction });
+      const rec = this.store.getSession(sessionId);
+      if (rec) rec.counters.capture_dropped_bytes += bytes.byteLength;
+    } else {
+      s.backlog.push({ direction, bytes, wallMs, monoMs });
+      s.backlogBytes += bytes.byteLength;
+    }
+    this.schedule();
+  }
+
+  /** The session is over: decode what is left, including a last line without newline, then forget it. */
+  close(sessionId: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    s.ended = true;
+    this.schedule();
+  }
+
+  /** Capture a line HashScope itself sends (replay); returns the stored message. */
+  captureOwnLine(sessionId: string, line: Uint8Array): MessageRecord | undefined {
+    const s = this.sessions.get(sessionId);
+    if (!s) return undefined;
+    return this.record(sessionId, s, "hashscope_to_pool", {
+      bytes: line,
+      size_bytes: line.byteLength + 1,
+      truncated: false,
+    }, Date.now(), performance.now());
+  }
+
+  /** The notify params of a job this session was sent, when still remembered. */
+  job(sessionId: string, jobId: string): unknown[] | undefined {
+    return this.sessions.get(sessionId)?.jobs.get(jobId);
+  }
+
+  get backlogBytes(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.backlogBytes;
+    return n;
+  }
+
+  /** Decode everything waiting now (tests and shutdown). */
+  drainAll(): void {
+    while (this.processSlice(Number.POSITIVE_INFINITY));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.processSlice(this.sliceMs)) this.schedule();
+    });
+  }
+
+  /** Returns true when work remains. */
+  private processSlice(budgetMs: number): boolean {
+    const deadline = performance.now() + budgetMs;
+    for (const [id, s] of this.sessions) {
+      while (s.backlog.length) {
+        const item = s.backlog.shift()!;
+        if ("gap" in item) {
+          s.framers[item.gap].resync();
+          continue;
+        }
+        s.backlogBytes -= item.bytes.byteLength;
+        for (const line of s.framers[item.direction].push(item.bytes))
+          this.record(id, s, item.direction, line, item.wallMs, item.monoMs);
+        if (performance.now() > deadline) return true;
+      }
+      if (s.ended) {
+        for (const dir of ["miner_to_pool", "pool_to_miner"] as const) {
+          const last = s.framers[dir].flush();
+          if (last) this.record(id, s, dir, last, Date.now(), performance.now());
+        }
+        this.sessions.delete(id);
+      }
+    }
+    return false;
+  }
+
+  private record(
+    sessionId: string,
+    s: SessionCapture,
+    direction: Direction,
+    line: FramedLine,
+    wallMs: number,
+    monoMs: number,
+  ): MessageRecord | undefined {
+    const session = this.store.getSession(sessionId);
+    if (!session) return undefined;
+    const p = parseLine(line);
+    const msg: NewMessage = {
+      session_id: sessionId,
+      direction,
+      ts: new Date(wallMs).toISOString(),
+      size_bytes: line.size_bytes,
+      raw: p.raw,
+      raw_hex: p.raw_hex,
+      kind: p.kind,
+      method: p.method,
+      rpc_id: p.rpc_id,
+      json: p.json,
+      decoded: null,
+      parse_error: p.parse_error,
+      reply_to: null,
+      latency_ms: null,
+      truncated: line.truncated,
+    };
+    let answered: { method: string; direction: Direction } | null = null;
+    if (p.kind === "request" || p.kind === "notification") {
+      const d = decodeRequest(p.method!, p.params);
+      msg.decoded = d.decoded;
+      if (d.error) msg.parse_error = `${p.method}: ${d.error}`;
+    } else if (p.kind === "response" && p.rpc_id !== null) {
+      const req = s.pairing.response(direction, p.rpc_id);
+      if (req) {
+        msg.method = req.method;
+        msg.reply_to = req.messageId;
+        msg.latency_ms = Math.round((monoMs - req.startMs) * 1000) / 1000;
+        answered = { method: req.method, direction: req.direction };
+      }
+      const d = decodeResponse(msg.method, p.result, p.error);
+      msg.decoded = d.decoded;
+      if (d.error) msg.parse_error = `${msg.method ?? "response"}: ${d.error}`;
+    }
+    const stored = this.store.add(msg);
+    if (!stored) return undefined;
+    if (p.kind === "request" && p.rpc_id !== null)
+      s.pairing.request(direction, p.rpc_id, { messageId: stored.id, method: p.method!, direction, startMs: monoMs });
+    if (p.method === "mining.notify" && Array.isArray(p.params) && typeof p.params[0] === "string") {
+      s.jobs.set(p.params[0], p.params);
+      if (s.jobs.size > (this.opts.maxJobs ?? 64)) s.jobs.delete(s.jobs.keys().next().value!);
+    }
+    this.count(session, stored, answered, p.result, p.error);
+    return stored;
+  }
+
+  private count(
+    session: SessionRecord,
+    m: MessageRecord,
+    answered: { method: string; direction: Direction } | null,
+    result: unknown,
+    error: unknown,
+  ): void {
+    const c = session.counters;
+    if (m.direction === "pool_to_miner") c.messages_down++;
+    else c.messages_up++;
+    if (m.parse_error !== null) c.parse_errors++;
+    if (m.direction === "miner_to_pool" && m.kind === "request" && m.method === "mining.submit") c.submits++;
+    if (answered?.method === "mining.submit" && answered.direction === "miner_to_pool") {
+      if (isShareAccepted(result, error)) c.accepted++;
+      else c.rejected++;
+    }
+    session.last_seen = m.ts;
+    const facts = learnFacts(session, { direction: m.direction, kind: m.kind, method: m.method, decoded: m.decoded });
+    if (facts !== session) this.store.updateSession(session.id, (s) => Object.assign(s, facts));
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { Direction, MessageKind, type MessageRecord } from "./records";
+
+/** Message filters shared by the JSON API, the SSE stream and the UI (SPEC §4). */
+export const MessageQuery = z.object({
+  session_id: z.string().min(1).max(128).optional(),
+  direction: Direction.optional(),
+  method: z.string().min(1).max(128).optional(),
+  kind: MessageKind.optional(),
+  errors: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .optional(),
+  q: z.string().min(1).max(256).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().positive().optional(),
+});
+export type MessageQuery = z.infer<typeof MessageQuery>;
+export type MessageFilter = Omit<MessageQuery, "limit" | "before">;
+
+/** A message is an error when its line did not parse or when it is a response carrying an error/false result. */
+export const isErrorMessage = (m: MessageRecord): boolean =>
+  m.parse_error !== null || (m.kind === "response" && m.decoded !== null && m.decoded.ok === false);
+
+export function matchesFilter(m: MessageRecord, f: MessageFilter): boolean {
+  if (f.session_id !== undefined && m.session_id !== f.session_id) return false;
+  if (f.direction !== undefined && m.direction !== f.direction) return false;
+  if (f.method !== undefined && m.method !== f.method) return false;
+  if (f.kind !== undefined && m.kind !== f.kind) return false;
+  if (f.errors === true && !isErrorMessage(m)) return false;
+  if (f.q !== undefined) {
+    const text = m.raw ?? m.raw_hex ?? "";
+    if (!text.toLowerCase().includes(f.q.toLowerCase())) return false;
+  }
+  return true;
+}

@@ -1,0 +1,218 @@
+import { Deque } from "./deque";
+import { Hub } from "./hub";
+import { matchesFilter, type MessageFilter } from "./query";
+import {
+  emptyFacts,
+  type CloseReason,
+  type MessageRecord,
+  type SessionRecord,
+  type SessionState,
+  type Upstream,
+} from "./records";
+import { isoNow } from "../time";
+
+export type StoreLimits = { maxMessages: number; maxPerSession: number; maxSessions: number };
+
+export type StoreEvent = { type: "message"; message: MessageRecord } | { type: "session"; session: SessionRecord };
+
+/** A message before the store gives it its global `seq` and `id`. */
+export type NewMessage = Omit<MessageRecord, "id" | "seq">;
+
+type Entry = { record: SessionRecord; messages: Deque<MessageRecord> };
+
+/**
+ * The in-memory capture: sessions and their messages in bounded ring buffers.
+ * Eviction is consistent: a message is either findable by id AND in its session's list, or gone from both.
+ * Closed sessions are kept (bounded); evicting one removes its messages too.
+ */
+export class CaptureStore {
+  readonly events = new Hub<StoreEvent>();
+  private readonly sessions = new Map<string, Entry>();
+  private readonly closedOrder = new Deque<string>();
+  private readonly byId = new Map<string, MessageRecord>();
+  /** All live messages in seq order; may contain evicted records, skipped via `byId`, compacted when they dominate. */
+  private readonly log = new Deque<MessageRecord>();
+  private seq = 0;
+  totalMessages = 0;
+  sessionsOpened = 0;
+  /** Counters of sessions already evicted from memory, so lifetime totals stay true. */
+  readonly retired: SessionRecord["counters"] = {
+    messages_up: 0,
+    messages_down: 0,
+    bytes_up: 0,
+    bytes_down: 0,
+    parse_errors: 0,
+    submits: 0,
+    accepted: 0,
+    rejected: 0,
+    capture_dropped_bytes: 0,
+  };
+
+  constructor(readonly limits: StoreLimits, firstSeq = 1) {
+    this.seq = firstSeq - 1;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get messageCount(): number {
+    return this.byId.size;
+  }
+
+  // ---- sessions ----
+
+  openSession(init: { id: string; miner_addr: string; upstream: Upstream }): SessionRecord {
+    const now = isoNow();
+    const record: SessionRecord = {
+      ...emptyFacts(),
+      id: init.id,
+      miner_addr: init.miner_addr,
+      upstream: init.upstream,
+      upstream_addr: null,
+      state: "connecting",
+      opened_at: now,
+      closed_at: null,
+      close_reason: null,
+      close_detail: null,
+      broadcast: { enabled: false, repeat_count: 1 },
+      counters: {
+        messages_up: 0,
+        messages_down: 0,
+        bytes_up: 0,
+        bytes_down: 0,
+        parse_errors: 0,
+        submits: 0,
+        accepted: 0,
+        rejected: 0,
+        capture_dropped_bytes: 0,
+      },
+      last_seen: now,
+    };
+    this.sessions.set(record.id, { record, messages: new Deque() });
+    this.sessionsOpened++;
+    this.events.publish({ type: "session", session: record });
+    return record;
+  }
+
+  getSession(id: string): SessionRecord | undefined {
+    return this.sessions.get(id)?.record;
+  }
+
+  /** Newest first. */
+  listSessions(state: "live" | "closed" | "all" = "all"): SessionRecord[] {
+    const out: SessionRecord[] = [];
+    for (const { record } of this.sessions.values()) {
+      const live = record.state === "live" || record.state === "connecting";
+      if (state === "all" || (state === "live") === live) out.push(record);
+    }
+    return out.reverse();
+  }
+
+  /** Apply a change to a session and tell live views. */
+  updateSession(id: string, change: (s: SessionRecord) => void): SessionRecord | undefined {
+    const entry = this.sessions.get(id);
+    if (!entry) return undefined;
+    change(entry.record);
+    this.events.publish({ type: "session", session: entry.record });
+    return entry.record;
+  }
+
+  markLive(id: string, upstreamAddr: string): void {
+    this.updateSession(id, (s) => {
+      s.state = "live";
+      s.upstream_addr = upstreamAddr;
+    });
+  }
+
+  /** The first close reason wins: later ones (the other side closing in turn) are consequences. */
+  closeSession(id: string, reason: CloseReason, detail: string | null, state: SessionState = "closed"): void {
+    const entry = this.sessions.get(id);
+    if (!entry || entry.record.closed_at !== null) return;
+    this.updateSession(id, (s) => {
+      s.state = state;
+      s.closed_at = isoNow();
+      s.close_reason = reason;
+      s.close_detail = detail;
+    });
+    this.closedOrder.push(id);
+    while (this.closedOrder.length > this.limits.maxSessions) this.forgetSession(this.closedOrder.shift()!);
+  }
+
+  private forgetSession(id: string): void {
+    const entry = this.sessions.get(id);
+    if (!entry) return;
+    for (let m = entry.messages.shift(); m; m = entry.messages.shift()) this.byId.delete(m.id);
+    for (const k of Object.keys(this.retired) as (keyof SessionRecord["counters"])[])
+      this.retired[k] += entry.record.counters[k];
+    this.sessions.delete(id);
+    this.compactLogIfSparse();
+  }
+
+  // ---- messages ----
+
+  /** Store a message: assign seq and id, evict to the bounds, publish. Unknown sessions are rejected. */
+  add(msg: NewMessage): MessageRecord | undefined {
+    const entry = this.sessions.get(msg.session_id);
+    if (!entry) return undefined;
+    const seq = ++this.seq;
+    const record: MessageRecord = { ...msg, seq, id: String(seq) };
+    entry.messages.push(record);
+    this.byId.set(record.id, record);
+    this.log.push(record);
+    this.totalMessages++;
+    if (entry.messages.length > this.limits.maxPerSession) this.byId.delete(entry.messages.shift()!.id);
+    while (this.byId.size > this.limits.maxMessages) this.evictOldest();
+    this.compactLogIfSparse();
+    this.events.publish({ type: "message", message: record });
+    return record;
+  }
+
+  private evictOldest(): void {
+    for (let m = this.log.shift(); m; m = this.log.shift()) {
+      if (this.byId.get(m.id) !== m) continue; // already evicted through its session
+      this.byId.delete(m.id);
+      // The globally oldest live message is the oldest of its session.
+      const entry = this.sessions.get(m.session_id);
+      if (entry?.messages.peek() === m) entry.messages.shift();
+      return;
+    }
+  }
+
+  private compactLogIfSparse(): void {
+    if (this.log.length > 1024 && this.log.length > 2 * this.byId.size) this.log.retain((m) => this.byId.get(m.id) === m);
+  }
+
+  getMessage(id: string): MessageRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Newest first, `seq < before` when given. Scans the session's list when filtering by session. */
+  query(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
+    const list = filter.session_id !== undefined ? this.sessions.get(filter.session_id)?.messages : this.log;
+    if (!list) return [];
+    const out: MessageRecord[] = [];
+    const end = before === undefined ? list.length : list.lowerBound((m) => m.seq >= before);
+    for (let i = end - 1; i >= 0 && out.length < limit; i--) {
+      const m = list.at(i)!;
+      if (this.byId.get(m.id) === m && matchesFilter(m, filter)) out.push(m);
+    }
+    return out;
+  }
+
+  /** Oldest first, `seq > after`: what a live view missed (SSE resume). */
+  since(filter: MessageFilter, after: number, limit: number): MessageRecord[] {
+    const list = filter.session_id !== undefined ? this.sessions.get(filter.session_id)?.messages : this.log;
+    if (!list) return [];
+    const out: MessageRecord[] = [];
+    for (let i = list.lowerBound((m) => m.seq > after); i < list.length && out.length < limit; i++) {
+      const m = list.at(i)!;
+      if (this.byId.get(m.id) === m && matchesFilter(m, filter)) out.push(m);
+    }
+    return out;
+  }
+
+  sessionMessageCount(id: string): number {
+    return this.sessions.get(id)?.messages.length ?? 0;
+  }
+}

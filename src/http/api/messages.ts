@@ -1,0 +1,20 @@
+import { Elysia } from "elysia";
+import { MessageQuery } from "../../capture/query";
+import type { Services } from "../services";
+import { notFound } from "./errors";
+
+export const messageRoutes = (svc: Services) =>
+  new Elysia({ prefix: "/api/messages" })
+    .get(
+      "/",
+      ({ query }) => {
+        const { limit, before, ...filter } = query;
+        return svc.store.query(filter, limit, before);
+      },
+      { query: MessageQuery, detail: { summary: "Messages, newest first; page with `before`", tags: ["messages"] } },
+    )
+    .get(
+      "/:id",
+      ({ params }) => svc.store.getMessage(params.id) ?? notFound("message"),
+      { detail: { summary: "One message", tags: ["messages"] } },
+    );

@@ -1,0 +1,49 @@
+import { Elysia } from "elysia";
+import { openapi } from "@elysiajs/openapi";
+import { z } from "zod";
+import type { Services } from "./services";
+import { errorBody } from "./api/errors";
+import { sessionRoutes } from "./api/sessions";
+import { messageRoutes } from "./api/messages";
+import { streamRoutes } from "./api/stream";
+import { statsRoutes } from "./api/stats";
+import { authGuard } from "./auth";
+
+/** The HTTP server: JSON API (curl-friendly) and, mounted by the UI module, the pages. */
+export function createApp(svc: Services, extra: Elysia[] = []) {
+  const app = new Elysia()
+    .onError(({ code, error, set }) => {
+      if (code === "VALIDATION") {
+        set.status = 422;
+        const detail = "all" in error ? error.all.map((e) => ("path" in e && e.path ? `${e.path}: ${e.message}` : e.message)) : [];
+        return errorBody(`invalid request: ${detail.join("; ") || error.message}`);
+      }
+      if (code === "NOT_FOUND") {
+        set.status = 404;
+        return errorBody("not found");
+      }
+      if (code === "PARSE") {
+        set.status = 400;
+        return errorBody("malformed request body");
+      }
+      console.error("http error:", error);
+      set.status = 500;
+      return errorBody("internal error");
+    })
+    .use(
+      openapi({
+        path: "/api/docs",
+        specPath: "/api/docs",
+        provider: null,
+        documentation: { info: { title: "HashScope API", version: "0.1.0", description: "Stratum v1 capture and analysis" } },
+        mapJsonSchema: { zod: z.toJSONSchema },
+      }),
+    )
+    .use(authGuard(svc.config.api.token))
+    .use(statsRoutes(svc))
+    .use(sessionRoutes(svc))
+    .use(messageRoutes(svc))
+    .use(streamRoutes(svc));
+  for (const e of extra) app.use(e);
+  return app;
+}

@@ -1,0 +1,179 @@
+import type { Socket, TCPSocketListener } from "bun";
+import type { CapturePipeline } from "../capture/ingest";
+import type { CaptureStore } from "../capture/store";
+import type { CloseReason, Direction, Upstream } from "../capture/records";
+import { endAfterFlush, flush, newEndpoint, send, type Endpoint } from "./endpoint";
+
+export type RelayOptions = {
+  listen: { host: string; port: number };
+  upstream: Upstream;
+  connectTimeoutMs: number;
+  store: CaptureStore;
+  capture: CapturePipeline;
+};
+
+type Session = { id: string; miner: Endpoint; pool: Endpoint; timer: Timer | null };
+
+export type Relay = {
+  port: number;
+  /** Close both sides of a live session; false when it is not live. */
+  disconnect(sessionId: string): boolean;
+  /** Write bytes of HashScope's own to the pool on a live session (replay). */
+  sendToPool(sessionId: string, bytes: Uint8Array): boolean;
+  liveSessions(): number;
+  /** Largest send queue seen per live session, for tests and metrics. */
+  maxQueuedBytes(sessionId: string): number | undefined;
+  stop(): Promise<void>;
+};
+
+const newSessionId = (): string => crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+
+/**
+ * The transparent relay: one upstream socket per miner, bytes forwarded unchanged both ways. The order in each
+ * data handler is: forward first, then count, then hand the chunk to capture (an O(1) push).
+ */
+export function startRelay(opts: RelayOptions): Relay {
+  const { store, capture, upstream } = opts;
+  const sessions = new Map<string, Session>();
+
+  const direction = (src: Endpoint): Direction => (src.side === "miner" ? "miner_to_pool" : "pool_to_miner");
+
+  /** Record why the session ends (first reason wins) and close the other side once its queue is written. */
+  function finish(s: Session, reason: CloseReason, detail: string | null, state: "closed" | "failed" = "closed"): void {
+    store.closeSession(s.id, reason, detail, state);
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = null;
+    endAfterFlush(s.miner);
+    endAfterFlush(s.pool);
+    if (!s.pool.socket) s.pool.closed = true; // never connected: nothing to end
+  }
+
+  function onData(src: Endpoint, chunk: Uint8Array): void {
+    const dst = src.peer!;
+    if (!send(dst, chunk)) {
+      const s = sessions.get(src.sessionId);
+      if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.outBytes} bytes queued for it`);
+    }
+    const rec = store.getSession(src.sessionId);
+    if (rec) {
+      if (src.side === "miner") rec.counters.bytes_up += chunk.byteLength;
+      else rec.counters.bytes_down += chunk.byteLength;
+    }
+    capture.ingest(src.sessionId, direction(src), chunk, Date.now(), performance.now());
+  }
+
+  function onClosed(e: Endpoint, err?: Error): void {
+    if (e.closed) return;
+    e.closed = true;
+    const s = sessions.get(e.sessionId);
+    if (!s) return;
+    if (err) finish(s, "error", `${e.side} socket error: ${err.message}`);
+    else finish(s, e.side === "miner" ? "miner_closed" : "pool_closed", null);
+    if (s.miner.closed && s.pool.closed) {
+      sessions.delete(s.id);
+      capture.close(s.id);
+    }
+  }
+
+  function connectUpstream(s: Session): void {
+    const { pool, miner } = s;
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      if (!pool.socket) finish(s, "upstream_failed", `no connection to ${upstream.host}:${upstream.port} within ${opts.connectTimeoutMs} ms`, "failed");
+    }, opts.connectTimeoutMs);
+    Bun.connect<Endpoint>({
+      hostname: upstream.host,
+      port: upstream.port,
+      tls: upstream.tls ? { serverName: upstream.host } : false,
+      allowHalfOpen: false,
+      data: pool,
+      socket: {
+        open(sock) {
+          if (s.miner.closed || store.getSession(s.id)?.closed_at) {
+            sock.end(); // the miner left or the connect timed out meanwhile
+            pool.closed = true;
+            onClosed(pool);
+            return;
+          }
+          if (s.timer) clearTimeout(s.timer);
+          s.timer = null;
+          pool.socket = sock;
+          store.markLive(s.id, `${sock.remoteAddress}:${upstream.port}`);
+          flush(pool); // anything the miner sent before the pool was there
+          if (miner.paused && pool.outBytes === 0) {
+            miner.socket?.resume();
+            miner.paused = false;
+          }
+        },
+        data: (sock, chunk) => onData(sock.data, chunk),
+        drain: (sock) => flush(sock.data),
+        close: (sock, err) => onClosed(sock.data, err),
+        error: (sock, err) => onClosed(sock.data, err),
+        connectError(_sock, err) {
+          pool.closed = true;
+          finish(s, "upstream_failed", `cannot connect to ${upstream.host}:${upstream.port}: ${err.message}`, "failed");
+          onClosed(pool);
+        },
+        timeout: (sock) => onClosed(sock.data, new Error("timeout")),
+      },
+    }).catch(() => {
+      /* reported through connectError */
+    });
+  }
+
+  const listener: TCPSocketListener<Endpoint> = Bun.listen<Endpoint>({
+    hostname: opts.listen.host,
+    port: opts.listen.port,
+    allowHalfOpen: false,
+    socket: {
+      open(sock) {
+        const id = newSessionId();
+        const miner = newEndpoint("miner", id);
+        const pool = newEndpoint("pool", id);
+        miner.peer = pool;
+        pool.peer = miner;
+        miner.socket = sock;
+        sock.data = miner;
+        // Hold the miner's bytes in the kernel until the pool is connected.
+        sock.pause();
+        miner.paused = true;
+        const s: Session = { id, miner, pool, timer: null };
+        sessions.set(id, s);
+        store.openSession({ id, miner_addr: `${sock.remoteAddress}:${sock.remotePort}`, upstream });
+        capture.open(id);
+        connectUpstream(s);
+      },
+      data: (sock, chunk) => onData(sock.data, chunk),
+      drain: (sock) => flush(sock.data),
+      close: (sock, err) => onClosed(sock.data, err),
+      error: (sock, err) => onClosed(sock.data, err),
+    },
+  });
+
+  return {
+    port: listener.port,
+    disconnect(sessionId) {
+      const s = sessions.get(sessionId);
+      if (!s || s.miner.closed) return false;
+      finish(s, "disconnected_by_api", null);
+      return true;
+    },
+    sendToPool(sessionId, bytes) {
+      const s = sessions.get(sessionId);
+      if (!s || !s.pool.socket || s.pool.closed || s.pool.endWhenFlushed) return false;
+      return send(s.pool, bytes);
+    },
+    liveSessions: () => sessions.size,
+    maxQueuedBytes: (sessionId) => {
+      const s = sessions.get(sessionId);
+      return s ? Math.max(s.miner.maxOutBytes, s.pool.maxOutBytes) : undefined;
+    },
+    async stop() {
+      listener.stop(true);
+      for (const s of sessions.values()) {
+        s.miner.socket?.end();
+        s.pool.socket?.end();
+      }
+    },
+  };
+}
