@@ -1,0 +1,289 @@
+/**
+ * A simulated Stratum v1 miner: real hashing (small batches that yield to the event loop), real
+ * submits, optional deliberate bad shares. Worker names are sent verbatim, hostile text included.
+ */
+import { StratumClient, type JsonValue, type ServerMessage } from "../stratum/client";
+import { rollVersion, type NotifyJob } from "../stratum/header";
+import { NonceScanner, type Found, type Work } from "./scan";
+
+export interface SimMinerOptions {
+  host: string;
+  port: number;
+  tls?: boolean;
+  worker: string;
+  password?: string;
+  userAgent?: string;
+  /** Send mining.configure (version rolling) first; default true. */
+  configure?: boolean;
+  suggestDifficulty?: number;
+  /** Fraction (0..1) of found shares turned into bad ones: stale job, low difficulty or duplicate. */
+  badShareRatio?: number;
+  /** Stop after this many submits (good and bad). */
+  maxShares?: number;
+  maxSeconds?: number;
+  /** Nonces per batch before yielding to the event loop. */
+  batchSize?: number;
+  /** Throttle (sleeps between batches) so several miners can share few cores; default unthrottled. */
+  maxHashesPerSecond?: number;
+  requestTimeoutMs?: number;
+  onShare?: (s: MinerShare) => void;
+  onMessage?: (m: ServerMessage) => void;
+}
+
+export type BadKind = "stale" | "low" | "duplicate";
+
+export interface MinerShare {
+  jobId: string;
+  nonce: string;
+  difficulty: number;
+  bad: BadKind | null;
+  accepted: boolean;
+  error: unknown;
+  latencyMs: number;
+}
+
+export interface SimMinerStats {
+  hashes: number;
+  hashesPerSecond: number;
+  submitted: number;
+  accepted: number;
+  rejected: number;
+  rejectedByCode: Record<string, number>;
+  badSent: number;
+  jobs: number;
+  difficulty: number;
+}
+
+export interface SimMiner {
+  readonly client: StratumClient;
+  readonly stats: SimMinerStats;
+  readonly extranonce1: string | null;
+  readonly lastMessage: string | null;
+  /** Resolves after configure/subscribe/authorize; rejects if they fail. */
+  readonly ready: Promise<void>;
+  /** Resolves when the miner has stopped (bound reached, stop(), or connection closed). */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const BAD_KINDS: BadKind[] = ["stale", "low", "duplicate"];
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+const hex32 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+
+export function startSimMiner(o: SimMinerOptions): SimMiner {
+  const stats: SimMinerStats = {
+    hashes: 0,
+    hashesPerSecond: 0,
+    submitted: 0,
+    accepted: 0,
+    rejected: 0,
+    rejectedByCode: {},
+    badSent: 0,
+    jobs: 0,
+    difficulty: 1, // SPEC: 1 until set
+  };
+  let extranonce1: string | null = null;
+  let en2Size = 4;
+  let versionMask: string | null = null;
+  let lastMessage: string | null = null;
+  let job: NotifyJob | null = null;
+  let jobDifficulty = 1;
+  let jobSeq = 0;
+  let en2Counter = 0;
+  let running = true;
+  let hashMs = 0;
+  let badSeq = 0;
+  let wake: (() => void) | null = null;
+  const inflight = new Set<Promise<void>>();
+  const timeout = o.requestTimeoutMs ?? 10_000;
+
+  const client = new StratumClient({
+    host: o.host,
+    port: o.port,
+    tls: o.tls ?? false,
+    userAgent: o.userAgent ?? "hashscope-sim/0.1",
+    onNotification: (m) => {
+      o.onMessage?.(m);
+      const p = Array.isArray(m.params) ? (m.params as unknown[]) : [];
+      if (m.method === "mining.set_difficulty" && typeof p[0] === "number" && p[0] > 0) stats.difficulty = p[0];
+      else if (m.method === "mining.notify") onNotify(p);
+      else if (m.method === "mining.set_extranonce" && typeof p[0] === "string") {
+        extranonce1 = p[0];
+        if (typeof p[1] === "number") en2Size = p[1];
+      } else if (m.method === "mining.set_version_mask" && typeof p[0] === "string") versionMask = p[0];
+      else if (m.method === "client.show_message" && typeof p[0] === "string") lastMessage = p[0];
+    },
+    onRequest: (m) => {
+      o.onMessage?.(m);
+      return undefined; // defaults: get_version answered with userAgent
+    },
+    onClose: () => stopHashing(),
+  });
+
+  function onNotify(p: unknown[]): void {
+    const strs = p.slice(0, 8);
+    if (strs.length < 8 || !Array.isArray(p[4]) || ![0, 1, 2, 3, 5, 6, 7].every((i) => typeof p[i] === "string")) return;
+    job = {
+      job_id: p[0] as string,
+      prevhash: p[1] as string,
+      coinb1: p[2] as string,
+      coinb2: p[3] as string,
+      merkle_branch: (p[4] as unknown[]).filter((b): b is string => typeof b === "string"),
+      version: p[5] as string,
+      nbits: p[6] as string,
+      ntime: p[7] as string,
+    };
+    // The difficulty in force when the job arrives is the one the pool checks it against.
+    jobDifficulty = stats.difficulty;
+    jobSeq++;
+    stats.jobs++;
+    wake?.();
+  }
+
+  function stopHashing(): void {
+    running = false;
+    wake?.();
+  }
+
+  function newWork(j: NotifyJob): NonceScanner {
+    const en2 = hex32(en2Counter++).slice(8 - en2Size * 2).padStart(en2Size * 2, "0");
+    const rolled = versionMask ? hex32(Math.floor(Math.random() * 0x100000000) & parseInt(versionMask, 16)) : null;
+    const work: Work = {
+      job: j,
+      extranonce1: extranonce1 ?? "",
+      extranonce2: en2,
+      version: rollVersion(j.version, rolled, versionMask),
+      versionBits: rolled,
+      difficulty: jobDifficulty,
+    };
+    return new NonceScanner(work);
+  }
+
+  function submit(s: NonceScanner, f: Found): void {
+    const w = s.work;
+    let bad: BadKind | null = null;
+    if ((o.badShareRatio ?? 0) > 0 && Math.random() < (o.badShareRatio ?? 0)) bad = BAD_KINDS[badSeq++ % 3]!;
+    const jobId = bad === "stale" ? `${w.job.job_id}-stale` : w.job.job_id;
+    // A neighbouring nonce almost never meets the difficulty: a realistic "low difficulty" share.
+    const nonce = bad === "low" ? hex32(parseInt(f.nonce, 16) + 1) : f.nonce;
+    const params: JsonValue[] = [o.worker, jobId, w.extranonce2, w.job.ntime, nonce];
+    if (w.versionBits !== null) params.push(w.versionBits);
+    const sendOne = (): void => {
+      stats.submitted++;
+      const pr = client
+        .request("mining.submit", params, timeout)
+        .then((r) => {
+          const accepted = r.result === true && r.error === null;
+          if (accepted) stats.accepted++;
+          else {
+            stats.rejected++;
+            const code = Array.isArray(r.error) ? String(r.error[0]) : "other";
+            stats.rejectedByCode[code] = (stats.rejectedByCode[code] ?? 0) + 1;
+          }
+          o.onShare?.({ jobId, nonce, difficulty: f.difficulty, bad, accepted, error: r.error, latencyMs: r.latencyMs });
+        })
+        .catch(() => {})
+        .finally(() => inflight.delete(pr));
+      inflight.add(pr);
+    };
+    if (bad !== null) stats.badSent++;
+    sendOne();
+    if (bad === "duplicate") sendOne(); // the first counts as good, the repeat as the duplicate
+    if (o.maxShares !== undefined && stats.submitted >= o.maxShares) stopHashing();
+  }
+
+  let paceStart = 0;
+  /** Yields to the event loop, sleeping if a hash-rate cap is set and we are ahead of it. */
+  async function pace(): Promise<void> {
+    const cap = o.maxHashesPerSecond;
+    if (cap === undefined || cap <= 0) return yieldToLoop();
+    if (paceStart === 0) paceStart = performance.now();
+    const aheadMs = (stats.hashes / cap) * 1000 - (performance.now() - paceStart);
+    if (aheadMs <= 0) return yieldToLoop();
+    await Bun.sleep(Math.min(aheadMs, 100)); // short, so stop() stays prompt
+  }
+
+  async function hashLoop(): Promise<void> {
+    let scanner: NonceScanner | null = null;
+    let scannerSeq = -1;
+    const batch = o.batchSize ?? 20_000;
+    while (running) {
+      if (job === null || extranonce1 === null) {
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+        continue;
+      }
+      if (scanner === null || scannerSeq !== jobSeq || scanner.exhausted) {
+        scanner = newWork(job);
+        scannerSeq = jobSeq;
+      }
+      const t0 = performance.now();
+      const before = scanner.hashes;
+      const found = scanner.scan(batch);
+      hashMs += performance.now() - t0;
+      stats.hashes += scanner.hashes - before;
+      stats.hashesPerSecond = hashMs > 0 ? (stats.hashes * 1000) / hashMs : 0;
+      for (const f of found) if (running) submit(scanner, f);
+      await pace();
+    }
+  }
+
+  async function handshake(): Promise<void> {
+    await client.connect();
+    if (o.configure ?? true) {
+      const r = await client.request(
+        "mining.configure",
+        [["version-rolling"], { "version-rolling.mask": "ffffffff", "version-rolling.min-bit-count": 2 }],
+        timeout,
+      );
+      const res = r.result as Record<string, unknown> | null;
+      const mask = res?.["version-rolling.mask"];
+      if (res?.["version-rolling"] === true && typeof mask === "string") versionMask = mask;
+    }
+    const sub = await client.request("mining.subscribe", [o.userAgent ?? "hashscope-sim/0.1"], timeout);
+    const res = Array.isArray(sub.result) ? sub.result : [];
+    if (typeof res[1] !== "string") throw new Error(`subscribe failed: ${JSON.stringify(sub.error)}`);
+    extranonce1 = res[1];
+    if (typeof res[2] === "number") en2Size = res[2];
+    const auth = await client.request("mining.authorize", [o.worker, o.password ?? "x"], timeout);
+    if (auth.result !== true) throw new Error(`authorize failed: ${JSON.stringify(auth.error)}`);
+    if (o.suggestDifficulty !== undefined) await client.request("mining.suggest_difficulty", [o.suggestDifficulty], timeout);
+    wake?.();
+  }
+
+  let deadline: ReturnType<typeof setTimeout> | null = null;
+  if (o.maxSeconds !== undefined) deadline = setTimeout(stopHashing, o.maxSeconds * 1000);
+  const ready = handshake();
+  const loop = hashLoop();
+
+  const done = (async () => {
+    try {
+      await ready;
+    } catch {
+      stopHashing();
+    }
+    await loop;
+    if (deadline) clearTimeout(deadline);
+    // Wait for answers to shares already sent (bounded by the request timeout), then hang up.
+    await Promise.allSettled([...inflight]);
+    client.close("miner stopped");
+  })();
+  ready.catch(() => {}); // observed through `done`; callers may still await `ready`
+
+  return {
+    client,
+    stats,
+    get extranonce1() {
+      return extranonce1;
+    },
+    get lastMessage() {
+      return lastMessage;
+    },
+    ready,
+    done,
+    async stop() {
+      stopHashing();
+      await done;
+    },
+  };
+}
