@@ -32,6 +32,11 @@ export class LineFramer {
     return this.pending;
   }
 
+  /** Memory held for the partial line (never more than maxLineBytes); lets tests and metrics check the bound. */
+  get retainedBytes(): number {
+    return this.buf.length;
+  }
+
   push(chunk: Uint8Array): FramedLine[] {
     const out: FramedLine[] = [];
     let start = 0;
