@@ -20,8 +20,8 @@ const isResultMethod = (m: string): m is ResultMethod => Object.prototype.hasOwn
 export function decodeRequest(method: string, params: unknown): DecodeResult {
   if (!isRequestMethod(method)) return { decoded: null, error: null };
   const { schema, names } = REQUEST_SCHEMAS[method];
-  // Omitted params mean none; the schema then reports any required ones as missing.
-  const parsed = schema.safeParse(params === undefined ? [] : params);
+  // Omitted (or null) params mean none; the schema then reports any required ones as missing.
+  const parsed = schema.safeParse(params === undefined || params === null ? [] : params);
   if (!parsed.success) return { decoded: null, error: `${method}: ${describeIssues(parsed.error, "params", names)}` };
   return { decoded: parsed.data, error: null };
 }

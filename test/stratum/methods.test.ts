@@ -185,6 +185,8 @@ describe("requests and notifications", () => {
     });
     expect(req('{"id":5,"method":"client.get_version","params":[]}')).toEqual({ decoded: {}, error: null });
     expect(req('{"id":5,"method":"client.get_version"}')).toEqual({ decoded: {}, error: null });
+    expect(req('{"id":5,"method":"client.get_version","params":null}')).toEqual({ decoded: {}, error: null });
+    expect(req('{"id":5,"method":"mining.set_difficulty","params":{"difficulty":1}}').error).toContain("expected tuple");
   });
 
   test("unknown methods decode to nothing, without error", () => {
