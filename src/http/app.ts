@@ -36,7 +36,8 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
         specPath: "/api/docs",
         provider: null,
         documentation: { info: { title: "HashScope API", version: "0.1.0", description: "Stratum v1 capture and analysis" } },
-        mapJsonSchema: { zod: z.toJSONSchema },
+        // Query strings are documented as sent (input side of each transform).
+        mapJsonSchema: { zod: (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
       }),
     )
     .use(authGuard(svc.config.api.token))
