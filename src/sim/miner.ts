@@ -2,14 +2,14 @@
  * A simulated Stratum v1 miner: real hashing (small batches that yield to the event loop), real
  * submits, optional deliberate bad shares. Worker names are sent verbatim, hostile text included.
  */
-import { StratumClient, type JsonValue, type ServerMessage } from "../stratum/client";
+import { StratumClient, type JsonValue, type ServerMessage, type StratumClientOptions } from "../stratum/client";
 import { rollVersion, type NotifyJob } from "../stratum/header";
 import { NonceScanner, type Found, type Work } from "./scan";
 
 export interface SimMinerOptions {
   host: string;
   port: number;
-  tls?: boolean;
+  tls?: StratumClientOptions["tls"];
   worker: string;
   password?: string;
   userAgent?: string;

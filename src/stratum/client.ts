@@ -26,7 +26,8 @@ export interface ServerMessage {
 export interface StratumClientOptions {
   host: string;
   port: number;
-  tls?: boolean;
+  /** true = TLS with system CAs; an object to pass a CA, serverName or rejectUnauthorized. */
+  tls?: boolean | { ca?: string; serverName?: string; rejectUnauthorized?: boolean };
   /** Sent as the reply to `client.get_version` unless onRequest answers. */
   userAgent?: string;
   maxLineBytes?: number;
