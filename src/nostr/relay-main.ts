@@ -10,7 +10,14 @@ const RelayEnv = z.object({
 });
 
 const env = loadOrExit(() => parseEnv(RelayEnv, process.env));
-const relay = startRelay({ hostname: env.RELAY_HOST, port: env.RELAY_PORT, log: (l) => console.error(l) });
+const relay = (() => {
+  try {
+    return startRelay({ hostname: env.RELAY_HOST, port: env.RELAY_PORT, log: (l) => console.error(l) });
+  } catch (err) {
+    console.error(`relay: cannot listen on ${env.RELAY_HOST}:${env.RELAY_PORT}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+})();
 console.log(`relay listening on ${relay.url}`);
 
 const shutdown = (): void => {

@@ -1,6 +1,8 @@
 import type { Filter } from "nostr-tools/filter";
 import type { NostrEvent } from "nostr-tools/pure";
-import type { ParseResult } from "./events.ts";
+import { IdMemory, type PoolCounters, type PoolOptions, type PoolSubscription, type RelayStatus, type SubscribeOptions } from "./pool-types.ts";
+
+export type { PoolCounters, PoolOptions, PoolSubscription, RelayStatus, SubscribeOptions };
 
 /**
  * The Nostr client used by the MITM and the agents, over Bun's global WebSocket.
@@ -11,57 +13,6 @@ import type { ParseResult } from "./events.ts";
  * subscriptions are re-sent after each reconnect with `since` = newest seen from that relay minus a margin;
  * each subscription hands an event id to its callback at most once (bounded memory of ids).
  */
-
-export type PoolOptions = {
-  urls: string[];
-  /** First retry delay; doubles up to maxBackoffMs, with jitter. */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-  /** Events kept per relay while it is down (oldest dropped beyond this). */
-  maxQueue?: number;
-  /** Event ids remembered per subscription for de-duplication. */
-  dedupeSize?: number;
-  /** Seconds subtracted from the newest created_at seen when re-subscribing. */
-  sinceMarginSec?: number;
-  connectTimeoutMs?: number;
-  /** Silence after which a probe REQ is sent; twice this without any frame closes the socket. 0 disables. */
-  keepaliveMs?: number;
-  log?: (line: string) => void;
-  onStatus?: (url: string, connected: boolean) => void;
-};
-
-export type PoolCounters = {
-  relays: number;
-  connected: number;
-  /** publish() calls accepted. */
-  published: number;
-  /** EVENT frames written to sockets (re-sends included). */
-  sent: number;
-  /** Events waiting now for a relay that is down. */
-  queued: number;
-  /** Events lost because a queue was full or the pool was closed. */
-  dropped: number;
-  /** Relay OK true / OK false answers. */
-  acked: number;
-  refused: number;
-  /** EVENT frames received for our subscriptions (before de-duplication). */
-  received: number;
-  duplicates: number;
-  rejected: Record<string, number>;
-  /** Successful connects after the first one, summed over relays. */
-  reconnects: number;
-};
-
-export type RelayStatus = { url: string; connected: boolean; attempt: number; queued: number; inflight: number; last_error: string | null };
-
-export type SubscribeOptions<T> = {
-  filter: Filter;
-  /** Verifies and decodes an incoming event, e.g. `(e) => parseShare(e, expect)` or `parseVerified`. */
-  parse: (event: unknown) => ParseResult<T>;
-  onEvent: (content: T, event: NostrEvent, relayUrl: string) => void;
-};
-
-export type PoolSubscription = { readonly id: string; close(): void };
 
 type Out = { id: string; frame: string };
 type Sub = { id: string; filter: Filter; newest: Map<string, number>; accept(raw: unknown, url: string): void };
@@ -82,22 +33,6 @@ type Relay = {
 const PING_SUB = "hs-ping";
 const PING_FRAME = JSON.stringify(["REQ", PING_SUB, { ids: ["0".repeat(64)], limit: 0 }]);
 const STABLE_MS = 5000; // a connection that lived this long resets the backoff
-
-/** Remembers the last `max` ids (insertion order). */
-class IdMemory {
-  private ids = new Set<string>();
-  constructor(private readonly max: number) {}
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-  add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.max) {
-      const first = this.ids.values().next();
-      if (!first.done) this.ids.delete(first.value);
-    }
-  }
-}
 
 export class RelayPool {
   private readonly relays: Relay[];

@@ -154,6 +154,7 @@ export function startRelay(opts: RelayOptions = {}): RelayHandle {
   const server = Bun.serve({
     hostname,
     port: opts.port ?? 0,
+    reusePort: false, // a second relay on the same port must fail, not share it
     fetch(req, srv) {
       if (req.headers.get("accept")?.includes("application/nostr+json")) {
         const info = { ...INFO, limitation: { max_message_length: MAX_MESSAGE, max_subscriptions: maxSubs, max_filters: maxFilters, max_limit: defaultLimit } };

@@ -103,7 +103,7 @@ export class RawClient {
   }
 }
 
-export type RelayProcess = { url: string; port: number; kill(): Promise<void> };
+export type RelayProcess = { url: string; port: number; kill(): Promise<void>; stop(): Promise<number> };
 
 /** Runs `bun run src/nostr/relay-main.ts` and reads the port from its one stdout line. */
 export async function spawnRelay(port = 0): Promise<RelayProcess> {
@@ -131,6 +131,14 @@ export async function spawnRelay(port = 0): Promise<RelayProcess> {
     kill: async () => {
       proc.kill("SIGKILL");
       await proc.exited;
+    },
+    /** SIGTERM, then the exit code (SIGKILL after 3 s so a test never hangs). */
+    stop: async () => {
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
+      const code = await proc.exited;
+      clearTimeout(timer);
+      return code;
     },
   };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { finalizeEvent, generateSecretKey, getPublicKey, type NostrEvent } from "nostr-tools/pure";
 import { buildShareEvent, buildTelemetryEvent } from "../../src/nostr/events.ts";
 import { startRelay, type RelayHandle } from "../../src/nostr/relay-server.ts";
-import { RawClient, RUN, waitFor, shareContent, telemetryContent } from "./helpers.ts";
+import { RawClient, RUN, spawnRelay, waitFor, shareContent, telemetryContent } from "./helpers.ts";
 
 let relay: RelayHandle;
 const sk = generateSecretKey();
@@ -142,3 +142,29 @@ describe("relay server", () => {
 function templateOf(e: NostrEvent): { kind: number; tags: string[][]; content: string; created_at: number } {
   return { kind: e.kind, tags: e.tags.map((t) => [...t]), content: e.content, created_at: e.created_at };
 }
+
+describe("bun run relay (relay-main.ts)", () => {
+  const root = `${import.meta.dir}/../..`;
+
+  test("a bad RELAY_PORT stops it with exit 2 and a line naming the variable", async () => {
+    const proc = Bun.spawn(["bun", "run", "src/nostr/relay-main.ts"], {
+      cwd: root,
+      env: { ...process.env, RELAY_PORT: "99999" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    expect(await proc.exited).toBe(2);
+    clearTimeout(timer);
+    expect(await new Response(proc.stderr).text()).toContain("RELAY_PORT");
+  });
+
+  test("prints its URL with the real port, serves, and exits 0 on SIGTERM", async () => {
+    const relayProc = await spawnRelay(0);
+    expect(relayProc.port).toBeGreaterThan(0);
+    const c = await RawClient.open(relayProc.url);
+    expect(await c.req("x", { limit: 1 })).toEqual([]);
+    c.close();
+    expect(await relayProc.stop()).toBe(0);
+  });
+});
