@@ -8,7 +8,10 @@ import { LineFramer } from "../stratum/framing";
 import { isHex } from "../stratum/prevhash";
 import { isoNow } from "../time";
 import { JobBook, notifyParams, type SimJob } from "./jobs";
+import { OutcomeLog, type SubmitOutcome } from "./outcomes";
 import { checkSubmit, type StratumError } from "./validate";
+
+export type { SubmitOutcome };
 
 /** Default share difficulty: one share per ~0.5 s for one simulated miner on this machine (see miner.ts). */
 export const DEFAULT_SIM_DIFFICULTY = 2 ** -11;
@@ -34,20 +37,6 @@ export interface SimPoolOptions {
   maxLineBytes?: number;
   tls?: { cert: string; key: string };
   onSubmit?: (o: SubmitOutcome) => void;
-}
-
-export interface SubmitOutcome {
-  at: string;
-  connId: number;
-  worker: string | null;
-  jobId: string | null;
-  accepted: boolean;
-  error: StratumError | null;
-  /** Difficulty the share reached (null when it was not hashed). */
-  shareDifficulty: number | null;
-  /** Difficulty it had to reach. */
-  targetDifficulty: number | null;
-  hashHex: string | null;
 }
 
 export interface SimPoolStats {
@@ -99,7 +88,6 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> {
   const hostname = opts.hostname ?? "127.0.0.1";
-  const maxOutcomes = opts.maxOutcomes ?? 1000;
   const jobs = new JobBook({
     maxJobs: opts.maxJobs ?? 16,
     maxSharesPerJob: opts.maxSharesPerJob ?? 10_000,
@@ -109,9 +97,8 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
     tag: "/HashScope sim/",
   });
   const conns = new Map<Socket<undefined>, Conn>();
-  const outcomes: SubmitOutcome[] = [];
+  const outcomes = new OutcomeLog(opts.maxOutcomes ?? 1000);
   const clientReplies: { connId: number; line: string }[] = [];
-  const waiters = new Set<(o: SubmitOutcome) => void>();
   const stats: SimPoolStats = { connectionsTotal: 0, submits: 0, accepted: 0, rejected: 0, rejectedByCode: {}, jobs: 0 };
   let difficulty = opts.difficulty ?? DEFAULT_SIM_DIFFICULTY;
   let connSeq = 0;
@@ -120,9 +107,11 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
   const cleanEvery = Math.max(1, opts.cleanEvery ?? 4);
   const liveJob = (): SimJob => jobs.current ?? issueJob(true);
 
-  const send = (c: Conn, obj: Record<string, JsonValue>): void => {
-    if (!c.queue.push(enc.encode(JSON.stringify(obj) + "\n"))) c.socket.end();
+  /** Queues bytes for one connection; a peer that stops reading is cut off past 1 MiB. */
+  const push = (c: Conn, bytes: Uint8Array): void => {
+    if (!c.queue.push(bytes) || c.queue.queued > 1024 * 1024) c.socket.terminate();
   };
+  const send = (c: Conn, obj: Record<string, JsonValue>): void => push(c, enc.encode(JSON.stringify(obj) + "\n"));
   const reply = (c: Conn, id: JsonValue, result: JsonValue, error: StratumError | null = null): void =>
     send(c, { id, result, error });
   const sendJob = (c: Conn, job: SimJob, clean: boolean): void => {
@@ -141,10 +130,8 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
   }
 
   function record(o: SubmitOutcome): void {
-    outcomes.push(o);
-    if (outcomes.length > maxOutcomes) outcomes.splice(0, outcomes.length - maxOutcomes);
+    outcomes.record(o);
     opts.onSubmit?.(o);
-    for (const w of [...waiters]) w(o);
   }
 
   function onSubmit(c: Conn, id: JsonValue, params: unknown): void {
@@ -212,7 +199,8 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
       case "mining.authorize": {
         const worker = typeof p[0] === "string" ? p[0] : "";
         const password = typeof p[1] === "string" ? p[1] : "";
-        if (worker !== "" && (opts.authorize?.(worker, password) ?? true)) {
+        // The size cap keeps memory bounded against a client authorizing endless names.
+        if (worker !== "" && c.authorized.size < 100 && (opts.authorize?.(worker, password) ?? true)) {
           c.authorized.add(worker);
           return reply(c, id, true);
         }
@@ -310,29 +298,13 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
       return conns.size;
     },
     stats,
-    outcomes,
+    outcomes: outcomes.list,
     clientReplies,
     get currentJob() {
       return jobs.current;
     },
     extranonce1Of: (connId) => [...conns.values()].find((c) => c.id === connId)?.extranonce1,
-    waitForOutcome(pred, timeoutMs) {
-      const found = outcomes.find(pred);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const w = (o: SubmitOutcome) => {
-          if (!pred(o)) return;
-          waiters.delete(w);
-          clearTimeout(t);
-          resolve(o);
-        };
-        const t = setTimeout(() => {
-          waiters.delete(w);
-          reject(new Error(`no matching submit outcome within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(w);
-      });
-    },
+    waitForOutcome: (pred, timeoutMs) => outcomes.waitFor(pred, timeoutMs),
     newJob: issueJob,
     setDifficulty(d) {
       difficulty = d;
@@ -345,14 +317,13 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
     },
     sendToAll(line) {
       const bytes = enc.encode(line.endsWith("\n") ? line : line + "\n");
-      for (const c of conns.values()) c.queue.push(bytes);
+      for (const c of conns.values()) push(c, bytes);
     },
     dropAll(hard = false) {
       for (const s of [...conns.keys()]) (hard ? s.terminate() : s.end());
     },
     async stop() {
       if (timer) clearInterval(timer);
-      for (const w of [...waiters]) waiters.delete(w);
       listener.stop(true);
     },
   };

@@ -220,3 +220,28 @@ test("hostile worker names go through verbatim; sendToAll, get_version replies, 
   for (let i = 0; i < 100 && p.connections > 0; i++) await Bun.sleep(10);
   expect(p.connections).toBe(0);
 });
+
+test("periodic jobs: realistic fields, clean_jobs on every Nth, older jobs stale after a clean one", async () => {
+  const p = await pool({ jobIntervalMs: 40, cleanEvery: 2 });
+  const s = await session(p);
+  for (let i = 0; i < 200 && s.notes.filter((m) => m.method === "mining.notify").length < 5; i++) await Bun.sleep(10);
+  const notifies = s.notes.filter((m) => m.method === "mining.notify").map((m) => m.params as unknown[]);
+  expect(notifies.length).toBeGreaterThanOrEqual(5);
+  const cleans = notifies.map((q) => q[8]);
+  expect(cleans).toContain(true);
+  expect(cleans).toContain(false);
+  for (const q of notifies) {
+    const [jobId, prevhash, coinb1, coinb2, branches, version, nbits, ntime] = q as [string, string, string, string, string[], string, string, string];
+    expect(jobId.length).toBeGreaterThan(0);
+    expect(hexToBytes(prevhash).length).toBe(32);
+    expect(coinb1.startsWith("01000000")).toBe(true);
+    expect(coinb2.endsWith("00000000")).toBe(true);
+    expect(branches.length).toBeLessThanOrEqual(3);
+    expect(version).toBe("20000000");
+    expect(nbits).toBe("1d00ffff");
+    expect(Math.abs(parseInt(ntime, 16) - Date.now() / 1000)).toBeLessThan(120);
+  }
+  // The first job was issued before a clean one followed, so it is stale now.
+  const first = notifies[0]![0] as string;
+  expect(code(await submit(s.client, [s.worker, first, "00000000", notifies[0]![7] as string, "00000000"]))).toBe(21);
+});
