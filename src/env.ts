@@ -30,11 +30,14 @@ export class ConfigError extends Error {
 
 /** Parse `env` with `schema`; on failure throw a ConfigError naming the first bad variable. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
-  const result = schema.safeParse(unsetIfEmpty(env));
+  const given = unsetIfEmpty(env);
+  const result = schema.safeParse(given);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const variable = issue?.path.length ? String(issue.path[0]) : "environment";
-  const problem = issue?.code === "invalid_type" && issue.input === undefined ? "is required" : issue?.message ?? "invalid";
+  const value = given[variable];
+  const problem =
+    value === undefined ? "is required" : `${issue?.message ?? "invalid"} (got ${JSON.stringify(value.slice(0, 40))})`;
   throw new ConfigError(variable, problem);
 }
 

@@ -2,6 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../src/env";
 import { loadServerConfig } from "../../src/config";
 import { parsePoolHost } from "../../src/pool-url";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const MAIN = join(import.meta.dir, "../../src/main.ts");
 
 describe("POOL_HOST forms", () => {
   const cases: [string, number, unknown][] = [
@@ -62,4 +66,42 @@ describe("server config", () => {
         expect((err as ConfigError).message).toStartWith(`config error: ${variable}: `);
       }
     });
+});
+
+describe("error text", () => {
+  test("a malformed number says what is wrong, not that it is missing", () => {
+    try {
+      loadServerConfig({ POOL_HOST: "p", LISTEN_PORT: "abc" });
+    } catch (err) {
+      expect((err as Error).message).not.toContain("is required");
+      expect((err as Error).message).toContain('"abc"');
+      return;
+    }
+    throw new Error("expected a ConfigError");
+  });
+
+  test("bun run start with a bad value prints one line naming it and exits 2", async () => {
+    const proc = Bun.spawn(["bun", "run", MAIN], {
+      cwd: tmpdir(), // so a developer's .env is not read
+      env: { PATH: process.env.PATH ?? "", POOL_HOST: "pool:99999", HOME: process.env.HOME ?? "/tmp" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const code = await proc.exited;
+    const err = (await new Response(proc.stderr).text()).trim();
+    expect(code).toBe(2);
+    expect(err.split("\n").length).toBe(1);
+    expect(err).toStartWith("config error: POOL_HOST: ");
+  });
+
+  test("bun run start without POOL_HOST says it is required", async () => {
+    const proc = Bun.spawn(["bun", "run", MAIN], {
+      cwd: tmpdir(), // so a developer's .env is not read
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await proc.exited).toBe(2);
+    expect((await new Response(proc.stderr).text()).trim()).toBe("config error: POOL_HOST: is required");
+  });
 });

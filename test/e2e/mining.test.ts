@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { MessageRecord, SessionRecord } from "../../src/capture/records";
+import type { HashScope } from "../../src/server";
+import { startSimMiner } from "../../src/sim/miner";
+import { startSimPool, type SimPool } from "../../src/sim/pool";
+import { startTestHashScope } from "../helpers/hashscope";
+import { until } from "../helpers/net";
+
+let pool: SimPool;
+let hs: HashScope;
+
+beforeAll(async () => {
+  pool = await startSimPool({ jobIntervalMs: 500 });
+  hs = await startTestHashScope(pool.port);
+});
+afterAll(async () => {
+  await hs.stop();
+  await pool.stop();
+});
+
+test("simulated miners through the proxy: every share reaches the pool and the capture agrees with the pool", async () => {
+  const miners = [0, 1].map((i) =>
+    startSimMiner({
+      host: "127.0.0.1",
+      port: hs.proxyPort,
+      worker: `bc1qtest.rig${i}`,
+      userAgent: "simminer/1.0",
+      badShareRatio: 0.3,
+      maxShares: 6,
+      maxSeconds: 20,
+    }),
+  );
+  await Promise.all(miners.map((m) => m.done));
+  for (const m of miners) await m.stop();
+  await until(() => hs.store.listSessions("closed").length === 2, 5000, "both sessions closed");
+
+  const sessions = hs.store.listSessions("all");
+  const submitted = miners.reduce((n, m) => n + m.stats.submitted, 0);
+  const accepted = miners.reduce((n, m) => n + m.stats.accepted, 0);
+  expect(submitted).toBeGreaterThanOrEqual(4);
+  // The pool validated every share for real; the capture's counts must match the pool's answers exactly.
+  expect(pool.stats.submits).toBe(submitted);
+  expect(pool.stats.accepted).toBe(accepted);
+  expect(sessions.reduce((n, s) => n + s.counters.submits, 0)).toBe(submitted);
+  expect(sessions.reduce((n, s) => n + s.counters.accepted, 0)).toBe(pool.stats.accepted);
+  expect(sessions.reduce((n, s) => n + s.counters.rejected, 0)).toBe(pool.stats.rejected);
+  for (const s of sessions as SessionRecord[]) {
+    expect(s.user_agent).toBe("simminer/1.0");
+    expect(s.extranonce1).toMatch(/^[0-9a-f]{8}$/);
+    expect(s.close_reason).toBe("miner_closed");
+  }
+  const base = `http://127.0.0.1:${hs.apiPort}`;
+  const answers = (await (await fetch(`${base}/api/messages?method=mining.submit&kind=response&limit=1000`)).json()) as MessageRecord[];
+  expect(answers.length).toBe(submitted);
+  expect(answers.every((m) => m.reply_to !== null && m.latency_ms !== null && m.latency_ms >= 0)).toBe(true);
+  expect(answers.filter((m) => m.decoded?.ok === true).length).toBe(accepted);
+}, 40_000);
