@@ -38,6 +38,7 @@ const ServerEnv = z
     NOSTR_KIND_SHARE: z.coerce.number().int().min(30000).max(39999).default(30080),
     NOSTR_KIND_TELEMETRY: z.coerce.number().int().min(30000).max(39999).default(30079),
     NOSTR_AGENT_PUBKEYS: pubkeyList.optional(),
+    TELEMETRY_INTERVAL_SEC: z.coerce.number().min(1).max(3600).default(5),
   })
   .superRefine((env, ctx) => {
     const up = parsePoolHost(env.POOL_HOST, env.POOL_PORT);
@@ -69,6 +70,8 @@ const ServerEnv = z
         kindShare: env.NOSTR_KIND_SHARE,
         kindTelemetry: env.NOSTR_KIND_TELEMETRY,
         agentPubkeys: env.NOSTR_AGENT_PUBKEYS ?? null,
+        /** Agents report this often; one is offline after 3 missed intervals. */
+        telemetryIntervalSec: env.TELEMETRY_INTERVAL_SEC,
       },
     };
   });
