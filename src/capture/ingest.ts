@@ -15,7 +15,12 @@ export type CaptureOptions = {
   maxJobs?: number;
 };
 
-type Pending = { direction: Direction; bytes: Uint8Array; wallMs: number; monoMs: number } | { gap: Direction };
+/** A chunk waiting for capture, or a gap where chunks were dropped (`atLineStart`: the gap ended with a newline). */
+type Pending =
+  | { direction: Direction; bytes: Uint8Array; wallMs: number; monoMs: number }
+  | { gap: Direction; atLineStart: boolean };
+
+const LF_ONLY = new Uint8Array([0x0a]);
 
 /** Per-session capture state: framers, pairing, the backlog waiting to be decoded, recent jobs. */
 class SessionCapture {
@@ -57,7 +62,9 @@ export class CapturePipeline {
     if (!s) return;
     if (s.backlogBytes + bytes.byteLength > this.opts.maxBacklogBytes) {
       const last = s.backlog[s.backlog.length - 1];
-      if (!(last && "gap" in last && last.gap === direction)) s.backlog.push({ gap: direction });
+      const atLineStart = bytes[bytes.byteLength - 1] === 0x0a;
+      if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
+      else s.backlog.push({ gap: direction, atLineStart });
       const rec = this.store.getSession(sessionId);
       if (rec) rec.counters.capture_dropped_bytes += bytes.byteLength;
     } else {
@@ -118,7 +125,9 @@ export class CapturePipeline {
       while (s.backlog.length) {
         const item = s.backlog.shift()!;
         if ("gap" in item) {
+          // Forget the cut line; when the gap ended mid-line, also skip the rest of that line.
           s.framers[item.gap].resync();
+          if (item.atLineStart) s.framers[item.gap].push(LF_ONLY);
           continue;
         }
         s.backlogBytes -= item.bytes.byteLength;
