@@ -36,7 +36,7 @@ describe("capture backlog bound", () => {
   });
 
   test("a gap that ends mid-line skips the rest of that line, never gluing pieces of different lines", () => {
-    const { store, capture } = setup(60);
+    const { store, capture } = setup(100);
     const line = (i: number) => `{"id":${i},"method":"mining.suggest_difficulty","params":[${i}]}\n`;
     capture.ingest("s", "miner_to_pool", enc(line(1)), Date.now(), performance.now());
     capture.ingest("s", "miner_to_pool", enc(line(2) + line(3).slice(0, 30)), Date.now(), performance.now()); // dropped
