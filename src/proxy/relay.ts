@@ -3,6 +3,7 @@ import type { CapturePipeline } from "../capture/ingest";
 import type { CaptureStore } from "../capture/store";
 import type { CloseReason, Direction, Upstream } from "../capture/records";
 import { endAfterFlush, flush, newEndpoint, send, type Endpoint } from "./endpoint";
+import { OwnReplyFilter, type OwnReplyHandler } from "../mitm/own-replies";
 
 export type RelayOptions = {
   listen: { host: string; port: number };
@@ -12,7 +13,7 @@ export type RelayOptions = {
   capture: CapturePipeline;
 };
 
-type Session = { id: string; miner: Endpoint; pool: Endpoint; timer: Timer | null };
+type Session = { id: string; miner: Endpoint; pool: Endpoint; timer: Timer | null; own: OwnReplyFilter };
 
 export type Relay = {
   port: number;
@@ -20,6 +21,12 @@ export type Relay = {
   disconnect(sessionId: string): boolean;
   /** Write bytes of HashScope's own to the pool on a live session (replay). */
   sendToPool(sessionId: string, bytes: Uint8Array): boolean;
+  /**
+   * Take the pool's answer to own JSON-RPC id `id` out of the pool→miner stream (it is still captured) and hand it
+   * to `onReply`. Call before sending the request. Returns a cancel function (call it on timeout), or null when the
+   * session is not live or too many own requests are pending.
+   */
+  expectOwnReply(sessionId: string, id: string, onReply: OwnReplyHandler): (() => void) | null;
   liveSessions(): number;
   /** Largest send queue seen per live session, for tests and metrics. */
   maxQueuedBytes(sessionId: string): number | undefined;
@@ -50,7 +57,10 @@ export function startRelay(opts: RelayOptions): Relay {
 
   function onData(src: Endpoint, chunk: Uint8Array): void {
     const dst = src.peer!;
-    if (!send(dst, chunk)) {
+    // Pool→miner passes the own-reply filter: a plain pass-through unless a replay is waiting for its answer.
+    const own = src.side === "pool" ? sessions.get(src.sessionId)?.own : undefined;
+    const out = own ? own.process(chunk, performance.now()) : chunk;
+    if (out.byteLength > 0 && !send(dst, out)) {
       const s = sessions.get(src.sessionId);
       if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.outBytes} bytes queued for it`);
     }
@@ -67,6 +77,8 @@ export function startRelay(opts: RelayOptions): Relay {
     e.closed = true;
     const s = sessions.get(e.sessionId);
     if (!s) return;
+    const held = e.side === "pool" ? s.own.release() : null; // an unfinished line held back by the filter
+    if (held) send(s.miner, held);
     if (err) finish(s, "error", `${e.side} socket error: ${err.message}`);
     else finish(s, e.side === "miner" ? "miner_closed" : "pool_closed", null);
     if (s.miner.closed && s.pool.closed) {
@@ -137,7 +149,7 @@ export function startRelay(opts: RelayOptions): Relay {
         // Hold the miner's bytes in the kernel until the pool is connected.
         sock.pause();
         miner.paused = true;
-        const s: Session = { id, miner, pool, timer: null };
+        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter() };
         sessions.set(id, s);
         store.openSession({ id, miner_addr: `${sock.remoteAddress}:${sock.remotePort}`, upstream });
         capture.open(id);
@@ -162,6 +174,12 @@ export function startRelay(opts: RelayOptions): Relay {
       const s = sessions.get(sessionId);
       if (!s || !s.pool.socket || s.pool.closed || s.pool.endWhenFlushed) return false;
       return send(s.pool, bytes);
+    },
+    expectOwnReply(sessionId, id, onReply) {
+      const s = sessions.get(sessionId);
+      if (!s || !s.pool.socket || s.pool.closed || s.pool.endWhenFlushed || s.miner.closed) return null;
+      if (!s.own.expect(id, onReply)) return null;
+      return () => s.own.cancel(id);
     },
     liveSessions: () => sessions.size,
     maxQueuedBytes: (sessionId) => {
