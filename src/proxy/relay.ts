@@ -13,7 +13,15 @@ export type RelayOptions = {
   capture: CapturePipeline;
 };
 
-type Session = { id: string; miner: Endpoint; pool: Endpoint; timer: Timer | null; own: OwnReplyFilter };
+type Session = {
+  id: string;
+  miner: Endpoint;
+  pool: Endpoint;
+  timer: Timer | null;
+  own: OwnReplyFilter;
+  /** The upstream socket while it connects (a TLS handshake may hang after TCP connected). */
+  connecting: Socket<Endpoint> | null;
+};
 
 export type Relay = {
   port: number;
@@ -91,7 +99,9 @@ export function startRelay(opts: RelayOptions): Relay {
     const { pool, miner } = s;
     s.timer = setTimeout(() => {
       s.timer = null;
-      if (!pool.socket) finish(s, "upstream_failed", `no connection to ${upstream.host}:${upstream.port} within ${opts.connectTimeoutMs} ms`, "failed");
+      if (pool.socket) return;
+      finish(s, "upstream_failed", `no connection to ${upstream.host}:${upstream.port} within ${opts.connectTimeoutMs} ms`, "failed");
+      s.connecting?.terminate();
     }, opts.connectTimeoutMs);
     Bun.connect<Endpoint>({
       hostname: upstream.host,
@@ -109,6 +119,7 @@ export function startRelay(opts: RelayOptions): Relay {
           }
           if (s.timer) clearTimeout(s.timer);
           s.timer = null;
+          s.connecting = null;
           pool.socket = sock;
           store.markLive(s.id, `${sock.remoteAddress}:${upstream.port}`);
           flush(pool); // anything the miner sent before the pool was there
@@ -128,9 +139,14 @@ export function startRelay(opts: RelayOptions): Relay {
         },
         timeout: (sock) => onClosed(sock.data, new Error("timeout")),
       },
-    }).catch(() => {
-      /* reported through connectError */
-    });
+    })
+      .then((sock) => {
+        if (!pool.socket) s.connecting = sock;
+        if (pool.closed) sock.terminate(); // timed out before this resolved
+      })
+      .catch(() => {
+        /* reported through connectError */
+      });
   }
 
   const listener: TCPSocketListener<Endpoint> = Bun.listen<Endpoint>({
@@ -149,7 +165,7 @@ export function startRelay(opts: RelayOptions): Relay {
         // Hold the miner's bytes in the kernel until the pool is connected.
         sock.pause();
         miner.paused = true;
-        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter() };
+        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter(), connecting: null };
         sessions.set(id, s);
         store.openSession({ id, miner_addr: `${sock.remoteAddress}:${sock.remotePort}`, upstream });
         capture.open(id);

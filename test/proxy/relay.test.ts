@@ -134,6 +134,27 @@ describe("closing", () => {
       await hs2.stop();
     }
   });
+
+  test("upstream connect timeout (a TLS pool that never answers the handshake): failed, and the socket is not leaked", async () => {
+    const silent = startByteServer();
+    const hs2 = await startTestHashScope(0, {
+      POOL_HOST: `stratum+ssl://127.0.0.1:${silent.port}`,
+      UPSTREAM_CONNECT_TIMEOUT_MS: "300",
+    });
+    try {
+      const miner = await connectPeer(hs2.proxyPort);
+      const up = await silent.next();
+      await miner.closed;
+      await up.closed; // HashScope gave up on the half-open upstream connection
+      const s = hs2.store.listSessions("all")[0]!;
+      expect(s.state).toBe("failed");
+      expect(s.close_reason).toBe("upstream_failed");
+      expect(s.close_detail).toContain("within 300 ms");
+    } finally {
+      await hs2.stop();
+      silent.stop();
+    }
+  });
 });
 
 describe("backpressure", () => {
