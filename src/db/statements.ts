@@ -1,0 +1,66 @@
+import { getTableColumns, sql, type Placeholder, type SQL } from "drizzle-orm";
+import type { MessageRecord, SessionRecord } from "../capture/records";
+import type { Db } from "./open";
+import { messageToRow, sessionToRow } from "./rows";
+import { messages, meta, sessions } from "./schema";
+
+/**
+ * Prepared statements for the write paths (writer, import). Prepared inserts with placeholders run ~10x faster
+ * than building a query per row (stack-notes §5); values still pass the column mappers (JSON, booleans).
+ */
+
+type Placeholders<K extends string> = { [P in K]: Placeholder<P> };
+
+function placeholders<T extends object>(table: T): Placeholders<Extract<keyof T, string>> {
+  const out: Record<string, Placeholder> = {};
+  for (const key of Object.keys(table)) out[key] = sql.placeholder(key);
+  return out as Placeholders<Extract<keyof T, string>>;
+}
+
+function excludedAll<T extends object>(table: T): Record<string, SQL> {
+  const out: Record<string, SQL> = {};
+  for (const key of Object.keys(table)) out[key] = sql.raw(`excluded."${key}"`);
+  return out;
+}
+
+export function prepareWrites(db: Db) {
+  const msgCols = getTableColumns(messages);
+  const sesCols = getTableColumns(sessions);
+  const insertMessage = db.insert(messages).values(placeholders(msgCols)).onConflictDoNothing().prepare();
+  const upsertSession = db
+    .insert(sessions)
+    .values(placeholders(sesCols))
+    .onConflictDoUpdate({ target: sessions.id, set: excludedAll(sesCols) })
+    .prepare();
+  const insertSessionIfNew = db.insert(sessions).values(placeholders(sesCols)).onConflictDoNothing().prepare();
+  const setMeta = db
+    .insert(meta)
+    .values({ key: sql.placeholder("key"), value: sql.placeholder("value") })
+    .onConflictDoUpdate({ target: meta.key, set: { value: sql`excluded.value` } })
+    .prepare();
+  const changes = () => db.$client.query<{ n: number }, []>("SELECT changes() AS n").get()?.n ?? 0;
+  return {
+    /** Returns true when the row was new. */
+    insertMessage: (m: MessageRecord): boolean => {
+      insertMessage.run(messageToRow(m));
+      return changes() > 0;
+    },
+    upsertSession: (s: SessionRecord): void => void upsertSession.run(sessionToRow(s)),
+    insertSessionIfNew: (s: SessionRecord): boolean => {
+      insertSessionIfNew.run(sessionToRow(s));
+      return changes() > 0;
+    },
+    setMeta: (key: string, value: string): void => void setMeta.run({ key, value }),
+  };
+}
+
+export type Writes = ReturnType<typeof prepareWrites>;
+
+/** One committed batch: sessions first, then messages, then the seq high-water mark. */
+export function writeBatch(db: Db, w: Writes, msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): void {
+  db.$client.transaction(() => {
+    for (const s of sess) w.upsertSession(s);
+    for (const m of msgs) w.insertMessage(m);
+    if (seqHighWater > 0) w.setMeta("seq_high_water", String(seqHighWater));
+  })();
+}

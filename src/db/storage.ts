@@ -1,0 +1,107 @@
+import type { MessageFilter } from "../capture/query";
+import type { MessageRecord, SessionRecord } from "../capture/records";
+import type { CaptureStore } from "../capture/store";
+import { isoNow } from "../time";
+import { mergeNewest, mergeSessions } from "./merge";
+import { openDatabase, type Db } from "./open";
+import * as reader from "./reader";
+import { startRetention, type RetentionOptions } from "./retention";
+import { CaptureWriter, DEFAULT_WRITER_OPTIONS, type WriterOptions, type WriterStats } from "./writer";
+
+export type StorageOptions = {
+  url: string;
+  retention: RetentionOptions;
+  writer?: Partial<WriterOptions>;
+  retentionIntervalMs?: number;
+};
+
+/** Disk sessions listed at most (the in-memory ones always are). */
+const MAX_DISK_SESSIONS = 5_000;
+
+export type StorageStats = {
+  writer: WriterStats | null;
+  retention: { runs: number; deleted_messages: number; deleted_sessions: number; last_run_at: string | null } | null;
+  recovered_sessions: number;
+};
+
+/**
+ * The database behind the capture: opened and recovered before the store exists (so `seq` continues), then attached
+ * to the store (writer + retention). The read methods merge memory and disk, so callers see one history.
+ */
+export class Storage {
+  private writer: CaptureWriter | null = null;
+  private retention: ReturnType<typeof startRetention> | null = null;
+  private store: CaptureStore | null = null;
+
+  private constructor(
+    readonly db: Db,
+    private readonly opts: StorageOptions,
+    /** The seq the next message gets: never one handed out before. */
+    readonly firstSeq: number,
+    /** Sessions that were live when the previous run stopped, now closed with reason `restart`. */
+    readonly recoveredSessions: number,
+  ) {}
+
+  static open(opts: StorageOptions): Storage {
+    const db = openDatabase(opts.url);
+    const recovered = closeLiveSessions(db);
+    return new Storage(db, opts, reader.lastSeq(db) + 1, recovered);
+  }
+
+  attach(store: CaptureStore): void {
+    this.store = store;
+    this.writer = new CaptureWriter(this.db, store, { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }).start();
+    this.retention = startRetention(this.db, this.opts.retention, this.opts.retentionIntervalMs);
+  }
+
+  /** Write what is queued (export and tests want everything on disk). */
+  flush(): void {
+    this.writer?.flush(true);
+  }
+
+  messages(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
+    const mem = this.store?.query(filter, limit, before) ?? [];
+    return mergeNewest(mem, reader.queryMessages(this.db, filter, limit, before), limit);
+  }
+
+  message(id: string): MessageRecord | undefined {
+    return this.store?.getMessage(id) ?? reader.getMessage(this.db, id);
+  }
+
+  sessions(state: "live" | "closed" | "all"): SessionRecord[] {
+    const mem = this.store?.listSessions(state) ?? [];
+    const memIds = new Set(this.store?.listSessions("all").map((s) => s.id));
+    // The disk copy of a session still in memory may be stale (e.g. "live"); only memory's state counts for those.
+    const disk = reader.listSessions(this.db, state, MAX_DISK_SESSIONS).filter((s) => !memIds.has(s.id));
+    return mergeSessions(mem, disk);
+  }
+
+  session(id: string): SessionRecord | undefined {
+    return this.store?.getSession(id) ?? reader.getSession(this.db, id);
+  }
+
+  storedMessageCount(sessionId: string): number {
+    return reader.sessionMessageCount(this.db, sessionId);
+  }
+
+  stats(): StorageStats {
+    const r = this.retention?.stats;
+    return { writer: this.writer?.stats() ?? null, retention: r ? { ...r } : null, recovered_sessions: this.recoveredSessions };
+  }
+
+  /** Stop background work, write what is queued, close the file. Live sessions stay open on disk (next start: `restart`). */
+  close(): void {
+    this.retention?.stop();
+    this.writer?.stop();
+    this.db.$client.close();
+  }
+}
+
+/** Mark sessions the previous run left open as closed by the restart. Their last sign of life is their end. */
+export function closeLiveSessions(db: Db, now = isoNow()): number {
+  return db.$client.run(
+    `UPDATE sessions SET state = 'closed', closed_at = coalesce(last_seen, ?), close_reason = 'restart',
+       close_detail = 'HashScope stopped while the session was live' WHERE closed_at IS NULL`,
+    [now],
+  ).changes;
+}
