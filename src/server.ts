@@ -6,6 +6,11 @@ import { createApp } from "./http/app";
 import type { Services } from "./http/services";
 import { startRelay } from "./proxy/relay";
 import { isoNow } from "./time";
+import { Storage } from "./db/storage";
+import { AutoReplay } from "./mitm/auto-replay";
+import { startMitmNostr } from "./mitm/nostr";
+import { ReplayService } from "./mitm/replay";
+import { uiRoutes } from "./ui/routes";
 
 export type HashScope = Services & { apiPort: number; proxyPort: number; stop(): Promise<void> };
 
@@ -14,11 +19,17 @@ const CAPTURE_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 /** Start the proxy and the HTTP server in this process. Ports may be 0 (tests). */
 export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[] = []): Promise<HashScope> {
-  const store = new CaptureStore({
-    maxMessages: config.capture.maxMessages,
-    maxPerSession: config.capture.maxPerSession,
-    maxSessions: config.capture.maxSessions,
-  });
+  // Disk history first: sessions the last run left live are closed with `restart`, and seq continues after its last.
+  const db = Storage.open({ url: config.databaseUrl, retention: config.retention });
+  const store = new CaptureStore(
+    {
+      maxMessages: config.capture.maxMessages,
+      maxPerSession: config.capture.maxPerSession,
+      maxSessions: config.capture.maxSessions,
+    },
+    db.firstSeq,
+  );
+  db.attach(store);
   const capture = new CapturePipeline(store, {
     maxLineBytes: config.capture.maxLineBytes,
     maxBacklogBytes: CAPTURE_BACKLOG_BYTES,
@@ -30,8 +41,25 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     store,
     capture,
   });
-  const svc: Services = { config, store, capture, relay, startedAt: isoNow(), startedMono: performance.now() };
-  const app = createApp(svc, extraRoutes).listen({
+  const replay = new ReplayService(store, capture, relay);
+  const autoReplay = new AutoReplay(store, replay);
+  autoReplay.start();
+  // Share publishing and the telemetry subscription run from the store's event hub, off the relay path.
+  const nostr = config.nostr.enabled ? startMitmNostr(config, store, capture) : undefined;
+  const svc: Services = {
+    config,
+    store,
+    capture,
+    relay,
+    startedAt: isoNow(),
+    startedMono: performance.now(),
+    db,
+    replay,
+    autoReplay,
+    ...(nostr ? { nostr, fleet: nostr.fleet } : {}),
+  };
+  // The web UI is part of every HashScope (`bun run start` serves it next to the API).
+  const app = createApp(svc, [uiRoutes(svc), ...extraRoutes]).listen({
     hostname: config.api.host,
     port: config.api.port,
     reusePort: false,
@@ -44,7 +72,11 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     proxyPort: relay.port,
     async stop() {
       await relay.stop();
+      autoReplay.stop();
+      capture.drainAll(); // so the last submits still become share events
+      await nostr?.stop();
       await app.stop(true);
+      db.close(); // writes what is queued; sessions still live stay open on disk until the next start
     },
   };
 }

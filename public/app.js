@@ -1,0 +1,146 @@
+// HashScope page script: live indicator, pause/resume and the row cap. Rendering and swapping are the server's
+// and htmx's job; this only reacts to hx-sse events. No data from traffic is ever turned into markup here: rows
+// arrive as escaped HTML from the server.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  var LABELS = {
+    static: "static page",
+    connecting: "connecting…",
+    live: "live",
+    reconnecting: "reconnecting…",
+    closed: "disconnected",
+    paused: "live · paused",
+  };
+  var DEFAULT_CAP = 500;
+  var held = []; // batches (HTML) that arrived while paused, oldest first
+
+  var live = {
+    status: "connecting",
+    paused: false,
+    held: 0,
+    skipped: 0,
+    stats: null,
+    get state() {
+      return this.paused && this.status === "live" ? "paused" : this.status;
+    },
+    get label() {
+      return LABELS[this.state] || this.state;
+    },
+    toggle: function () {
+      live.paused = !live.paused;
+      if (!live.paused) flush();
+    },
+    fmt: function (key) {
+      var v = live.stats ? live.stats[key] : null;
+      if (typeof v !== "number") return "";
+      return key === "messages_per_s" ? v.toLocaleString("en-US", { maximumFractionDigits: 1 }) : v.toLocaleString("en-US");
+    },
+  };
+  document.addEventListener("alpine:init", function () {
+    window.Alpine.store("live", live);
+    live = window.Alpine.store("live"); // the reactive proxy from now on
+  });
+  window.hashscope = {
+    state: function () {
+      return { status: live.status, paused: live.paused, held: live.held, skipped: live.skipped };
+    },
+  };
+
+  function rowCount(html) {
+    var n = 0;
+    for (var i = html.indexOf("<tr "); i !== -1; i = html.indexOf("<tr ", i + 1)) n++;
+    return n;
+  }
+
+  /** Drop rows past the cap (oldest are at the bottom) and point "older" at the oldest row still shown. */
+  function trim(tbody) {
+    var cap = Number(tbody.getAttribute("data-cap")) || DEFAULT_CAP;
+    var rows = tbody.rows;
+    if (rows.length > cap) {
+      var r = document.createRange();
+      r.setStartBefore(rows[cap]);
+      r.setEndAfter(tbody.lastChild);
+      r.deleteContents();
+    }
+    var last = rows[rows.length - 1];
+    var older = document.getElementById("older");
+    if (last && older) {
+      var u = new URL(older.href, location.href);
+      u.searchParams.set("before", last.getAttribute("data-seq"));
+      older.href = u.pathname + u.search;
+      older.hidden = false;
+    }
+    var empty = document.getElementById("empty-note");
+    if (empty && rows.length) empty.remove();
+  }
+
+  function flush() {
+    var tbody = document.getElementById("rows");
+    if (tbody) {
+      for (var i = 0; i < held.length; i++) tbody.insertAdjacentHTML("afterbegin", held[i]);
+      trim(tbody);
+    }
+    held = [];
+    live.held = 0;
+  }
+
+  var isRows = function (e) {
+    return e.target && e.target.id === "rows";
+  };
+
+  document.addEventListener("htmx:sse:before:connection", function (e) {
+    var c = e.detail && e.detail.connection;
+    live.status = (c && c.attempt > 0) || live.status === "live" ? "reconnecting" : "connecting";
+  });
+  document.addEventListener("htmx:sse:after:connection", function () {
+    live.status = "live";
+  });
+  document.addEventListener("htmx:sse:error", function () {
+    live.status = "reconnecting";
+  });
+  document.addEventListener("htmx:sse:close", function () {
+    live.status = "closed";
+  });
+
+  // Paused: keep the connection (so nothing is lost) but hold the rows; the newest `cap` rows are kept.
+  document.addEventListener("htmx:sse:before:message", function (e) {
+    var m = e.detail.message;
+    if (!live.paused || m.event || !isRows(e)) return;
+    e.detail.cancelled = true;
+    held.push(m.data);
+    live.held += rowCount(m.data);
+    var cap = Number(e.target.getAttribute("data-cap")) || DEFAULT_CAP;
+    while (held.length > 1 && live.held - rowCount(held[0]) >= cap) live.held -= rowCount(held.shift());
+  });
+  document.addEventListener("htmx:sse:after:message", function (e) {
+    if (isRows(e) && !e.detail.message.event) trim(e.target);
+  });
+
+  // Named server events.
+  document.addEventListener("stats", function (e) {
+    try {
+      live.stats = JSON.parse(e.detail.data);
+    } catch (_) {}
+  });
+  document.addEventListener("skipped", function (e) {
+    live.skipped += Number(e.detail.data) || 0;
+  });
+  document.addEventListener("reset", function () {
+    var tbody = document.getElementById("rows");
+    if (tbody) tbody.textContent = "";
+    held = [];
+    live.held = 0;
+  });
+  document.addEventListener("session-card", function (e) {
+    var old = document.getElementById("session-card");
+    if (!old) return;
+    var t = document.createElement("template");
+    t.innerHTML = e.detail.data; // server-rendered, escaped
+    var card = t.content.firstElementChild;
+    if (!card) return;
+    old.replaceWith(card);
+    if (window.htmx) window.htmx.process(card);
+  });
+})();

@@ -1,0 +1,97 @@
+import { Elysia } from "elysia";
+import type { MessageRecord } from "../capture/records";
+import type { Services } from "../http/services";
+import { agentsPage } from "../../views/agents";
+import { messageDetailPage } from "../../views/message-detail";
+import { messagesPage } from "../../views/messages";
+import { overviewPage } from "../../views/overview";
+import { sessionDetailPage } from "../../views/session-detail";
+import { sessionsPage } from "../../views/sessions";
+import { notFoundPage } from "../../views/simple";
+import { noAgents, type AgentSource } from "./agents";
+import { assetRoutes } from "./assets";
+import { filterQuery, parseUiQuery } from "./filters";
+import { clip, shortId } from "./format";
+import { htmlResponse } from "./html";
+import { loginRoutes } from "./login";
+import { overviewStats, RateMeter } from "./overview-stats";
+import { uiStreamRoutes } from "./streams";
+
+/** Rows a page renders on the server (JS off, or before the stream takes over). */
+export const PAGE_ROWS = 100;
+/** How far after a request the detail page looks for its response (same session). */
+const PAIR_SCAN = 5000;
+
+export type UiOptions = { agents?: AgentSource };
+
+function sessionChoices(svc: Services) {
+  return svc.store
+    .listSessions("all")
+    .slice(0, 200)
+    .map((s) => ({ id: s.id, label: `${shortId(s.id)} ${clip(s.workers[0] ?? s.miner_addr, 24)} (${s.state})` }));
+}
+
+function findResponse(svc: Services, m: MessageRecord): MessageRecord | null {
+  if (m.kind !== "request") return null;
+  return svc.store.since({ session_id: m.session_id }, m.seq, PAIR_SCAN).find((r) => r.reply_to === m.id) ?? null;
+}
+
+/** Page of rows: newest first, one extra fetched to know whether "older" has anything. */
+function page(svc: Services, filter: Parameters<Services["store"]["query"]>[0], before: number | undefined) {
+  const rows = svc.store.query(filter, PAGE_ROWS + 1, before);
+  return { rows: rows.slice(0, PAGE_ROWS), more: rows.length > PAGE_ROWS };
+}
+
+/**
+ * The server-rendered pages, their SSE streams, login and the embedded assets, as a plain `Elysia` (route types
+ * erased) so it fits createApp's list of extra route sets.
+ */
+export function uiRoutes(svc: Services, opts: UiOptions = {}): Elysia {
+  const ui: Elysia = new Elysia({ name: "ui" });
+  ui.use(pages(svc, opts.agents ?? noAgents, new RateMeter()));
+  return ui;
+}
+
+function pages(svc: Services, agents: AgentSource, meter: RateMeter) {
+  return new Elysia({ name: "ui-pages" })
+    .use(assetRoutes())
+    .use(loginRoutes(svc.config.api.token))
+    .use(uiStreamRoutes(svc, meter, agents))
+    .get("/", () => htmlResponse(overviewPage(overviewStats(svc, meter, agents()), svc.store.listSessions("live"))))
+    .get("/messages", ({ query }) => {
+      const { filter, before, problems } = parseUiQuery(query);
+      const { rows, more } = page(svc, filter, before);
+      // Live only at the head; the stream starts after what this page already shows.
+      const stream = before === undefined ? `/ui/stream/messages${filterQuery(filter, { after: svc.store.lastSeq })}` : null;
+      return htmlResponse(
+        messagesPage({ rows, more, filter, before, stream, sessions: sessionChoices(svc), problems }),
+        problems.length ? 400 : 200,
+      );
+    })
+    .get("/messages/:id", ({ params }) => {
+      const m = svc.store.getMessage(params.id);
+      if (!m) return htmlResponse(notFoundPage(`Message ${params.id}`), 404);
+      const request = m.reply_to ? (svc.store.getMessage(m.reply_to) ?? null) : null;
+      return htmlResponse(messageDetailPage({ message: m, request, response: findResponse(svc, m) }));
+    })
+    .get("/sessions", () =>
+      htmlResponse(sessionsPage(svc.store.listSessions("live"), svc.store.listSessions("closed").slice(0, 100))),
+    )
+    .get("/sessions/:id", ({ params, query }) => {
+      const s = svc.store.getSession(params.id);
+      if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
+      const before = query.before && /^\d+$/.test(query.before) ? Number(query.before) : undefined;
+      const { rows, more } = page(svc, { session_id: s.id }, before);
+      const stream =
+        before === undefined ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
+      return htmlResponse(sessionDetailPage({ session: s, rows, more, stream }));
+    })
+    .post("/sessions/:id/disconnect", ({ params }) => {
+      // The no-JavaScript path of the Disconnect button (with JavaScript it posts to the API directly).
+      const s = svc.store.getSession(params.id);
+      if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
+      svc.relay.disconnect(params.id);
+      return new Response(null, { status: 303, headers: { location: `/sessions/${encodeURIComponent(params.id)}` } });
+    })
+    .get("/agents", () => htmlResponse(agentsPage(agents())));
+}

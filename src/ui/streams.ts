@@ -1,0 +1,102 @@
+import { Elysia } from "elysia";
+import type { MessageFilter } from "../capture/query";
+import type { MessageRecord } from "../capture/records";
+import type { StoreEvent } from "../capture/store";
+import { messageFeed } from "../http/api/stream";
+import type { Services } from "../http/services";
+import { lastEventId, sseEvent, sseResponse } from "../http/sse";
+import { messageRows, ROW_CAP } from "../../views/message-table";
+import { overviewSessions } from "../../views/overview";
+import { sessionCard } from "../../views/session-detail";
+import { sessionsContent } from "../../views/sessions";
+import type { AgentSource } from "./agents";
+import { batchWindow } from "./batch";
+import { changes, merge2 } from "./changes";
+import { parseUiQuery } from "./filters";
+import { oneLine } from "./html";
+import { overviewStats, type RateMeter } from "./overview-stats";
+
+/** How long the server collects messages before sending one SSE update (a few updates per second at any rate). */
+export const BATCH_MS = 150;
+/** Session tables and cards refresh at most this often. */
+const REFRESH_MS = 1000;
+const RECENT_SESSIONS = 100;
+
+/** Unnamed SSE messages are swapped into the page by htmx; named ones become DOM events (app.js). */
+const swapData = (html: string, id?: number) => `${id !== undefined ? `id: ${id}\n` : ""}data: ${oneLine(html)}\n\n`;
+
+/** Rows of one batch, newest first (the page inserts them at the top), with the id to resume after. */
+function rowsFrame(items: MessageRecord[], skipped: number): string {
+  const newestFirst = items.slice().reverse();
+  const last = items[items.length - 1]!.seq;
+  return (skipped ? sseEvent("skipped", String(skipped)) : "") + swapData(messageRows(newestFirst, true).s, last);
+}
+
+/**
+ * The resume point: Last-Event-ID (htmx's hx-sse sends it on reconnect) or `after` (the last seq the page was
+ * rendered with). A point beyond the store means the server restarted with a fresh store: start over.
+ */
+function resumePoint(svc: Services, request: Request, after: string | undefined): { after: number | null; reset: boolean } {
+  const at = lastEventId(request.headers.get("last-event-id"), after);
+  if (at !== null && at > svc.store.lastSeq) return { after: 0, reset: true };
+  return { after: at, reset: false };
+}
+
+function messageFrames(svc: Services, filter: MessageFilter, request: Request, after: string | undefined) {
+  const signal = request.signal;
+  const start = resumePoint(svc, request, after);
+  return (async function* () {
+    yield `retry: 1000\n: connected\n\n`;
+    if (start.reset) yield sseEvent("reset", "1");
+    const batches = batchWindow(messageFeed(svc.store, filter, start.after, signal), BATCH_MS, ROW_CAP, signal);
+    for await (const b of batches) if (b.items.length) yield rowsFrame(b.items, b.skipped);
+  })();
+}
+
+const afterParam = (q: Record<string, string | undefined>) => (q.after && /^\d+$/.test(q.after) ? q.after : undefined);
+
+export const uiStreamRoutes = (svc: Services, meter: RateMeter, agents: AgentSource) =>
+  new Elysia({ name: "ui-streams" })
+    .get("/ui/stream/messages", ({ query, request }) => {
+      const { filter } = parseUiQuery(query);
+      return sseResponse(messageFrames(svc, filter, request, afterParam(query)), request.signal);
+    })
+    .get("/ui/stream/session/:id", ({ params, query, request }) => {
+      const id = params.id;
+      const signal = request.signal;
+      const isMine = (e: StoreEvent) => (e.type === "session" ? e.session.id === id : e.message.session_id === id);
+      async function* frames() {
+        const rows = messageFrames(svc, { session_id: id }, request, afterParam(query));
+        for await (const t of merge2(rows, changes(svc.store.events, isMine, REFRESH_MS, signal))) {
+          if (t.from === "a") yield t.value;
+          else {
+            const s = svc.store.getSession(id);
+            if (s) yield sseEvent("session-card", oneLine(sessionCard(s)));
+          }
+        }
+      }
+      return sseResponse(frames(), signal);
+    })
+    .get("/ui/stream/sessions", ({ request }) => {
+      const signal = request.signal;
+      async function* frames() {
+        yield `retry: 1000\n: connected\n\n`;
+        for await (const _ of changes(svc.store.events, () => true, REFRESH_MS, signal)) {
+          const live = svc.store.listSessions("live");
+          const recent = svc.store.listSessions("closed").slice(0, RECENT_SESSIONS);
+          yield swapData(sessionsContent(live, recent).s);
+        }
+      }
+      return sseResponse(frames(), signal);
+    })
+    .get("/ui/stream/overview", ({ request }) => {
+      const signal = request.signal;
+      async function* frames() {
+        yield `retry: 1000\n: connected\n\n`;
+        for await (const changed of changes(svc.store.events, () => true, REFRESH_MS, signal, true)) {
+          yield sseEvent("stats", JSON.stringify(overviewStats(svc, meter, agents())));
+          if (changed) yield swapData(overviewSessions(svc.store.listSessions("live")).s);
+        }
+      }
+      return sseResponse(frames(), signal);
+    });

@@ -1,0 +1,96 @@
+import type { MessageRecord } from "../capture/records";
+import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
+import { clip, compactJson, difficulty } from "./format";
+
+/** One-line plain-text summary and status of a message for the stream table (escaped by the template). */
+
+type Decoded = Record<string, unknown>;
+const str = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "string" ? v : compactJson(v));
+const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
+
+function paramsText(m: MessageRecord): string {
+  const j = m.json;
+  if (j && typeof j === "object" && !Array.isArray(j)) {
+    const o = j as Record<string, unknown>;
+    if ("params" in o) return compactJson(o.params);
+    if ("result" in o) return compactJson(o.result);
+  }
+  return m.raw ?? m.raw_hex ?? "";
+}
+
+function requestSummary(method: string, d: Decoded): string | null {
+  switch (method) {
+    case "mining.submit":
+      return `${str(d.worker)} · job ${str(d.job_id)} · nonce ${str(d.nonce)}${d.version_bits ? ` · ver ${str(d.version_bits)}` : ""}`;
+    case "mining.notify":
+      return `job ${str(d.job_id)}${d.clean_jobs ? " · clean" : ""} · ntime ${str(d.ntime)} · ${Array.isArray(d.merkle_branch) ? d.merkle_branch.length : 0} branches`;
+    case "mining.set_difficulty":
+    case "mining.suggest_difficulty":
+      return `difficulty ${difficulty(num(d.difficulty))}`;
+    case "mining.subscribe":
+      return d.user_agent ? `agent ${str(d.user_agent)}` : "no user agent";
+    case "mining.authorize":
+      return `worker ${str(d.worker)}`;
+    case "mining.configure":
+      return Array.isArray(d.extensions) ? d.extensions.map(str).join(", ") : null;
+    case "mining.set_extranonce":
+      return `extranonce1 ${str(d.extranonce1)} · size ${str(d.extranonce2_size)}`;
+    case "mining.set_version_mask":
+      return `mask ${str(d.version_mask)}`;
+    case "client.show_message":
+      return `“${str(d.message)}”`;
+    case "client.reconnect":
+      return `to ${str(d.host) || "same host"}:${str(d.port) || "same port"}`;
+    default:
+      return null;
+  }
+}
+
+function errorText(d: Decoded): string {
+  const e = d.error as { code?: unknown; message?: unknown } | undefined;
+  if (!e || typeof e !== "object") return "rejected";
+  const code = typeof e.code === "number" ? e.code : null;
+  const name = code !== null ? STRATUM_ERROR_NAMES[code] : undefined;
+  const msg = str(e.message);
+  return `${code !== null ? `${code} ` : ""}${msg || name || "error"}`;
+}
+
+function responseSummary(m: MessageRecord, d: Decoded): string | null {
+  if (d.ok === false) return errorText(d);
+  switch (m.method) {
+    case "mining.submit":
+      return "share accepted";
+    case "mining.subscribe":
+      return `extranonce1 ${str(d.extranonce1)} · size ${str(d.extranonce2_size)}`;
+    case "mining.authorize":
+      return "authorized";
+    case "mining.configure":
+      return d.version_rolling ? `version rolling ${str(d.version_rolling_mask)}` : "configured";
+    case "client.get_version":
+      return str(d.version);
+    default:
+      return null;
+  }
+}
+
+export function summary(m: MessageRecord): string {
+  if (m.kind === "invalid") return clip(m.parse_error ?? "not JSON-RPC");
+  const d = m.decoded;
+  const text =
+    d === null ? null : m.kind === "response" ? responseSummary(m, d) : m.method ? requestSummary(m.method, d) : null;
+  return clip(text ?? paramsText(m));
+}
+
+export type Status = { label: string; cls: "ok" | "bad" | "warn" | "" };
+
+export function status(m: MessageRecord): Status {
+  if (m.kind === "invalid") return { label: "invalid", cls: "warn" };
+  if (m.parse_error !== null) return { label: "odd shape", cls: "warn" };
+  if (m.kind !== "response" || m.decoded === null) return { label: "", cls: "" };
+  if (m.decoded.ok === true) return { label: m.method === "mining.submit" ? "accepted" : "ok", cls: "ok" };
+  return { label: m.method === "mining.submit" ? "rejected" : "error", cls: "bad" };
+}
+
+/** What the method column shows: responses carry their request's method when paired. */
+export const methodLabel = (m: MessageRecord): string =>
+  m.method ? (m.kind === "response" ? `↳ ${m.method}` : m.method) : m.kind === "response" ? "↳ (unpaired)" : m.kind;

@@ -1,0 +1,43 @@
+import type { SessionRecord } from "../src/capture/records";
+import { clip, count, dateTime, difficulty, shortId } from "../src/ui/format";
+import { html, type Raw } from "../src/ui/html";
+import { layout } from "./layout";
+
+const CLOSE_WORDS: Record<string, string> = {
+  miner_closed: "miner closed",
+  pool_closed: "pool closed",
+  upstream_failed: "pool unreachable",
+  disconnected_by_api: "disconnected by user",
+  error: "error",
+  restart: "HashScope restarted",
+};
+
+export const stateBadge = (s: SessionRecord): Raw =>
+  html`<span class="st ${s.state === "live" ? "ok" : s.state === "failed" ? "bad" : s.state === "connecting" ? "warn" : ""}">${s.state}</span>`;
+
+export const closeText = (s: SessionRecord): string =>
+  s.close_reason ? `${CLOSE_WORDS[s.close_reason] ?? s.close_reason}${s.close_detail ? `: ${s.close_detail}` : ""}` : "";
+
+const workers = (s: SessionRecord): string => (s.workers.length ? s.workers.join(", ") : "—");
+
+export function sessionRow(s: SessionRecord): Raw {
+  const c = s.counters;
+  return html`<tr data-session="${s.id}"><td><a href="/sessions/${encodeURIComponent(s.id)}" title="${s.id}">${shortId(s.id)}</a></td><td>${stateBadge(s)}</td><td class="mono">${s.miner_addr}</td><td class="c-sum" title="${s.user_agent ?? ""}">${clip(s.user_agent ?? "—", 40)}</td><td class="c-sum" title="${workers(s)}">${clip(workers(s), 40)}</td><td class="c-n">${difficulty(s.difficulty)}</td><td class="c-n">${count(c.messages_up)} / ${count(c.messages_down)}</td><td class="c-n">${count(c.submits)}</td><td class="c-n"><span class="ok-text">${count(c.accepted)}</span> / <span class="bad-text">${count(c.rejected)}</span></td><td>${dateTime(s.opened_at)}</td><td>${s.closed_at ? html`${dateTime(s.closed_at)}<br><span class="muted">${closeText(s)}</span>` : ""}</td></tr>`;
+}
+
+const HEAD = html`<thead><tr><th>Session</th><th>State</th><th>Miner</th><th>User agent</th><th>Workers</th><th class="c-n">Difficulty</th><th class="c-n">Msgs ↑/↓</th><th class="c-n">Submits</th><th class="c-n">Acc / Rej</th><th>Opened</th><th>Closed</th></tr></thead>`;
+
+export const sessionTable = (list: SessionRecord[], empty: string): Raw =>
+  list.length
+    ? html`<div class="table-wrap"><table class="sessions">${HEAD}<tbody>${list.map(sessionRow)}</tbody></table></div>`
+    : html`<p class="empty">${empty}</p>`;
+
+/** The part of the sessions page the SSE stream replaces (innerHTML of #sessions-live). */
+export const sessionsContent = (live: SessionRecord[], recent: SessionRecord[]): Raw =>
+  html`<h2>Live <small>${live.length}</small></h2>${sessionTable(live, "No live sessions. Point a miner at the proxy port.")}<h2>Recent <small>${recent.length}</small></h2>${sessionTable(recent, "No closed sessions in memory.")}`;
+
+export function sessionsPage(live: SessionRecord[], recent: SessionRecord[]): Raw {
+  const body = html`<h1>Sessions</h1>
+<div id="sessions-live" hx-sse:connect="/ui/stream/sessions" hx-swap="innerHTML">${sessionsContent(live, recent)}</div>`;
+  return layout({ title: "Sessions", nav: "sessions", body, live: true });
+}
