@@ -21,6 +21,8 @@ export type AgentOptions = {
   relayInitialBackoffMs?: number;
   /** Also accept share events this many seconds older than the start (default 0: only new ones). */
   lookbackSec?: number;
+  /** Every line on the pool connection. */
+  onPoolLine?: (line: string, direction: "in" | "out") => void;
 };
 
 export type AgentHandle = {
@@ -33,7 +35,7 @@ export type AgentHandle = {
   readonly submitter: Submitter;
   /** The telemetry content as it would be published now. */
   telemetry(): TelemetryContent;
-  /** Publishes a telemetry event now (outside the timer). */
+  /** Publishes a telemetry event now (outside the timer); null when skipped (the last one is under a second old). */
   publishTelemetry(): TelemetryContent | null;
   /** Stops taking shares, sends a last telemetry, waits up to `flushMs` for relays to acknowledge it, closes. */
   stop(flushMs?: number): Promise<TelemetryContent | null>;
@@ -63,6 +65,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
     log,
     onError: (text) => stats.error(`pool: ${text}`),
     onState: (s) => log(`pool: state ${s}`),
+    ...(opts.onPoolLine ? { onLine: opts.onPoolLine } : {}),
   });
   const submitter = new Submitter(pool, stats, { maxInflight: config.maxInflight, timeoutMs: config.submitTimeoutMs, log });
   const relay = new RelayPool({
@@ -112,13 +115,13 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
     relay,
     submitter,
     telemetry: current,
-    publishTelemetry: () => timer.publishNow(),
+    publishTelemetry: () => timer.publishNow(true),
     stop(flushMs = 3000) {
       stopping ??= (async () => {
         taking = false;
         sub.close();
         timer.stop();
-        const last = timer.publishNow();
+        const last = timer.publishNow(true);
         await relay.settled(flushMs);
         pool.stop();
         relay.close();

@@ -25,6 +25,8 @@ export type PoolClientOptions = {
   log?: (line: string) => void;
   onError?: (text: string) => void;
   onState?: (state: ConnState) => void;
+  /** Every line on the agent's pool connection (for debugging and tests). */
+  onLine?: (line: string, direction: "in" | "out") => void;
 };
 
 export type JobFacts = {
@@ -75,7 +77,7 @@ export class AgentPoolClient {
   private stopped = false;
   private everConnected = false;
   private sessionStart = 0;
-  private readonly o: Required<Omit<PoolClientOptions, "onState" | "onError" | "log">> & Pick<PoolClientOptions, "onState" | "onError" | "log">;
+  private readonly o: Required<Omit<PoolClientOptions, "onState" | "onError" | "log" | "onLine">> & Pick<PoolClientOptions, "onState" | "onError" | "log" | "onLine">;
 
   constructor(opts: PoolClientOptions) {
     this.o = {
@@ -144,6 +146,7 @@ export class AgentPoolClient {
       userAgent: this.o.userAgent,
       maxPending: this.o.maxPending,
       connectTimeoutMs: this.o.requestTimeoutMs,
+      ...(this.o.onLine ? { onLine: this.o.onLine } : {}),
       onNotification: (m) => this.onServerMessage(client, m),
       onRequest: (m) => {
         this.onServerMessage(client, m);

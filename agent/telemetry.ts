@@ -1,5 +1,6 @@
 /** Builds the SPEC §5 telemetry content from the agent's state (pure), and publishes it on a timer. */
-import { SCHEMA, buildTelemetryEvent, type ConnState, type NostrEvent, type TelemetryContent } from "../src/nostr/events.ts";
+import { finalizeEvent } from "nostr-tools/pure";
+import { SCHEMA, TelemetryContent, telemetryTags, type ConnState, type NostrEvent } from "../src/nostr/events.ts";
 import type { JobFacts } from "./pool-client.ts";
 import type { StatsSnapshot } from "./stats.ts";
 
@@ -32,9 +33,29 @@ export function telemetryContent(i: TelemetryInput): TelemetryContent {
 
 export type TelemetrySink = { publish(event: NostrEvent): void };
 
+/**
+ * Telemetry is addressable per agent: a relay keeps one event per (author, kind, d) and, for equal created_at,
+ * the one with the lower id, so a second report within the same second may be discarded and never delivered
+ * (the last report on SIGTERM usually is). Each report therefore gets a created_at above the previous one;
+ * reports that would run more than a second ahead of the clock are skipped (at most one report per second).
+ */
+export function nextCreatedAt(previous: number | null, nowSec: number, final: boolean): number | null {
+  const t = previous === null ? nowSec : Math.max(nowSec, previous + 1);
+  return final || t <= nowSec + 1 ? t : null;
+}
+
+/** Like buildTelemetryEvent, with a chosen created_at. */
+export function signTelemetry(content: TelemetryContent, sk: Uint8Array, kind: number, createdAt: number): NostrEvent {
+  const c = TelemetryContent.parse(content);
+  return finalizeEvent({ kind, created_at: createdAt, tags: telemetryTags(c.run_id, c.agent_id), content: JSON.stringify(c) }, sk);
+}
+
 /** Publishes every `intervalMs` (first one right away so the fleet sees the agent at once). */
 export class TelemetryTimer {
   sent = 0;
+  /** Reports not sent because the previous one was less than a second ago (intervals below 1 s). */
+  skipped = 0;
+  private lastCreatedAt: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -48,13 +69,19 @@ export class TelemetryTimer {
 
   start(): void {
     this.publishNow();
-    this.timer = setInterval(() => this.publishNow(), this.intervalMs);
+    this.timer = setInterval(() => this.publishNow(false), this.intervalMs);
   }
 
-  publishNow(): TelemetryContent | null {
+  publishNow(final = false): TelemetryContent | null {
+    const createdAt = nextCreatedAt(this.lastCreatedAt, Math.floor(Date.now() / 1000), final);
+    if (createdAt === null) {
+      this.skipped++;
+      return null;
+    }
     try {
       const content = this.current();
-      this.sink.publish(buildTelemetryEvent(content, this.sk, this.kind));
+      this.sink.publish(signTelemetry(content, this.sk, this.kind, createdAt));
+      this.lastCreatedAt = createdAt;
       this.sent++;
       return content;
     } catch (err) {
