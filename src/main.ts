@@ -9,6 +9,11 @@ console.log(
   `HashScope: miners → ${config.listen.host}:${hs.proxyPort} → ${up.tls ? "stratum+ssl" : "stratum+tcp"}://${up.host}:${up.port}; ` +
     `UI and API on http://${config.api.host}:${hs.apiPort}/`,
 );
+if (hs.nostr) {
+  // The public key only; the secret never leaves the process.
+  console.log(hs.nostr.publicKeyLine);
+  console.log(`nostr: run ${config.nostr.runId}${config.nostr.runIdGenerated ? " (generated; set RUN_ID for agents)" : ""}, relays ${config.nostr.relayUrls.join(", ")}`);
+}
 for (const sig of ["SIGINT", "SIGTERM"] as const)
   process.on(sig, () => {
     void hs.stop().finally(() => process.exit(0));

@@ -8,6 +8,9 @@ import { messageRoutes } from "./api/messages";
 import { streamRoutes } from "./api/stream";
 import { statsRoutes } from "./api/stats";
 import { authGuard } from "./auth";
+import { broadcastRoutes } from "./api/broadcast";
+import { agentRoutes } from "./api/agents";
+import { replayRoutes } from "./api/replay";
 
 /** The HTTP server: JSON API (curl-friendly) and, mounted by the UI module, the pages. */
 export function createApp(svc: Services, extra: Elysia[] = []) {
@@ -44,7 +47,10 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     .use(statsRoutes(svc))
     .use(sessionRoutes(svc))
     .use(messageRoutes(svc))
-    .use(streamRoutes(svc));
+    .use(streamRoutes(svc))
+    .use(broadcastRoutes(svc))
+    .use(agentRoutes(svc))
+    .use(replayRoutes(svc));
   for (const e of extra) app.use(e);
   return app;
 }

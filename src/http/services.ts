@@ -2,6 +2,10 @@ import type { CapturePipeline } from "../capture/ingest";
 import type { CaptureStore } from "../capture/store";
 import type { ServerConfig } from "../config";
 import type { Relay } from "../proxy/relay";
+import type { AutoReplay } from "../mitm/auto-replay";
+import type { FleetRegistry } from "../mitm/fleet";
+import type { MitmNostr } from "../mitm/nostr";
+import type { ReplayService } from "../mitm/replay";
 
 /** What the HTTP layer talks to. Everything with I/O lives behind these. */
 export type Services = {
@@ -11,4 +15,11 @@ export type Services = {
   relay: Relay;
   startedAt: string;
   startedMono: number;
+  /** Replay of captured submits with HashScope's own ids (src/mitm). */
+  replay?: ReplayService;
+  autoReplay?: AutoReplay;
+  /** Present when NOSTR_ENABLED: share publishing and the telemetry subscription. */
+  nostr?: MitmNostr;
+  /** The agent fleet (telemetry over Nostr); present when NOSTR_ENABLED. */
+  fleet?: FleetRegistry;
 };

@@ -1,0 +1,55 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { ReplayError } from "../../mitm/replay";
+import type { Services } from "../services";
+import { errorBody, notFound } from "./errors";
+
+/** Replay and auto-replay (SPEC §4): own JSON-RPC ids, answers never forwarded to the miner. */
+export const ReplayBody = z.object({ params: z.array(z.unknown()).optional() }).optional();
+export const AutoReplayBody = z.object({ enabled: z.boolean(), count: z.number().int().min(1).max(100).optional() });
+
+const errorResponse = (status: number, message: string) =>
+  new Response(JSON.stringify(errorBody(message)), { status, headers: { "content-type": "application/json" } });
+
+export const replayRoutes = (svc: Services) =>
+  new Elysia()
+    .post(
+      "/api/messages/:id/replay",
+      async ({ params, body }) => {
+        if (!svc.replay) return errorResponse(503, "replay is not available");
+        try {
+          return await svc.replay.replay(params.id, body?.params);
+        } catch (err) {
+          if (err instanceof ReplayError) return errorResponse(err.status, err.message);
+          throw err;
+        }
+      },
+      {
+        body: ReplayBody,
+        detail: {
+          summary: "Re-send a captured mining.submit on its live session with an own id; returns the pool's answer",
+          tags: ["messages"],
+        },
+      },
+    )
+    .get(
+      "/api/sessions/:id/auto-replay",
+      ({ params }) => {
+        if (!svc.store.getSession(params.id)) return notFound("session");
+        return { session_id: params.id, ...(svc.autoReplay?.get(params.id) ?? { enabled: false, count: 1 }) };
+      },
+      { detail: { summary: "Auto-replay setting of a session", tags: ["sessions"] } },
+    )
+    .post(
+      "/api/sessions/:id/auto-replay",
+      ({ params, body }) => {
+        if (!svc.store.getSession(params.id)) return notFound("session");
+        if (!svc.autoReplay) return errorResponse(503, "auto-replay is not available");
+        const count = body.count ?? svc.autoReplay.get(params.id).count;
+        return { session_id: params.id, ...svc.autoReplay.set(params.id, { enabled: body.enabled, count }) };
+      },
+      {
+        body: AutoReplayBody,
+        detail: { summary: "Re-send each miner submit `count` times (1..100) with own ids", tags: ["sessions"] },
+      },
+    );
