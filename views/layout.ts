@@ -24,6 +24,7 @@ export const layout = (o: LayoutOptions): Raw => html`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · HashScope</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/style.css">
 <script src="/static/app.js"></script>
 <script src="/vendor/htmx.min.js"></script>
