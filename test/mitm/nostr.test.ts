@@ -163,6 +163,26 @@ test("telemetry from an allowed agent shows in /api/agents; offline after 3 miss
   expect(one.history.length).toBe(1);
   expect((await fetch(`${base}/api/agents/nobody`)).status).toBe(404);
 
+  // The live feed: a snapshot first, then an `agent` event when a report arrives.
+  const ac = new AbortController();
+  const stream = await fetch(`${base}/api/agents/stream`, { signal: ac.signal });
+  const reader = stream.body!.getReader();
+  let text = "";
+  const readUntil = async (needle: string) => {
+    const end = performance.now() + 5000;
+    while (!text.includes(needle) && performance.now() < end) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain(needle);
+  };
+  await readUntil("event: snapshot");
+  expect(text).toContain('"agent_id":"agent-ams"');
+  client.send(["EVENT", buildTelemetryEvent({ ...telemetryContent("agent-ams", RUN), ts: new Date().toISOString() }, agentSk, 30079)]);
+  await readUntil("event: agent\n");
+  ac.abort();
+
   // Offline after 3 missed intervals (interval 1 s here).
   await until(() => hs.fleet!.get("agent-ams")!.online === false, 6000, "agent offline");
   const stats = (await (await fetch(`${base}/api/stats`)).json()) as { agents: { online: number; total: number } };

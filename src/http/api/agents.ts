@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { Services } from "../services";
+import { sseEvent, sseResponse } from "../sse";
 import { notFound } from "./errors";
 
 /** The agent fleet from telemetry (SPEC §4/§5). Empty when Nostr is disabled. */
@@ -8,6 +9,30 @@ export const agentRoutes = (svc: Services) =>
     .get("/", () => svc.fleet?.list() ?? [], {
       detail: { summary: "Agents with their latest telemetry; online = seen within 3 intervals", tags: ["agents"] },
     })
+    .get(
+      "/stream",
+      ({ request }) => {
+        const fleet = svc.fleet;
+        async function* frames() {
+          // Subscribe first, then the snapshot, so no update falls between them.
+          const live = fleet?.updates.subscribe(request.signal, 1000);
+          yield `retry: 1000\n${sseEvent("snapshot", JSON.stringify(fleet?.list() ?? []))}`;
+          if (!live) {
+            await new Promise<void>((r) => request.signal.addEventListener("abort", () => r(), { once: true }));
+            return;
+          }
+          for await (const batch of live)
+            yield batch.map((u) => (u.type === "agent" ? sseEvent("agent", JSON.stringify(u.agent)) : sseEvent("removed", JSON.stringify({ agent_id: u.agent_id })))).join("");
+        }
+        return sseResponse(frames(), request.signal);
+      },
+      {
+        detail: {
+          summary: "Server-Sent Events: `snapshot` (all agents) then `agent` (one agent changed) and `removed`",
+          tags: ["agents"],
+        },
+      },
+    )
     .get(
       "/:id",
       ({ params }) => {

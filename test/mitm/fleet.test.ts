@@ -1,0 +1,65 @@
+import { expect, test } from "bun:test";
+import { generateSecretKey } from "nostr-tools/pure";
+import { FleetRegistry, type FleetUpdate } from "../../src/mitm/fleet";
+import { buildTelemetryEvent, type TelemetryContent } from "../../src/nostr/events";
+import { telemetryContent } from "../nostr/helpers";
+
+const sk = generateSecretKey();
+const report = (agent: string, ts: string): { c: TelemetryContent; e: ReturnType<typeof buildTelemetryEvent> } => {
+  const c = { ...telemetryContent(agent), ts };
+  return { c, e: buildTelemetryEvent(c, sk) };
+};
+
+test("online within 3 intervals of the last report; the sweep publishes each change once", () => {
+  const f = new FleetRegistry({ intervalSec: 5 });
+  const updates: FleetUpdate[] = [];
+  f.updates.on((u) => updates.push(u));
+  const t0 = Date.now();
+  const { c, e } = report("a1", new Date(t0).toISOString());
+  f.ingest(c, e, t0);
+  expect(updates.length).toBe(1);
+  expect(f.get("a1", t0 + 14_999)!.online).toBe(true);
+  expect(f.get("a1", t0 + 15_000)!.online).toBe(false);
+  f.sweep(t0 + 10_000);
+  expect(updates.length).toBe(1); // still online: nothing new
+  f.sweep(t0 + 15_000);
+  expect(updates.length).toBe(2);
+  expect(updates[1]).toMatchObject({ type: "agent", agent: { agent_id: "a1", online: false } });
+  f.sweep(t0 + 20_000);
+  expect(updates.length).toBe(2);
+  expect(f.counts(t0 + 20_000)).toEqual({ online: 0, total: 1 });
+});
+
+test("an older report does not replace the newest; a report stored long ago does not make its agent look alive", () => {
+  const f = new FleetRegistry({ intervalSec: 1 });
+  const now = Date.now();
+  const newer = report("a1", new Date(now).toISOString());
+  const older = report("a1", new Date(now - 500).toISOString());
+  f.ingest(newer.c, newer.e, now);
+  f.ingest(older.c, older.e, now + 10);
+  expect(f.get("a1")!.ts).toBe(newer.c.ts);
+  expect(f.counters().stale).toBe(1);
+  expect(f.history("a1")!.length).toBe(2);
+
+  const oldC = { ...telemetryContent("a-old"), ts: new Date(now - 60_000).toISOString() };
+  const oldE = { ...buildTelemetryEvent(oldC, sk), created_at: Math.floor((now - 60_000) / 1000) };
+  f.ingest(oldC, oldE, now);
+  expect(f.get("a-old", now)!.online).toBe(false);
+});
+
+test("agents and history are bounded", () => {
+  const f = new FleetRegistry({ intervalSec: 5, maxAgents: 3, historySize: 2 });
+  const t = Date.now();
+  for (let i = 0; i < 5; i++) {
+    const r = report(`a${i}`, new Date(t + i).toISOString());
+    f.ingest(r.c, r.e, t + i);
+  }
+  expect(f.list().map((a) => a.agent_id)).toEqual(["a2", "a3", "a4"]);
+  expect(f.counters().evicted).toBe(2);
+  for (let i = 0; i < 4; i++) {
+    const r = report("a4", new Date(t + 10 + i).toISOString());
+    f.ingest(r.c, r.e, t + 10 + i);
+  }
+  expect(f.history("a4")!.length).toBe(2);
+  expect(f.get("a4")!.reports).toBe(5);
+});
