@@ -2,7 +2,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { ServerWebSocket } from "bun";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import type { SessionRecord } from "../../src/capture/records";
-import { buildTelemetryEvent, ShareContent, type NostrEvent } from "../../src/nostr/events";
+import { hexToBytes } from "nostr-tools/utils";
+import { buildTelemetryEvent, parseShare, ShareContent, type NostrEvent } from "../../src/nostr/events";
+import { RelayPool } from "../../src/nostr/relay-pool";
 import { startRelay, type RelayHandle } from "../../src/nostr/relay-server";
 import type { HashScope } from "../../src/server";
 import { startSimMiner } from "../../src/sim/miner";
@@ -285,3 +287,48 @@ test("forged telemetry (bad signature, wrong author, wrong run) is ignored and c
     fake.stop();
   }
 }, 15_000);
+
+test("relay stopped mid-run and restarted on its port: a subscriber (as an agent) gets every share event exactly once", async () => {
+  const port = freePort();
+  let r: RelayHandle = startRelay({ hostname: "127.0.0.1", port });
+  const hs4 = await startTestHashScope(pool.port, {
+    NOSTR_ENABLED: "true",
+    NOSTR_RELAY_URL: r.url,
+    RUN_ID: "restart-run",
+    NOSTR_SK: MITM_SK,
+  });
+  const agent = new RelayPool({ urls: [r.url], initialBackoffMs: 50, maxBackoffMs: 200 });
+  const got: string[] = [];
+  agent.subscribe({
+    filter: { kinds: [30080], "#run": ["restart-run"], authors: [getPublicKey(hexToBytes(MITM_SK))] },
+    parse: (e) => parseShare(e, { kind: 30080, runId: "restart-run" }),
+    onEvent: (c) => got.push(c.event_id),
+  });
+  try {
+    await until(() => hs4.nostr!.pool.counters().connected === 1 && agent.counters().connected === 1, 5000, "both connected");
+    const before = new Set(hs4.store.listSessions("all").map((s) => s.id));
+    const miner = startSimMiner({ host: "127.0.0.1", port: hs4.proxyPort, worker: "w.restart", maxShares: 6, maxSeconds: 20 });
+    await miner.ready;
+    const session = hs4.store.listSessions("live").find((s) => !before.has(s.id))!;
+    hs4.store.updateSession(session.id, (s) => (s.broadcast = { enabled: true, repeat_count: 1 }));
+    await until(() => hs4.nostr!.shares.counters().published >= 2, 10_000, "first shares");
+    await r.stop();
+    await until(() => hs4.nostr!.pool.counters().connected === 0, 5000, "MITM sees the relay gone");
+    await until(() => hs4.nostr!.shares.counters().published >= 4, 10_000, "shares while the relay is down");
+    r = startRelay({ hostname: "127.0.0.1", port });
+    await miner.done;
+    await miner.stop();
+    hs4.capture.drainAll();
+    await Bun.sleep(20);
+    const published = hs4.nostr!.shares.counters().published;
+    expect(await hs4.nostr!.pool.settled(10_000)).toBe(true);
+    await until(() => got.length >= published, 10_000, "every share at the subscriber");
+    await Bun.sleep(100);
+    expect(got.length).toBe(published);
+    expect(new Set(got).size).toBe(published);
+  } finally {
+    agent.close();
+    await hs4.stop();
+    await r.stop();
+  }
+}, 40_000);
