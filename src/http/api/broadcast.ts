@@ -4,10 +4,14 @@ import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
 
 /** Per-session broadcast switch (SPEC §4) and the Nostr status. */
+/** JSON booleans/numbers; form posts (strings "true"/"false", "3") are accepted too, for plain HTML forms. */
+const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+const repeat = z.union([z.number(), z.string().regex(/^\d{1,3}$/).transform(Number)]).pipe(z.number().int().min(1).max(100));
+
 export const BroadcastBody = z.object({
-  enabled: z.boolean(),
+  enabled: flag,
   /** 1..100; when omitted the session's current count is kept. */
-  repeat_count: z.number().int().min(1).max(100).optional(),
+  repeat_count: repeat.optional(),
 });
 export type BroadcastBody = z.infer<typeof BroadcastBody>;
 
