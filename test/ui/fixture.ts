@@ -17,8 +17,8 @@ export type UiWorld = {
   stop(): Promise<void>;
 };
 
-/** Low difficulty and a throttled hash rate: about a share a second without hogging the 2 cores. */
-export const UI_DIFFICULTY = 2 ** -16;
+/** Very low difficulty (4,096 hashes a share) and a throttled hash rate: a few shares a second for next to no CPU. */
+export const UI_DIFFICULTY = 2 ** -20;
 
 export async function startUiWorld(): Promise<UiWorld> {
   const pool = await startSimPool({ difficulty: UI_DIFFICULTY, jobIntervalMs: 0 });
@@ -40,7 +40,7 @@ export async function startUiWorld(): Promise<UiWorld> {
     base,
     miners,
     miner(o) {
-      const m = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, maxHashesPerSecond: 150_000, maxSeconds: 60, ...o });
+      const m = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, maxHashesPerSecond: 12_000, maxSeconds: 60, ...o });
       m.ready.catch(() => {});
       miners.push(m);
       return m;
