@@ -1,5 +1,5 @@
 import { and, count, desc, eq, getTableColumns, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
-import type { MessageFilter } from "../capture/query";
+import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { FTS_MIN_CHARS, ftsPhrase, messagesFts } from "./fts";
 import type { Db } from "./open";
@@ -26,6 +26,7 @@ function conditions(f: MessageFilter, before: number | undefined, useFts: boolea
 
 /** Newest first, `seq < before` when given. */
 export function queryMessages(db: Db, f: MessageFilter, limit: number, before?: number): MessageRecord[] {
+  if (f.q !== undefined && [...f.q].length < FTS_MIN_CHARS && /[^\x00-\x7f]/.test(f.q)) return scanInJs(db, f, limit, before);
   const useFts = f.q !== undefined && [...f.q].length >= FTS_MIN_CHARS;
   const where = and(...conditions(f, before, useFts));
   const rows = useFts
@@ -40,6 +41,22 @@ export function queryMessages(db: Db, f: MessageFilter, limit: number, before?: 
         .all()
     : db.select().from(messages).where(where).orderBy(desc(messages.seq)).limit(limit).all();
   return rows.map(rowToMessage);
+}
+
+/**
+ * Short non-ASCII needles: SQLite's lower() folds ASCII only and trigrams need 3 characters, so the text test runs
+ * here with the store's own matcher, over pages of rows the other filters select.
+ */
+function scanInJs(db: Db, f: MessageFilter, limit: number, before?: number): MessageRecord[] {
+  const { q: _q, ...rest } = f;
+  const out: MessageRecord[] = [];
+  let cursor = before;
+  for (;;) {
+    const page = queryMessages(db, rest, 2_000, cursor);
+    for (const m of page) if (matchesFilter(m, f) && out.length < limit) out.push(m);
+    if (out.length >= limit || page.length < 2_000) return out;
+    cursor = page[page.length - 1]!.seq;
+  }
 }
 
 export function getMessage(db: Db, id: string): MessageRecord | undefined {

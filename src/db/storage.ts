@@ -61,11 +61,13 @@ export class Storage {
 
   messages(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
     const mem = this.store?.query(filter, limit, before) ?? [];
-    return mergeNewest(mem, reader.queryMessages(this.db, filter, limit, before), limit);
+    const queued = this.writer?.pending(filter, limit, before) ?? [];
+    const disk = reader.queryMessages(this.db, filter, limit, before);
+    return mergeNewest(mergeNewest(mem, queued, limit), disk, limit);
   }
 
   message(id: string): MessageRecord | undefined {
-    return this.store?.getMessage(id) ?? reader.getMessage(this.db, id);
+    return this.store?.getMessage(id) ?? this.writer?.pendingMessage(id) ?? reader.getMessage(this.db, id);
   }
 
   sessions(state: "live" | "closed" | "all"): SessionRecord[] {

@@ -1,3 +1,4 @@
+import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore, StoreEvent } from "../capture/store";
 import type { Db } from "./open";
@@ -116,6 +117,23 @@ export class CaptureWriter {
     if (this.sync !== null) clearInterval(this.sync);
     this.timer = this.sync = null;
     this.flush(true);
+  }
+
+  /**
+   * Queued (not yet written) messages matching `filter`, newest first, `seq < before`. Memory may already have evicted
+   * them, so history reads include the queue: memory ∪ queue ∪ disk is everything not dropped.
+   */
+  pending(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
+    const out: MessageRecord[] = [];
+    for (let i = this.queue.length - 1; i >= 0 && out.length < limit; i--) {
+      const m = this.queue[i]!;
+      if ((before === undefined || m.seq < before) && matchesFilter(m, filter)) out.push(m);
+    }
+    return out;
+  }
+
+  pendingMessage(id: string): MessageRecord | undefined {
+    return this.queue.find((m) => m.id === id);
   }
 
   stats(): WriterStats {

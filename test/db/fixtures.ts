@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Direction, MessageKind } from "../../src/capture/records";
+import { CaptureStore, type NewMessage } from "../../src/capture/store";
+
+/** A temp folder for real SQLite files; `cleanup()` removes it. */
+export function tempDir(): { dir: string; url(name?: string): string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "hashscope-db-"));
+  return {
+    dir,
+    url: (name = "capture.db") => `sqlite:${path.join(dir, name)}`,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export const smallStore = (firstSeq = 1, maxMessages = 40, maxPerSession = 25) =>
+  new CaptureStore({ maxMessages, maxPerSession, maxSessions: 100 }, firstSeq);
+
+const METHODS = ["mining.notify", "mining.submit", "mining.set_difficulty"] as const;
+
+/** A plausible captured line; `i` varies method, direction, kind and errors. */
+export function line(sessionId: string, i: number, ts = new Date().toISOString()): NewMessage {
+  const method = METHODS[i % METHODS.length]!;
+  const direction: Direction = i % 2 === 0 ? "miner_to_pool" : "pool_to_miner";
+  const kind: MessageKind = i % 5 === 0 ? "response" : i % 7 === 0 ? "invalid" : "request";
+  const raw = kind === "invalid" ? `garbage line ${i} ÄÖ` : JSON.stringify({ id: i, method, params: [`job${i}`, "deadBEEF"] });
+  return {
+    session_id: sessionId,
+    direction,
+    ts,
+    size_bytes: raw.length + 1,
+    raw,
+    raw_hex: null,
+    kind,
+    method: kind === "invalid" ? null : method,
+    rpc_id: i % 3 === 0 ? `s${i}` : i,
+    json: kind === "invalid" ? null : { id: i, method, nested: { a: [1, 2, { b: null }] } },
+    decoded: kind === "response" ? { ok: i % 10 !== 0, code: i % 10 === 0 ? 23 : null } : null,
+    parse_error: kind === "invalid" ? "not JSON" : null,
+    reply_to: kind === "response" ? String(i) : null,
+    latency_ms: kind === "response" ? i / 3 : null,
+    truncated: i % 11 === 0,
+  };
+}
+
+export const upstream = { host: "127.0.0.1", port: 3333, tls: false };

@@ -1,0 +1,167 @@
+import { afterAll, expect, test } from "bun:test";
+import { matchesFilter, type MessageFilter } from "../../src/capture/query";
+import type { MessageRecord } from "../../src/capture/records";
+import { exportStream } from "../../src/db/export";
+import { ImportError, importJsonLines } from "../../src/db/import";
+import { openDatabase } from "../../src/db/open";
+import * as reader from "../../src/db/reader";
+import { enforceRetention } from "../../src/db/retention";
+import { Storage } from "../../src/db/storage";
+import { line, smallStore, tempDir, upstream } from "./fixtures";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const noRetention = { days: 0, maxMessages: 0 };
+/** Writer that only writes when told to, so the test decides what is on disk and what is memory-only. */
+const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000 };
+
+function allPages(st: Storage, filter: MessageFilter, limit: number): MessageRecord[] {
+  const out: MessageRecord[] = [];
+  let before: number | undefined;
+  for (let i = 0; i < 10_000; i++) {
+    const page = st.messages(filter, limit, before);
+    if (page.length === 0) break;
+    out.push(...page);
+    before = page[page.length - 1]!.seq;
+  }
+  return out;
+}
+
+test("paging with `before` crosses from memory into disk without gaps or duplicates, for every filter", () => {
+  const st = Storage.open({ url: tmp.url("paging.db"), retention: noRetention, writer: manualWriter });
+  const store = smallStore(st.firstSeq);
+  st.attach(store);
+  const expected: MessageRecord[] = [];
+  for (const id of ["a", "b", "c"]) store.openSession({ id, miner_addr: `10.0.0.1:${id}`, upstream });
+  for (let i = 0; i < 300; i++) {
+    expected.push(store.add(line(["a", "b", "c"][i % 3 === 0 ? 0 : i % 4 === 0 ? 1 : 2]!, i))!);
+    if (i === 199) st.flush(); // 1..200 on disk; 201..300 only in memory (partly evicted there too)
+  }
+  expect(store.messageCount).toBeLessThan(100); // memory alone cannot answer
+  const filters: MessageFilter[] = [
+    {},
+    { session_id: "b" },
+    { direction: "pool_to_miner" },
+    { method: "mining.submit", kind: "request" },
+    { errors: true },
+    { q: "DEADbeef" },
+    { q: "job1" },
+    { q: "ÄÖ" }, // short: the scan fallback
+    { q: 'n"' },
+    { session_id: "c", q: "set_difficulty" },
+  ];
+  for (const f of filters) {
+    const want = expected.filter((m) => matchesFilter(m, f)).reverse();
+    for (const limit of [3, 100]) {
+      const got = allPages(st, f, limit);
+      expect({ f, limit, seqs: got.map((m) => m.seq) }).toEqual({ f, limit, seqs: want.map((m) => m.seq) });
+    }
+    expect(allPages(st, f, 13)).toEqual(want);
+  }
+  // Single lookups: memory first, then disk.
+  expect(st.message("1")).toEqual(expected[0]!);
+  expect(st.message("300")).toEqual(expected[299]!);
+  expect(st.message("301")).toBeUndefined();
+  expect(st.message("01")).toBeUndefined();
+  st.close();
+});
+
+test("the write queue is bounded: overflow is counted, what was queued is written, the store is not affected", () => {
+  const st = Storage.open({ url: tmp.url("overflow.db"), retention: noRetention, writer: { ...manualWriter, maxQueue: 10 } });
+  const store = smallStore(st.firstSeq, 1000, 1000);
+  st.attach(store);
+  store.openSession({ id: "s", miner_addr: "m", upstream });
+  for (let i = 0; i < 50; i++) store.add(line("s", i));
+  expect(store.messageCount).toBe(50);
+  expect(st.stats().writer).toMatchObject({ queued: 10, dropped: 40, written: 0 });
+  st.flush();
+  expect(st.stats().writer).toMatchObject({ queued: 0, dropped: 40, written: 10 });
+  expect(reader.messageCount(st.db)).toBe(10);
+  st.close();
+  // Dropped messages' seqs are never handed out again.
+  const again = Storage.open({ url: tmp.url("overflow.db"), retention: noRetention });
+  expect(again.firstSeq).toBe(51);
+  again.close();
+});
+
+test("retention deletes by age and by count, with their search index rows", () => {
+  const db = openDatabase(tmp.url("retention.db"));
+  const st = Storage.open({ url: tmp.url("retention.db"), retention: noRetention, writer: manualWriter });
+  const store = smallStore(st.firstSeq, 1000, 1000);
+  st.attach(store);
+  const day = 86_400_000;
+  const now = Date.parse("2026-06-01T00:00:00.000Z");
+  store.openSession({ id: "old", miner_addr: "m", upstream });
+  for (let i = 0; i < 30; i++) store.add(line("old", i, new Date(now - 10 * day + i).toISOString()));
+  store.closeSession("old", "miner_closed", null);
+  store.openSession({ id: "new", miner_addr: "m", upstream });
+  for (let i = 0; i < 30; i++) store.add(line("new", i, new Date(now - day + i).toISOString()));
+  st.flush();
+  // The close happened "now" in wall time; make it old for the age rule.
+  db.$client.run("UPDATE sessions SET closed_at = ? WHERE id = 'old'", [new Date(now - 9 * day).toISOString()]);
+
+  const byAge = enforceRetention(db, { days: 5, maxMessages: 0 }, now);
+  expect(byAge).toEqual({ deletedMessages: 30, deletedSessions: 1, done: true });
+  expect(reader.getSession(db, "old")).toBeUndefined();
+  expect(reader.queryMessages(db, { session_id: "old" }, 100)).toEqual([]);
+  expect(reader.queryMessages(db, { q: "job1" }, 100).every((m) => m.session_id === "new")).toBe(true);
+
+  const byCount = enforceRetention(db, { days: 5, maxMessages: 12 }, now);
+  expect(byCount.deletedMessages).toBe(18);
+  const left = reader.queryMessages(db, {}, 100).map((m) => m.seq);
+  expect(left).toEqual(Array.from({ length: 12 }, (_, i) => 60 - i));
+  // The FTS index lost the deleted rows too (contentless table: count its rowids).
+  expect(db.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM messages_fts").get()?.n).toBe(12);
+  // A bounded pass reports that more remains.
+  expect(enforceRetention(db, { days: 0, maxMessages: 2 }, now, 5).done).toBe(false);
+  db.$client.close();
+  st.close();
+});
+
+test("export → import into an empty database gives the same records; importing again changes nothing; invalid input writes nothing", async () => {
+  const st = Storage.open({ url: tmp.url("export.db"), retention: noRetention, writer: manualWriter });
+  const store = smallStore(st.firstSeq, 1000, 1000);
+  st.attach(store);
+  for (const id of ["x", "y"]) store.openSession({ id, miner_addr: `m-${id}`, upstream });
+  for (let i = 0; i < 120; i++) store.add(line(i % 2 ? "x" : "y", i));
+  store.closeSession("y", "pool_closed", "bye");
+  st.flush();
+  const text = await new Response(exportStream(st.db)).text();
+  const oneSession = await new Response(exportStream(st.db, "x")).text();
+  const lines = text.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+  expect(lines.slice(0, 2).map((l) => l.type)).toEqual(["session", "session"]);
+  expect(lines.length).toBe(122);
+  expect(oneSession.trim().split("\n").length).toBe(61);
+
+  const target = openDatabase(tmp.url("import.db"));
+  expect(importJsonLines(target, text)).toEqual({ sessions: { inserted: 2, present: 0 }, messages: { inserted: 120, present: 0 } });
+  expect(importJsonLines(target, text)).toEqual({ sessions: { inserted: 0, present: 2 }, messages: { inserted: 0, present: 120 } });
+  expect(reader.queryMessages(target, {}, 1000)).toEqual(reader.queryMessages(st.db, {}, 1000));
+  expect(reader.listSessions(target, "all", 10)).toEqual(reader.listSessions(st.db, "all", 10));
+  expect(reader.queryMessages(target, {}, 1000)).toEqual(store.query({}, 1000));
+  expect(await new Response(exportStream(target)).text()).toBe(text);
+
+  const empty = openDatabase(tmp.url("invalid.db"));
+  const bad = text.split("\n");
+  bad[5] = bad[5]!.replace('"direction":"', '"direction":"sideways_');
+  expect(() => importJsonLines(empty, bad.join("\n"))).toThrow(ImportError);
+  expect(() => importJsonLines(empty, text + "{not json\n")).toThrow(/line 123: not JSON/);
+  expect(reader.messageCount(empty)).toBe(0);
+  for (const d of [target, empty]) d.$client.close();
+
+  // The command line tool, as a real process.
+  const file = `${tmp.dir}/export.jsonl`;
+  await Bun.write(file, text);
+  const run = (url: string) =>
+    Bun.spawnSync(["bun", "src/db/import-main.ts", file], { env: { ...process.env, DATABASE_URL: url }, stdout: "pipe", stderr: "pipe" });
+  const first = run(tmp.url("cli.db"));
+  expect(first.exitCode).toBe(0);
+  expect(first.stdout.toString()).toContain("messages 120 new, 0 already present");
+  expect(run(tmp.url("cli.db")).stdout.toString()).toContain("messages 0 new, 120 already present");
+  await Bun.write(file, "{}\n");
+  const invalid = run(tmp.url("cli.db"));
+  expect(invalid.exitCode).toBe(1);
+  expect(invalid.stderr.toString()).toContain("line 1: invalid message");
+  st.close();
+});
