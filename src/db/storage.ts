@@ -91,6 +91,12 @@ export class Storage {
     return { writer: this.writer?.stats() ?? null, retention: r ? { ...r } : null, recovered_sessions: this.recoveredSessions };
   }
 
+  /** Call first when shutting down: see CaptureWriter.freezeSessions. */
+  beginShutdown(): void {
+    this.retention?.stop();
+    this.writer?.freezeSessions();
+  }
+
   /** Stop background work, write what is queued, close the file. Live sessions stay open on disk (next start: `restart`). */
   close(): void {
     this.retention?.stop();

@@ -45,6 +45,7 @@ export class CaptureWriter {
   private off: (() => void) | null = null;
   private readonly counts = { written: 0, dropped: 0, batches: 0, failed_batches: 0 };
   private lastError: string | null = null;
+  private sessionsFrozen = false;
 
   constructor(
     private readonly db: Db,
@@ -61,7 +62,9 @@ export class CaptureWriter {
   }
 
   private onEvent(e: StoreEvent): void {
-    if (e.type === "session") this.dirty.set(e.session.id, e.session);
+    if (e.type === "session") {
+      if (!this.sessionsFrozen) this.dirty.set(e.session.id, e.session);
+    }
     else if (this.queue.length >= this.opts.maxQueue) this.counts.dropped++;
     else this.queue.push(e.message);
     this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
@@ -105,8 +108,19 @@ export class CaptureWriter {
 
   /** Write everything queued now (synchronously); with `withLive`, also the current state of every live session. */
   flush(withLive = false): void {
-    if (withLive) for (const s of this.store.listSessions("live")) this.dirty.set(s.id, s);
+    if (withLive && !this.sessionsFrozen) for (const s of this.store.listSessions("live")) this.dirty.set(s.id, s);
     for (let i = 0; (this.queue.length > 0 || this.dirty.size > 0) && i < 1_000_000; i++) this.flushOnce();
+  }
+
+  /**
+   * Shutdown: save every session as it is now and ignore later session changes (the closes the shutdown itself causes),
+   * so the next start sees them live and closes them with reason `restart`. Messages are still written.
+   */
+  freezeSessions(): void {
+    this.flush(true);
+    this.sessionsFrozen = true;
+    if (this.sync !== null) clearInterval(this.sync);
+    this.sync = null;
   }
 
   /** Stop listening and write what is queued. */
