@@ -1,0 +1,42 @@
+/**
+ * Child for crash.test.ts: writes numbered batches (BATCH_ROWS messages each, one transaction per batch) into the
+ * database given as argv[2] until killed, printing `committed N` after each commit.
+ */
+import { openDatabase } from "../../src/db/open";
+import { prepareWrites, writeBatch } from "../../src/db/statements";
+import { line, upstream } from "./fixtures";
+import type { SessionRecord } from "../../src/capture/records";
+
+export const BATCH_ROWS = 300;
+
+const db = openDatabase(`sqlite:${process.argv[2]}`);
+const w = prepareWrites(db);
+const session: SessionRecord = {
+  id: "crash",
+  miner_addr: "10.0.0.9:1",
+  upstream,
+  upstream_addr: null,
+  state: "live",
+  opened_at: new Date().toISOString(),
+  closed_at: null,
+  close_reason: null,
+  close_detail: null,
+  user_agent: null,
+  workers: [],
+  extranonce1: null,
+  extranonce2_size: null,
+  difficulty: null,
+  version_mask: null,
+  broadcast: { enabled: false, repeat_count: 1 },
+  counters: { messages_up: 0, messages_down: 0, bytes_up: 0, bytes_down: 0, parse_errors: 0, submits: 0, accepted: 0, rejected: 0, capture_dropped_bytes: 0 },
+  last_seen: new Date().toISOString(),
+};
+for (let batch = 0; batch < 100_000; batch++) {
+  const msgs = Array.from({ length: BATCH_ROWS }, (_, i) => {
+    const seq = batch * BATCH_ROWS + i + 1;
+    return { ...line("crash", seq), raw: `batch-${batch}-row-${i} ${"x".repeat(200)}`, seq, id: String(seq) };
+  });
+  session.counters.messages_up = (batch + 1) * BATCH_ROWS;
+  writeBatch(db, w, msgs, [session], (batch + 1) * BATCH_ROWS);
+  process.stdout.write(`committed ${batch}\n`);
+}
