@@ -40,7 +40,7 @@ export async function startUiWorld(): Promise<UiWorld> {
     base,
     miners,
     miner(o) {
-      const m = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, maxHashesPerSecond: 12_000, maxSeconds: 60, ...o });
+      const m = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, maxHashesPerSecond: 8_000, batchSize: 1024, maxSeconds: 60, ...o });
       m.ready.catch(() => {});
       miners.push(m);
       return m;

@@ -59,18 +59,26 @@ test("after a server restart the page reconnects by itself and resumes without d
   }
 }, 45_000);
 
-test("at 2,000 messages/s the server batches updates and the page keeps at most 500 rows", async () => {
+test("at 2,000 messages/s the server batches updates (at most 200 rows each) and the page keeps at most 500 rows", async () => {
   const page = await w.page();
   const errors = watchErrors(page);
   await page.goto(`${w.base}/messages`);
   await page.waitForSelector('#indicator[data-state="live"]');
   // Record what each SSE update carried.
+  type Probe = { batches: number[]; swapMs: number[] };
   await page.evaluate(() => {
-    const log: number[] = [];
-    (window as unknown as { batches: number[] }).batches = log;
+    const probe: Probe = { batches: [], swapMs: [] };
+    (window as unknown as { probe: Probe }).probe = probe;
+    let start = 0;
+    type Msg = CustomEvent<{ message: { data: string; event: string } }>;
+    document.addEventListener("htmx:sse:before:message", (e) => {
+      if (!(e as Msg).detail.message.event) start = performance.now();
+    });
     document.addEventListener("htmx:sse:after:message", (e) => {
-      const d = (e as CustomEvent<{ message: { data: string; event: string } }>).detail.message;
-      if (!d.event) log.push(d.data.split("<tr ").length - 1);
+      const d = (e as Msg).detail.message;
+      if (d.event) return;
+      probe.batches.push(d.data.split("<tr ").length - 1);
+      probe.swapMs.push(performance.now() - start);
     });
   });
   const miner = w.miner({ worker: "load.rig", maxHashesPerSecond: 1000 });
@@ -90,18 +98,21 @@ test("at 2,000 messages/s the server batches updates and the page keeps at most 
   const last = w.hs.store.lastSeq;
   await page.waitForFunction((t) => Number(document.querySelector("#rows tr")?.getAttribute("data-seq")) >= t, last, { timeout: 15_000 });
   const pageMs = performance.now() - t0;
-  const batches = await page.evaluate(() => (window as unknown as { batches: number[] }).batches);
+  const { batches, swapMs } = await page.evaluate(() => (window as unknown as { probe: Probe }).probe);
   const seqs = await rowSeqs(page);
   const total = batches.reduce((a, b) => a + b, 0);
   console.log(
     `load: ${RATE * SECONDS} messages sent in ${sendMs.toFixed(0)} ms; page caught up after ${pageMs.toFixed(0)} ms; ` +
       `${batches.length} SSE updates, ${total} rows, max ${Math.max(...batches)} rows/update, ` +
-      `${((total * 1000) / pageMs).toFixed(0)} rows/s into the page; ${seqs.length} rows kept`,
+      `${((total * 1000) / pageMs).toFixed(0)} rows/s into the page; swap+trim per update avg ` +
+      `${(swapMs.reduce((a, b) => a + b, 0) / swapMs.length).toFixed(1)} ms, max ${Math.max(...swapMs).toFixed(1)} ms; ${seqs.length} rows kept`,
   );
   expect(seqs.length).toBeLessThanOrEqual(500);
   expect(new Set(seqs).size).toBe(seqs.length);
   expect(seqs[0]).toBeGreaterThanOrEqual(last);
   expect(batches.length).toBeLessThan(total); // batched: fewer updates than rows
+  expect(Math.max(...batches)).toBeLessThanOrEqual(200);
+  expect(await page.textContent(".live-controls")).toMatch(/\d+ rows skipped at high rate/);
   // History stays one click away: "older" points just past the oldest row kept.
   // (Other traffic keeps arriving, so the link moves on with the oldest row; read it from the page each time.)
   const older = await page.evaluate(() => {
