@@ -17,7 +17,7 @@ export type WriterOptions = {
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   maxQueue: 100_000,
-  batchSize: 2_000,
+  batchSize: 256,
   flushMs: 100,
   sessionSyncMs: 2_000,
 };
