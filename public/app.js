@@ -133,14 +133,39 @@
     held = [];
     live.held = 0;
   });
-  document.addEventListener("session-card", function (e) {
-    var old = document.getElementById("session-card");
-    if (!old) return;
+  /** One element from server-rendered (escaped) HTML. */
+  function fragment(data) {
     var t = document.createElement("template");
-    t.innerHTML = e.detail.data; // server-rendered, escaped
-    var card = t.content.firstElementChild;
-    if (!card) return;
-    old.replaceWith(card);
-    if (window.htmx) window.htmx.process(card);
+    t.innerHTML = data;
+    return t.content.firstElementChild;
+  }
+  /** Replace the element with the same id; when there is none, append it to `containerId` (if given). */
+  function place(data, containerId) {
+    var el = fragment(data);
+    if (!el || !el.id) return;
+    var old = document.getElementById(el.id);
+    if (old) old.replaceWith(el);
+    else {
+      var box = containerId && document.getElementById(containerId);
+      if (!box) return;
+      box.appendChild(el);
+    }
+    if (window.htmx) window.htmx.process(el);
+  }
+  document.addEventListener("session-card", function (e) {
+    place(e.detail.data, null);
+  });
+  // Fleet page: one card per agent (replaced in place; a new agent is added at the end).
+  document.addEventListener("agent-card", function (e) {
+    var empty = document.getElementById("agents-empty");
+    if (empty) empty.remove();
+    place(e.detail.data, "agent-cards");
+  });
+  document.addEventListener("agent-removed", function (e) {
+    var el = document.getElementById(String(e.detail.data));
+    if (el && el.classList.contains("agent")) el.remove();
+  });
+  document.addEventListener("fleet-summary", function (e) {
+    place(e.detail.data, null);
   });
 })();

@@ -4,12 +4,15 @@ import { DIRECTION_WORDS, bytes, dateTime, latency } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { methodLabel, status, summary } from "../src/ui/summary";
 import { layout } from "./layout";
+import { replaySection, type ReplayPanel } from "./replay";
 
 export type MessageDetail = {
   message: MessageRecord;
   /** For a response: the request it answers. For a request: its response, if seen. */
   request: MessageRecord | null;
   response: MessageRecord | null;
+  /** Only for miner submits, when this HashScope can replay. */
+  replay?: ReplayPanel | null;
 };
 
 const fieldRow = (f: Field): Raw =>
@@ -63,6 +66,7 @@ ${m.parse_error ? html`<tr><th scope="row">Problem</th><td class="warn-text">${m
       ? html`<table class="kv">${fields.map(fieldRow)}</table>`
       : html`<p class="muted">Nothing to decode for this message.</p>`
   }</section>
+${d.replay ? replaySection(d.replay) : ""}
 <h2>${m.raw !== null ? "Raw line (exact)" : "Raw bytes (hex; not valid UTF-8)"}</h2>
 <pre class="raw" id="raw">${m.raw ?? m.raw_hex ?? ""}</pre>
 <h2>JSON</h2>

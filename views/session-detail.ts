@@ -18,13 +18,21 @@ export function sessionCard(s: SessionRecord): Raw {
   return html`<section class="card" id="session-card"><div class="card-head">${stateBadge(s)} ${disconnect}</div><table class="kv"><tr><th scope="row">Miner</th><td class="mono">${s.miner_addr}</td></tr><tr><th scope="row">Pool</th><td class="mono">${s.upstream.tls ? "stratum+ssl" : "stratum+tcp"}://${s.upstream.host}:${s.upstream.port}${s.upstream_addr ? ` (${s.upstream_addr})` : ""}</td></tr><tr><th scope="row">User agent</th><td>${s.user_agent ?? "—"}</td></tr><tr><th scope="row">Workers</th><td>${s.workers.length ? s.workers.join(", ") : "—"}</td></tr><tr><th scope="row">Difficulty</th><td>${difficulty(s.difficulty)}</td></tr><tr><th scope="row">Extranonce1</th><td class="mono">${s.extranonce1 ?? "—"}${s.extranonce2_size !== null ? ` · extranonce2 ${s.extranonce2_size} bytes` : ""}</td></tr><tr><th scope="row">Version mask</th><td class="mono">${s.version_mask ?? "—"}</td></tr><tr><th scope="row">Opened</th><td>${dateTime(s.opened_at)}</td></tr>${s.closed_at ? html`<tr><th scope="row">Closed</th><td>${dateTime(s.closed_at)} — ${closeText(s)}</td></tr>` : ""}<tr><th scope="row">Messages</th><td>${count(c.messages_up)} up (${bytes(c.bytes_up)}) · ${count(c.messages_down)} down (${bytes(c.bytes_down)})${c.parse_errors ? ` · ${count(c.parse_errors)} unparsable` : ""}</td></tr><tr><th scope="row">Shares</th><td>${count(c.submits)} submitted · <span class="ok-text">${count(c.accepted)} accepted</span> · <span class="bad-text">${count(c.rejected)} rejected</span></td></tr>${c.capture_dropped_bytes ? html`<tr><th scope="row">Not captured</th><td class="warn-text">${bytes(c.capture_dropped_bytes)} relayed but not captured (capture backlog full)</td></tr>` : ""}</table></section>`;
 }
 
-export type SessionPage = { session: SessionRecord; rows: MessageRecord[]; more: boolean; stream: string | null };
+export type SessionPage = {
+  session: SessionRecord;
+  rows: MessageRecord[];
+  more: boolean;
+  stream: string | null;
+  /** Broadcast and auto-replay switches (views/session-controls.ts). */
+  controls?: Raw;
+};
 
 export function sessionDetailPage(p: SessionPage): Raw {
   const s = p.session;
   const filter = { session_id: s.id };
   const body = html`<h1>Session <small class="mono">${s.id}</small></h1>
 ${sessionCard(s)}
+${p.controls ?? ""}
 <h2>Messages <small><a href="/messages${filterQuery(filter)}">filter these</a></small></h2>
 ${p.stream ? liveControls : ""}
 ${messageTable({ rows: p.rows, stream: p.stream, path: `/sessions/${encodeURIComponent(s.id)}`, filter: {}, more: p.more })}`;

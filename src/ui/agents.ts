@@ -1,21 +1,45 @@
+import type { AgentView } from "../mitm/fleet";
+
 /**
- * What the agent fleet page shows per agent. The Nostr work fills it (from telemetry/share events); until then the
- * page renders its empty state. Plain data so any source can provide it.
+ * The fleet page's data: the registry's AgentView as is (no copy of its shape), plus the totals line and a DOM id
+ * per agent. Agent ids come from the wire (anyone with a key can publish telemetry), so the id is hashed, never
+ * put into markup as an id.
  */
-export type AgentSummary = {
-  /** Agent public key, hex. */
-  pubkey: string;
-  name: string | null;
-  online: boolean;
-  /** ISO 8601 UTC of the last event seen. */
-  last_seen: string | null;
-  hashrate_hs: number | null;
-  shares_accepted: number;
-  shares_rejected: number;
-  /** Free text from the agent (version, host); escaped like all outside text. */
-  detail: string | null;
+
+export type FleetTotals = {
+  agents: number;
+  online: number;
+  received: number;
+  attempted: number;
+  accepted: number;
+  rejected: number;
+  timeouts: number;
+  /** Sum of the agents' 10 s submit rates. */
+  per_s_10s: number;
 };
 
-export type AgentSource = () => AgentSummary[];
+export function fleetTotals(list: readonly AgentView[]): FleetTotals {
+  const t: FleetTotals = { agents: list.length, online: 0, received: 0, attempted: 0, accepted: 0, rejected: 0, timeouts: 0, per_s_10s: 0 };
+  for (const a of list) {
+    if (a.online) t.online++;
+    t.received += a.stats.share_events_received_total;
+    t.attempted += a.stats.submits_attempted_total;
+    t.accepted += a.stats.submits_accepted_total;
+    t.rejected += a.stats.submits_rejected_total;
+    t.timeouts += a.stats.submits_timeout_total;
+    t.per_s_10s += a.stats.submits_per_second_10sec;
+  }
+  return t;
+}
 
-export const noAgents: AgentSource = () => [];
+/** A safe, stable element id for an agent ("agent-" + hash of its id). */
+export const agentDomId = (agentId: string): string => `agent-${Bun.hash(agentId).toString(36)}`;
+
+/** "3 s ago" style age of an ISO time, for a card rendered now. */
+export function age(iso: string, nowMs = Date.now()): string {
+  const s = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}

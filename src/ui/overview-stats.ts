@@ -1,6 +1,5 @@
 import { stats } from "../http/api/stats";
 import type { Services } from "../http/services";
-import type { AgentSummary } from "./agents";
 
 /**
  * Message rate over a sliding window, from the store's running total. Sampled whenever someone asks (page render,
@@ -35,8 +34,9 @@ export type OverviewStats = {
   uptime_s: number;
 };
 
-export function overviewStats(svc: Services, meter: RateMeter, agents: AgentSummary[]): OverviewStats {
+export function overviewStats(svc: Services, meter: RateMeter): OverviewStats {
   const s = stats(svc);
+  const agents = svc.fleet?.counts() ?? { online: 0, total: 0 };
   return {
     sessions_live: s.sessions.live,
     sessions_total: s.sessions.total,
@@ -45,8 +45,8 @@ export function overviewStats(svc: Services, meter: RateMeter, agents: AgentSumm
     submits: s.shares.submits,
     accepted: s.shares.accepted,
     rejected: s.shares.rejected,
-    agents_online: agents.filter((a) => a.online).length,
-    agents_total: agents.length,
+    agents_online: agents.online,
+    agents_total: agents.total,
     uptime_s: s.uptime_s,
   };
 }

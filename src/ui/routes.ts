@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { MessageRecord } from "../capture/records";
+import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Services } from "../http/services";
 import { agentsPage } from "../../views/agents";
 import { messageDetailPage } from "../../views/message-detail";
@@ -8,7 +8,7 @@ import { overviewPage } from "../../views/overview";
 import { sessionDetailPage } from "../../views/session-detail";
 import { sessionsPage } from "../../views/sessions";
 import { notFoundPage } from "../../views/simple";
-import { noAgents, type AgentSource } from "./agents";
+import { actionRoutes, controlsFor, replayPanelFor } from "./actions";
 import { assetRoutes } from "./assets";
 import { filterQuery, parseUiQuery } from "./filters";
 import { clip, shortId } from "./format";
@@ -16,13 +16,14 @@ import { htmlResponse } from "./html";
 import { loginRoutes } from "./login";
 import { overviewStats, RateMeter } from "./overview-stats";
 import { uiStreamRoutes } from "./streams";
+import { fleetStreamRoutes } from "./fleet-stream";
+import type { Notice } from "../../views/session-controls";
+import type { ReplayPanel } from "../../views/replay";
 
 /** Rows a page renders on the server (JS off, or before the stream takes over). */
 export const PAGE_ROWS = 100;
 /** How far after a request the detail page looks for its response (same session). */
 const PAIR_SCAN = 5000;
-
-export type UiOptions = { agents?: AgentSource };
 
 function sessionChoices(svc: Services) {
   return svc.store
@@ -46,18 +47,37 @@ function page(svc: Services, filter: Parameters<Services["store"]["query"]>[0], 
  * The server-rendered pages, their SSE streams, login and the embedded assets, as a plain `Elysia` (route types
  * erased) so it fits createApp's list of extra route sets.
  */
-export function uiRoutes(svc: Services, opts: UiOptions = {}): Elysia {
+export function uiRoutes(svc: Services): Elysia {
   const ui: Elysia = new Elysia({ name: "ui" });
-  ui.use(pages(svc, opts.agents ?? noAgents, new RateMeter()));
+  ui.use(pages(svc, new RateMeter()));
   return ui;
 }
 
-function pages(svc: Services, agents: AgentSource, meter: RateMeter) {
+function sessionPage(svc: Services, s: SessionRecord, before: number | undefined, notice: Notice | null, status = 200): Response {
+  const { rows, more } = page(svc, { session_id: s.id }, before);
+  const stream = before === undefined ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
+  return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice) }), status);
+}
+
+function messagePage(svc: Services, m: MessageRecord, replay: ReplayPanel | null, status = 200): Response {
+  const request = m.reply_to ? (svc.store.getMessage(m.reply_to) ?? null) : null;
+  return htmlResponse(messageDetailPage({ message: m, request, response: findResponse(svc, m), replay }), status);
+}
+
+function pages(svc: Services, meter: RateMeter) {
   return new Elysia({ name: "ui-pages" })
     .use(assetRoutes())
     .use(loginRoutes(svc.config.api.token))
-    .use(uiStreamRoutes(svc, meter, agents))
-    .get("/", () => htmlResponse(overviewPage(overviewStats(svc, meter, agents()), svc.store.listSessions("live"))))
+    .use(uiStreamRoutes(svc, meter))
+    .use(fleetStreamRoutes(svc))
+    .use(
+      actionRoutes(
+        svc,
+        (s, notice, status) => sessionPage(svc, s, undefined, notice, status),
+        (m, panel, status) => messagePage(svc, m, panel, status),
+      ),
+    )
+    .get("/", () => htmlResponse(overviewPage(overviewStats(svc, meter), svc.store.listSessions("live"))))
     .get("/messages", ({ query }) => {
       const { filter, before, problems } = parseUiQuery(query);
       const { rows, more } = page(svc, filter, before);
@@ -71,8 +91,7 @@ function pages(svc: Services, agents: AgentSource, meter: RateMeter) {
     .get("/messages/:id", ({ params }) => {
       const m = svc.store.getMessage(params.id);
       if (!m) return htmlResponse(notFoundPage(`Message ${params.id}`), 404);
-      const request = m.reply_to ? (svc.store.getMessage(m.reply_to) ?? null) : null;
-      return htmlResponse(messageDetailPage({ message: m, request, response: findResponse(svc, m) }));
+      return messagePage(svc, m, replayPanelFor(svc, m));
     })
     .get("/sessions", () =>
       htmlResponse(sessionsPage(svc.store.listSessions("live"), svc.store.listSessions("closed").slice(0, 100))),
@@ -81,10 +100,7 @@ function pages(svc: Services, agents: AgentSource, meter: RateMeter) {
       const s = svc.store.getSession(params.id);
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
       const before = query.before && /^\d+$/.test(query.before) ? Number(query.before) : undefined;
-      const { rows, more } = page(svc, { session_id: s.id }, before);
-      const stream =
-        before === undefined ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
-      return htmlResponse(sessionDetailPage({ session: s, rows, more, stream }));
+      return sessionPage(svc, s, before, null);
     })
     .post("/sessions/:id/disconnect", ({ params }) => {
       // The no-JavaScript path of the Disconnect button (with JavaScript it posts to the API directly).
@@ -93,5 +109,7 @@ function pages(svc: Services, agents: AgentSource, meter: RateMeter) {
       svc.relay.disconnect(params.id);
       return new Response(null, { status: 303, headers: { location: `/sessions/${encodeURIComponent(params.id)}` } });
     })
-    .get("/agents", () => htmlResponse(agentsPage(agents())));
+    .get("/agents", () =>
+      htmlResponse(agentsPage({ agents: svc.fleet?.list() ?? [], nostr: svc.nostr !== undefined, stream: "/ui/stream/agents" })),
+    );
 }

@@ -9,7 +9,6 @@ import { messageRows } from "../../views/message-table";
 import { overviewSessions } from "../../views/overview";
 import { sessionCard } from "../../views/session-detail";
 import { sessionsContent } from "../../views/sessions";
-import type { AgentSource } from "./agents";
 import { batchWindow } from "./batch";
 import { changes, merge2 } from "./changes";
 import { parseUiQuery } from "./filters";
@@ -64,7 +63,7 @@ function messageFrames(svc: Services, filter: MessageFilter, request: Request, a
 
 const afterParam = (q: Record<string, string | undefined>) => (q.after && /^\d+$/.test(q.after) ? q.after : undefined);
 
-export const uiStreamRoutes = (svc: Services, meter: RateMeter, agents: AgentSource) =>
+export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
   new Elysia({ name: "ui-streams" })
     .get("/ui/stream/messages", ({ query, request }) => {
       const { filter } = parseUiQuery(query);
@@ -103,7 +102,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter, agents: AgentSou
       async function* frames() {
         yield `retry: 1000\n: connected\n\n`;
         for await (const changed of changes(svc.store.events, () => true, REFRESH_MS, signal, true)) {
-          yield sseEvent("stats", JSON.stringify(overviewStats(svc, meter, agents())));
+          yield sseEvent("stats", JSON.stringify(overviewStats(svc, meter)));
           if (changed) yield swapData(overviewSessions(svc.store.listSessions("live")).s);
         }
       }

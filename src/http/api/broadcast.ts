@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import type { SessionRecord } from "../../capture/records";
 import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
 
@@ -15,17 +16,28 @@ export const BroadcastBody = z.object({
 });
 export type BroadcastBody = z.infer<typeof BroadcastBody>;
 
+export type BroadcastOutcome = { ok: true; session: SessionRecord } | { ok: false; status: 404 | 409; message: string };
+
+/** The one place the switch is set (the API route and the session page's form both call it). */
+export function setBroadcast(svc: Services, sessionId: string, body: BroadcastBody): BroadcastOutcome {
+  if (!svc.store.getSession(sessionId)) return { ok: false, status: 404, message: "session not found" };
+  // Turning it on without Nostr would publish nothing while looking on: say so instead.
+  if (body.enabled && !svc.nostr)
+    return { ok: false, status: 409, message: "Nostr is disabled (NOSTR_ENABLED=false): nothing can be broadcast" };
+  const session = svc.store.updateSession(sessionId, (s) => {
+    s.broadcast = { enabled: body.enabled, repeat_count: body.repeat_count ?? s.broadcast.repeat_count };
+  });
+  return session ? { ok: true, session } : { ok: false, status: 404, message: "session not found" };
+}
+
 export const broadcastRoutes = (svc: Services) =>
   new Elysia()
     .post(
       "/api/sessions/:id/broadcast",
       ({ params, body }) => {
-        if (!svc.store.getSession(params.id)) return notFound("session");
-        // Turning it on without Nostr would publish nothing while looking on: say so instead.
-        if (body.enabled && !svc.nostr) return conflict("Nostr is disabled (NOSTR_ENABLED=false): nothing can be broadcast");
-        return svc.store.updateSession(params.id, (s) => {
-          s.broadcast = { enabled: body.enabled, repeat_count: body.repeat_count ?? s.broadcast.repeat_count };
-        });
+        const r = setBroadcast(svc, params.id, body);
+        if (r.ok) return r.session;
+        return r.status === 404 ? notFound("session") : conflict(r.message);
       },
       {
         body: BroadcastBody,

@@ -1,0 +1,110 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { MessageRecord, SessionRecord } from "../capture/records";
+import { BroadcastBody, setBroadcast } from "../http/api/broadcast";
+import type { Services } from "../http/services";
+import { ReplayError, type ReplayResult } from "../mitm/replay";
+import { replayResult, SUBMIT_FIELDS, type ReplayPanel } from "../../views/replay";
+import { sessionControls, type Notice } from "../../views/session-controls";
+import { notFoundPage } from "../../views/simple";
+import { htmlResponse, type Raw } from "./html";
+
+/**
+ * Form posts from the pages: broadcast and auto-replay switches (session page) and Replay (message detail).
+ * They call the same services as the JSON API. With htmx (HX-Request) the answer is the fragment to swap;
+ * without JavaScript a success redirects back and a refusal renders the page with the message.
+ */
+
+export type RenderSession = (s: SessionRecord, notice: Notice, status: number) => Response;
+export type RenderMessage = (m: MessageRecord, panel: ReplayPanel, status: number) => Response;
+
+const AutoReplayForm = z.object({
+  enabled: z.enum(["true", "false"]).transform((v) => v === "true"),
+  count: z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
+});
+const ReplayForm = z.object(Object.fromEntries(SUBMIT_FIELDS.map(([k]) => [k, z.string().max(256).optional()])));
+
+const fromHtmx = (r: Request): boolean => r.headers.get("hx-request") === "true";
+const back = (path: string) => new Response(null, { status: 303, headers: { location: path } });
+const sessionPath = (id: string) => `/sessions/${encodeURIComponent(id)}`;
+
+export function controlsFor(svc: Services, s: SessionRecord, notice: Notice | null = null): Raw {
+  return sessionControls({ session: s, nostr: svc.nostr !== undefined, autoReplay: svc.autoReplay?.get(s.id) ?? null, notice });
+}
+
+/** The Replay panel for a miner submit; null for every other message or without a replay service. */
+export function replayPanelFor(
+  svc: Services,
+  m: MessageRecord,
+  params: string[] | null = null,
+  outcome: ReplayPanel["outcome"] = null,
+): ReplayPanel | null {
+  if (!svc.replay || m.direction !== "miner_to_pool" || m.kind !== "request" || m.method !== "mining.submit") return null;
+  let unavailable: string | null = null;
+  try {
+    svc.replay.replayable(m.id);
+  } catch (e) {
+    if (!(e instanceof ReplayError)) throw e;
+    unavailable = `Replay works on live sessions only: ${e.message}.`;
+  }
+  const captured = (m.json as { params?: unknown } | null)?.params;
+  const shown = params ?? (Array.isArray(captured) ? captured.map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? "")) : []);
+  return { message: m, unavailable, params: shown, outcome };
+}
+
+export const actionRoutes = (svc: Services, renderSession: RenderSession, renderMessage: RenderMessage) =>
+  new Elysia({ name: "ui-actions" })
+    .post("/sessions/:id/broadcast", ({ params, body, request }) => {
+      const s = svc.store.getSession(params.id);
+      if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
+      const form = BroadcastBody.safeParse(body);
+      const r = form.success
+        ? setBroadcast(svc, s.id, form.data)
+        : { ok: false as const, status: 422, message: "repeat count must be a whole number from 1 to 100" };
+      const status = r.ok ? 200 : r.status;
+      const notice: Notice = r.ok
+        ? { ok: true, text: r.session.broadcast.enabled ? `Broadcast on (repeat ${r.session.broadcast.repeat_count}×).` : "Broadcast off." }
+        : { ok: false, text: r.message };
+      const now = svc.store.getSession(s.id) ?? s;
+      if (fromHtmx(request)) return htmlResponse(controlsFor(svc, now, notice), status);
+      return r.ok ? back(sessionPath(s.id)) : renderSession(now, notice, status);
+    })
+    .post("/sessions/:id/auto-replay", ({ params, body, request }) => {
+      const s = svc.store.getSession(params.id);
+      if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
+      const form = AutoReplayForm.safeParse(body);
+      let notice: Notice;
+      let status = 200;
+      if (!svc.autoReplay) [notice, status] = [{ ok: false, text: "Auto-replay is not available in this HashScope." }, 503];
+      else if (!form.success) [notice, status] = [{ ok: false, text: "count must be a whole number from 1 to 100" }, 422];
+      else {
+        const count = form.data.count ?? svc.autoReplay.get(s.id).count;
+        const set = svc.autoReplay.set(s.id, { enabled: form.data.enabled, count });
+        notice = { ok: true, text: set.enabled ? `Auto-replay on (${set.count}× per submit).` : "Auto-replay off." };
+      }
+      if (fromHtmx(request)) return htmlResponse(controlsFor(svc, s, notice), status);
+      return notice.ok ? back(sessionPath(s.id)) : renderSession(s, notice, status);
+    })
+    .post("/messages/:id/replay", async ({ params, body, request }) => {
+      const m = svc.store.getMessage(params.id);
+      if (!m) return htmlResponse(notFoundPage(`Message ${params.id}`), 404);
+      const form = ReplayForm.safeParse(body ?? {});
+      const fields = form.success ? SUBMIT_FIELDS.map(([k]) => form.data[k] ?? "") : [];
+      // Version bits are optional: an empty last field means a 5-param submit.
+      const edited = fields.length && fields[5] === "" ? fields.slice(0, 5) : fields;
+      let outcome: ReplayPanel["outcome"];
+      let status = 200;
+      if (!svc.replay) [outcome, status] = [{ error: "replay is not available", status: 503 }, 503];
+      else if (!form.success) [outcome, status] = [{ error: "each field must be text of at most 256 characters", status: 422 }, 422];
+      else
+        try {
+          const result: ReplayResult = await svc.replay.replay(m.id, edited);
+          outcome = { result };
+        } catch (e) {
+          if (!(e instanceof ReplayError)) throw e;
+          [outcome, status] = [{ error: e.message, status: e.status }, e.status];
+        }
+      if (fromHtmx(request)) return htmlResponse(replayResult(outcome), status);
+      const panel = replayPanelFor(svc, m, fields.length ? fields : null, outcome);
+      return panel ? renderMessage(m, panel, status) : htmlResponse(replayResult(outcome), status);
+    });
