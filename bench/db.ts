@@ -82,7 +82,7 @@ for (const q of ["rare-marker-700007", "rig3", "low difficulty", "not-in-any-lin
   const fts = time(() => reader.queryMessages(db, { q }, 100).length, 5);
   const like = time(() => likeScan.all(q.toLowerCase(), 100).length, 3);
   if (fts.rows !== like.rows) throw new Error(`result mismatch for ${q}: ${fts.rows} vs ${like.rows}`);
-  console.log(`| \`${q}\` | ${fts.rows} | ${fts.ms.toFixed(2)} | ${like.ms.toFixed(2)} | ${(like.ms / fts.ms).toFixed(0)}x |`);
+  console.log(`| \`${q}\` | ${fts.rows} | ${fts.ms.toFixed(2)} | ${like.ms.toFixed(2)} | ${(like.ms / fts.ms).toFixed(2)}x |`);
 }
 t0 = performance.now();
 const page = reader.queryMessages(db, { session_id: "s7", method: "mining.submit" }, 100, Math.floor(N / 2));
