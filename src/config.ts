@@ -31,6 +31,10 @@ const ServerEnv = z
       .string()
       .regex(/^sqlite:/, "must start with sqlite: (sqlite:path/to/file.db or sqlite::memory:)")
       .default("sqlite:data/hashscope.db"),
+    /** Stored messages (and closed sessions) older than this many days are deleted in the background; 0 keeps all. */
+    RETAIN_DAYS: z.coerce.number().min(0).max(36_500).default(30),
+    /** At most this many stored messages (oldest deleted first); 0 means no cap. */
+    RETAIN_MAX_MESSAGES: z.coerce.number().int().min(0).default(5_000_000),
     NOSTR_ENABLED: bool.default(false),
     NOSTR_RELAY_URL: urlList.optional(),
     RUN_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -").optional(),
@@ -61,6 +65,7 @@ const ServerEnv = z
       },
       upstreamConnectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
       databaseUrl: env.DATABASE_URL,
+      retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES },
       nostr: {
         enabled: env.NOSTR_ENABLED,
         relayUrls: env.NOSTR_RELAY_URL ?? [],
