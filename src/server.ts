@@ -71,6 +71,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     apiPort,
     proxyPort: relay.port,
     async stop() {
+      db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
       await relay.stop();
       autoReplay.stop();
       capture.drainAll(); // so the last submits still become share events

@@ -8,6 +8,7 @@ import { messageRoutes } from "./api/messages";
 import { streamRoutes } from "./api/stream";
 import { statsRoutes } from "./api/stats";
 import { authGuard } from "./auth";
+import { exportRoutes } from "./api/export";
 import { broadcastRoutes } from "./api/broadcast";
 import { agentRoutes } from "./api/agents";
 import { replayRoutes } from "./api/replay";
@@ -48,6 +49,7 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     .use(sessionRoutes(svc))
     .use(messageRoutes(svc))
     .use(streamRoutes(svc))
+    .use(exportRoutes(svc))
     .use(broadcastRoutes(svc))
     .use(agentRoutes(svc))
     .use(replayRoutes(svc));

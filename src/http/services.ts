@@ -2,6 +2,7 @@ import type { CapturePipeline } from "../capture/ingest";
 import type { CaptureStore } from "../capture/store";
 import type { ServerConfig } from "../config";
 import type { Relay } from "../proxy/relay";
+import type { Storage } from "../db/storage";
 import type { AutoReplay } from "../mitm/auto-replay";
 import type { FleetRegistry } from "../mitm/fleet";
 import type { MitmNostr } from "../mitm/nostr";
@@ -15,6 +16,8 @@ export type Services = {
   relay: Relay;
   startedAt: string;
   startedMono: number;
+  /** Persistent capture (DATABASE_URL): history reads, export, writer counters. */
+  db?: Storage;
   /** Replay of captured submits with HashScope's own ids (src/mitm). */
   replay?: ReplayService;
   autoReplay?: AutoReplay;

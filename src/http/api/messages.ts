@@ -9,12 +9,13 @@ export const messageRoutes = (svc: Services) =>
       "/",
       ({ query }) => {
         const { limit, before, ...filter } = query;
-        return svc.store.query(filter, limit, before);
+        // With a database, memory and disk history are merged (no gaps, no duplicates across the boundary).
+        return svc.db ? svc.db.messages(filter, limit, before) : svc.store.query(filter, limit, before);
       },
       { query: MessageQuery, detail: { summary: "Messages, newest first; page with `before`", tags: ["messages"] } },
     )
     .get(
       "/:id",
-      ({ params }) => svc.store.getMessage(params.id) ?? notFound("message"),
+      ({ params }) => (svc.db ? svc.db.message(params.id) : svc.store.getMessage(params.id)) ?? notFound("message"),
       { detail: { summary: "One message", tags: ["messages"] } },
     );

@@ -7,16 +7,17 @@ const StateQuery = z.object({ state: z.enum(["live", "closed", "all"]).default("
 
 export const sessionRoutes = (svc: Services) =>
   new Elysia({ prefix: "/api/sessions" })
-    .get("/", ({ query }) => svc.store.listSessions(query.state), {
+    .get("/", ({ query }) => (svc.db ? svc.db.sessions(query.state) : svc.store.listSessions(query.state)), {
       query: StateQuery,
       detail: { summary: "Sessions, newest first", tags: ["sessions"] },
     })
     .get(
       "/:id",
       ({ params }) => {
-        const s = svc.store.getSession(params.id);
+        const s = svc.db ? svc.db.session(params.id) : svc.store.getSession(params.id);
         if (!s) return notFound("session");
-        return { ...s, stats: { messages_in_memory: svc.store.sessionMessageCount(s.id) } };
+        const stored = svc.db ? { messages_stored: svc.db.storedMessageCount(s.id) } : {};
+        return { ...s, stats: { messages_in_memory: svc.store.sessionMessageCount(s.id), ...stored } };
       },
       { detail: { summary: "One session with stats", tags: ["sessions"] } },
     )
