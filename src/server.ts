@@ -71,13 +71,13 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     apiPort,
     proxyPort: relay.port,
     async stop() {
-      db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
+      await db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
       await relay.stop();
       autoReplay.stop();
       capture.drainAll(); // so the last submits still become share events
       await nostr?.stop();
       await app.stop(true);
-      db.close(); // writes what is queued; sessions still live stay open on disk until the next start
+      await db.close(); // writes what is queued; sessions still live stay open on disk until the next start
     },
   };
 }

@@ -3,9 +3,10 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore } from "../capture/store";
 import { isoNow } from "../time";
 import { mergeNewest, mergeSessions } from "./merge";
-import { openDatabase, type Db } from "./open";
+import { openDatabase, parseDatabaseUrl, type Db } from "./open";
 import * as reader from "./reader";
-import { startRetention, type RetentionOptions } from "./retention";
+import type { RetentionOptions } from "./retention";
+import { InlineSink, WorkerSink, type BatchSink } from "./sink";
 import { CaptureWriter, DEFAULT_WRITER_OPTIONS, type WriterOptions, type WriterStats } from "./writer";
 
 export type StorageOptions = {
@@ -30,7 +31,7 @@ export type StorageStats = {
  */
 export class Storage {
   private writer: CaptureWriter | null = null;
-  private retention: ReturnType<typeof startRetention> | null = null;
+  private sink: BatchSink | null = null;
   private store: CaptureStore | null = null;
 
   private constructor(
@@ -50,13 +51,17 @@ export class Storage {
 
   attach(store: CaptureStore): void {
     this.store = store;
-    this.writer = new CaptureWriter(this.db, store, { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }).start();
-    this.retention = startRetention(this.db, this.opts.retention, this.opts.retentionIntervalMs);
+    // A file is written from a worker thread; `sqlite::memory:` exists only on this connection, so it is written here.
+    const memory = parseDatabaseUrl(this.opts.url) === ":memory:";
+    this.sink = memory
+      ? new InlineSink(this.db, this.opts.retention, this.opts.retentionIntervalMs)
+      : new WorkerSink(this.opts.url, this.opts.retention, this.opts.retentionIntervalMs);
+    this.writer = new CaptureWriter(this.sink, store, { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }).start();
   }
 
   /** Write what is queued (export and tests want everything on disk). */
-  flush(): void {
-    this.writer?.flush(true);
+  async flush(): Promise<void> {
+    await this.writer?.flush(true);
   }
 
   messages(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
@@ -87,20 +92,19 @@ export class Storage {
   }
 
   stats(): StorageStats {
-    const r = this.retention?.stats;
+    const r = this.sink?.retentionStats();
     return { writer: this.writer?.stats() ?? null, retention: r ? { ...r } : null, recovered_sessions: this.recoveredSessions };
   }
 
   /** Call first when shutting down: see CaptureWriter.freezeSessions. */
-  beginShutdown(): void {
-    this.retention?.stop();
-    this.writer?.freezeSessions();
+  async beginShutdown(): Promise<void> {
+    await this.writer?.freezeSessions();
   }
 
   /** Stop background work, write what is queued, close the file. Live sessions stay open on disk (next start: `restart`). */
-  close(): void {
-    this.retention?.stop();
-    this.writer?.stop();
+  async close(): Promise<void> {
+    await this.writer?.stop();
+    await this.sink?.close();
     this.db.$client.close();
   }
 }

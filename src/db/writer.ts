@@ -1,13 +1,12 @@
 import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore, StoreEvent } from "../capture/store";
-import type { Db } from "./open";
-import { prepareWrites, writeBatch, type Writes } from "./statements";
+import type { BatchSink } from "./sink";
 
 export type WriterOptions = {
   /** Messages waiting to be written; beyond this new ones are dropped (and counted), never waited for. */
   maxQueue: number;
-  /** Rows per transaction; between batches the event loop runs, so the relay keeps moving. */
+  /** Rows per transaction (committed on the writer thread; see sink.ts). */
   batchSize: number;
   /** How long a message may wait before a flush starts. */
   flushMs: number;
@@ -33,13 +32,15 @@ export type WriterStats = {
 
 /**
  * Persists what the in-memory store captures. It listens to the store's hub (the relay path only pays an array push),
- * and writes batches in transactions from a timer. Sessions change in place, so the latest state of each changed
- * session is upserted with the next batch.
+ * and hands batches to the sink, one in flight at a time. Sessions change in place, so the latest state of each
+ * changed session is upserted with the next batch.
  */
 export class CaptureWriter {
   private readonly queue: MessageRecord[] = [];
   private readonly dirty = new Map<string, SessionRecord>();
-  private readonly writes: Writes;
+  /** The batch the sink is committing: still readable (pending) until it is on disk. */
+  private inflight: MessageRecord[] | null = null;
+  private inflightDone: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private sync: ReturnType<typeof setInterval> | null = null;
   private off: (() => void) | null = null;
@@ -48,12 +49,10 @@ export class CaptureWriter {
   private sessionsFrozen = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly sink: BatchSink,
     private readonly store: CaptureStore,
     private readonly opts: WriterOptions = DEFAULT_WRITER_OPTIONS,
-  ) {
-    this.writes = prepareWrites(db);
-  }
+  ) {}
 
   start(): this {
     this.off ??= this.store.events.on((e) => this.onEvent(e));
@@ -77,8 +76,7 @@ export class CaptureWriter {
     }
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flushOnce();
-      if (this.queue.length > 0 || this.dirty.size > 0) this.schedule(0);
+      void this.flushOnce();
     }, ms);
   }
 
@@ -87,50 +85,68 @@ export class CaptureWriter {
     if (this.dirty.size > 0) this.schedule(this.opts.flushMs);
   }
 
-  /** Write one batch (at most batchSize messages plus every changed session). */
-  private flushOnce(): void {
+  /**
+   * Send one batch (at most batchSize messages plus every changed session) unless one is in flight; when it is
+   * committed, the next one follows at once if anything is waiting.
+   */
+  private flushOnce(): Promise<void> {
+    if (this.inflightDone) return this.inflightDone;
     const msgs = this.queue.splice(0, this.opts.batchSize);
+    // Both sinks copy the rows as they take them (postMessage clones), so in-place changes later do not leak in.
     const sess = [...this.dirty.values()];
     this.dirty.clear();
-    if (msgs.length === 0 && sess.length === 0) return;
-    try {
-      writeBatch(this.db, this.writes, msgs, sess, this.store.lastSeq);
-      this.counts.written += msgs.length;
-      this.counts.batches++;
-    } catch (err) {
-      // A failed batch is lost (counted); keeping it would let the queue grow without bound on a broken disk.
-      this.counts.failed_batches++;
-      this.counts.dropped += msgs.length;
-      this.lastError = err instanceof Error ? err.message : String(err);
-      if (this.counts.failed_batches === 1) console.error("capture writer: batch failed:", this.lastError);
-    }
+    if (msgs.length === 0 && sess.length === 0) return Promise.resolve();
+    this.inflight = msgs;
+    this.inflightDone = this.sink
+      .write(msgs, sess, this.store.lastSeq)
+      .then(
+        () => {
+          this.counts.written += msgs.length;
+          this.counts.batches++;
+        },
+        (err: unknown) => {
+          // A failed batch is lost (counted); keeping it would let the queue grow without bound on a broken disk.
+          this.counts.failed_batches++;
+          this.counts.dropped += msgs.length;
+          this.lastError = err instanceof Error ? err.message : String(err);
+          if (this.counts.failed_batches === 1) console.error("capture writer: batch failed:", this.lastError);
+        },
+      )
+      .finally(() => {
+        this.inflight = null;
+        this.inflightDone = null;
+        if (this.queue.length > 0 || this.dirty.size > 0) this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
+      });
+    return this.inflightDone;
   }
 
-  /** Write everything queued now (synchronously); with `withLive`, also the current state of every live session. */
-  flush(withLive = false): void {
+  /** Write everything queued now; with `withLive`, also the current state of every live session. */
+  async flush(withLive = false): Promise<void> {
     if (withLive && !this.sessionsFrozen) for (const s of this.store.listSessions("live")) this.dirty.set(s.id, s);
-    for (let i = 0; (this.queue.length > 0 || this.dirty.size > 0) && i < 1_000_000; i++) this.flushOnce();
+    for (let i = 0; (this.inflightDone || this.queue.length > 0 || this.dirty.size > 0) && i < 1_000_000; i++)
+      await this.flushOnce();
   }
 
   /**
    * Shutdown: save every session as it is now and ignore later session changes (the closes the shutdown itself causes),
    * so the next start sees them live and closes them with reason `restart`. Messages are still written.
    */
-  freezeSessions(): void {
-    this.flush(true);
+  async freezeSessions(): Promise<void> {
+    const done = this.flush(true);
     this.sessionsFrozen = true;
     if (this.sync !== null) clearInterval(this.sync);
     this.sync = null;
+    await done;
   }
 
   /** Stop listening and write what is queued. */
-  stop(): void {
+  async stop(): Promise<void> {
     this.off?.();
     this.off = null;
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.sync !== null) clearInterval(this.sync);
     this.timer = this.sync = null;
-    this.flush(true);
+    await this.flush(true);
   }
 
   /**
@@ -139,18 +155,19 @@ export class CaptureWriter {
    */
   pending(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
     const out: MessageRecord[] = [];
-    for (let i = this.queue.length - 1; i >= 0 && out.length < limit; i--) {
-      const m = this.queue[i]!;
-      if ((before === undefined || m.seq < before) && matchesFilter(m, filter)) out.push(m);
-    }
+    for (const list of [this.queue, this.inflight ?? []])
+      for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
+        const m = list[i]!;
+        if ((before === undefined || m.seq < before) && matchesFilter(m, filter)) out.push(m);
+      }
     return out;
   }
 
   pendingMessage(id: string): MessageRecord | undefined {
-    return this.queue.find((m) => m.id === id);
+    return this.queue.find((m) => m.id === id) ?? this.inflight?.find((m) => m.id === id);
   }
 
   stats(): WriterStats {
-    return { queued: this.queue.length, ...this.counts, last_error: this.lastError };
+    return { queued: this.queue.length + (this.inflight?.length ?? 0), ...this.counts, last_error: this.lastError };
   }
 }

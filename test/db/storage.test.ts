@@ -28,7 +28,7 @@ function allPages(st: Storage, filter: MessageFilter, limit: number): MessageRec
   return out;
 }
 
-test("paging with `before` crosses from memory into disk without gaps or duplicates, for every filter", () => {
+test("paging with `before` crosses from memory into disk without gaps or duplicates, for every filter", async () => {
   const st = Storage.open({ url: tmp.url("paging.db"), retention: noRetention, writer: manualWriter });
   const store = smallStore(st.firstSeq);
   st.attach(store);
@@ -36,7 +36,7 @@ test("paging with `before` crosses from memory into disk without gaps or duplica
   for (const id of ["a", "b", "c"]) store.openSession({ id, miner_addr: `10.0.0.1:${id}`, upstream });
   for (let i = 0; i < 300; i++) {
     expected.push(store.add(line(["a", "b", "c"][i % 3 === 0 ? 0 : i % 4 === 0 ? 1 : 2]!, i))!);
-    if (i === 199) st.flush(); // 1..200 on disk; 201..300 only in memory (partly evicted there too)
+    if (i === 199) await st.flush(); // 1..200 on disk; 201..300 only in memory (partly evicted there too)
   }
   expect(store.messageCount).toBeLessThan(100); // memory alone cannot answer
   const filters: MessageFilter[] = [
@@ -64,10 +64,10 @@ test("paging with `before` crosses from memory into disk without gaps or duplica
   expect(st.message("300")).toEqual(expected[299]!);
   expect(st.message("301")).toBeUndefined();
   expect(st.message("01")).toBeUndefined();
-  st.close();
+  await st.close();
 });
 
-test("the write queue is bounded: overflow is counted, what was queued is written, the store is not affected", () => {
+test("the write queue is bounded: overflow is counted, what was queued is written, the store is not affected", async () => {
   const st = Storage.open({ url: tmp.url("overflow.db"), retention: noRetention, writer: { ...manualWriter, maxQueue: 10 } });
   const store = smallStore(st.firstSeq, 1000, 1000);
   st.attach(store);
@@ -75,17 +75,17 @@ test("the write queue is bounded: overflow is counted, what was queued is writte
   for (let i = 0; i < 50; i++) store.add(line("s", i));
   expect(store.messageCount).toBe(50);
   expect(st.stats().writer).toMatchObject({ queued: 10, dropped: 40, written: 0 });
-  st.flush();
+  await st.flush();
   expect(st.stats().writer).toMatchObject({ queued: 0, dropped: 40, written: 10 });
   expect(reader.messageCount(st.db)).toBe(10);
-  st.close();
+  await st.close();
   // Dropped messages' seqs are never handed out again.
   const again = Storage.open({ url: tmp.url("overflow.db"), retention: noRetention });
   expect(again.firstSeq).toBe(51);
-  again.close();
+  await again.close();
 });
 
-test("retention deletes by age and by count, with their search index rows", () => {
+test("retention deletes by age and by count, with their search index rows", async () => {
   const db = openDatabase(tmp.url("retention.db"));
   const st = Storage.open({ url: tmp.url("retention.db"), retention: noRetention, writer: manualWriter });
   const store = smallStore(st.firstSeq, 1000, 1000);
@@ -97,7 +97,7 @@ test("retention deletes by age and by count, with their search index rows", () =
   store.closeSession("old", "miner_closed", null);
   store.openSession({ id: "new", miner_addr: "m", upstream });
   for (let i = 0; i < 30; i++) store.add(line("new", i, new Date(now - day + i).toISOString()));
-  st.flush();
+  await st.flush();
   // The close happened "now" in wall time; make it old for the age rule.
   db.$client.run("UPDATE sessions SET closed_at = ? WHERE id = 'old'", [new Date(now - 9 * day).toISOString()]);
 
@@ -116,7 +116,7 @@ test("retention deletes by age and by count, with their search index rows", () =
   // A bounded pass reports that more remains.
   expect(enforceRetention(db, { days: 0, maxMessages: 2 }, now, 5).done).toBe(false);
   db.$client.close();
-  st.close();
+  await st.close();
 });
 
 test("export → import into an empty database gives the same records; importing again changes nothing; invalid input writes nothing", async () => {
@@ -126,7 +126,7 @@ test("export → import into an empty database gives the same records; importing
   for (const id of ["x", "y"]) store.openSession({ id, miner_addr: `m-${id}`, upstream });
   for (let i = 0; i < 120; i++) store.add(line(i % 2 ? "x" : "y", i));
   store.closeSession("y", "pool_closed", "bye");
-  st.flush();
+  await st.flush();
   const text = await new Response(exportStream(st.db)).text();
   const oneSession = await new Response(exportStream(st.db, "x")).text();
   const lines = text.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
@@ -163,5 +163,5 @@ test("export → import into an empty database gives the same records; importing
   const invalid = run(tmp.url("cli.db"));
   expect(invalid.exitCode).toBe(1);
   expect(invalid.stderr.toString()).toContain("line 1: invalid message");
-  st.close();
+  await st.close();
 });

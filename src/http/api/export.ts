@@ -11,12 +11,12 @@ export const exportRoutes = (svc: Services) =>
   new Elysia()
     .get(
       "/api/export",
-      ({ query }) => {
+      async ({ query }) => {
         const storage = svc.db;
         if (!storage) return notFound("database");
         if (query.session_id !== undefined && !storage.session(query.session_id)) return notFound("session");
         // Everything captured so far goes to disk first, so the export holds what memory shows.
-        storage.flush();
+        await storage.flush();
         const name = query.session_id ? `hashscope-${query.session_id}` : "hashscope";
         return new Response(exportStream(storage.db, query.session_id), {
           headers: {

@@ -1,0 +1,103 @@
+import type { MessageRecord, SessionRecord } from "../capture/records";
+import type { Db } from "./open";
+import { startRetention, type RetentionOptions, type RetentionStats } from "./retention";
+import { prepareWrites, writeBatch, type Writes } from "./statements";
+import type { WorkerReply, WorkerRequest } from "./write-worker";
+
+/** Where committed batches go: a worker thread for a database file, this thread for `sqlite::memory:`. */
+export interface BatchSink {
+  /** Resolves once the batch is committed; rejects with the database's error. */
+  write(msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): Promise<void>;
+  retentionStats(): RetentionStats | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes on this thread. Only for `sqlite::memory:`, which another thread cannot open: there each batch briefly holds
+ * the event loop. Files always use WorkerSink.
+ */
+export class InlineSink implements BatchSink {
+  private readonly writes: Writes;
+  private readonly retention: ReturnType<typeof startRetention>;
+
+  constructor(private readonly db: Db, retention: RetentionOptions, retentionIntervalMs?: number) {
+    this.writes = prepareWrites(db);
+    this.retention = startRetention(db, retention, retentionIntervalMs);
+  }
+
+  async write(msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): Promise<void> {
+    writeBatch(this.db, this.writes, msgs, sess, seqHighWater);
+  }
+
+  retentionStats(): RetentionStats {
+    return { ...this.retention.stats };
+  }
+
+  async close(): Promise<void> {
+    this.retention.stop();
+  }
+}
+
+/**
+ * Writes (and retention deletes, which go through the full-text triggers) run on a worker thread with its own
+ * connection, so a slow disk or a big batch never holds the relay's event loop. WAL lets this thread read meanwhile.
+ */
+export class WorkerSink implements BatchSink {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private retention: RetentionStats | null = null;
+  private closed: Promise<void> | null = null;
+  private onClosed: (() => void) | null = null;
+
+  constructor(url: string, retention: RetentionOptions, retentionIntervalMs?: number) {
+    this.worker = new Worker(new URL("./write-worker.ts", import.meta.url).href);
+    this.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onReply(e.data);
+    this.worker.onerror = (e) => {
+      const err = new Error(`database writer thread failed: ${e.message}`);
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    this.post({ type: "open", url, retention, retentionIntervalMs: retentionIntervalMs ?? null });
+  }
+
+  private post(req: WorkerRequest): void {
+    this.worker.postMessage(req);
+  }
+
+  private onReply(r: WorkerReply): void {
+    if (r.type === "done") {
+      const w = this.waiting.get(r.id);
+      this.waiting.delete(r.id);
+      if (r.error === null) w?.resolve();
+      else w?.reject(new Error(r.error));
+    } else if (r.type === "retention") this.retention = r.stats;
+    else if (r.type === "closed") this.onClosed?.();
+  }
+
+  write(msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("database writer is closed"));
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.post({ type: "batch", id, msgs, sess, seqHighWater });
+    });
+  }
+
+  retentionStats(): RetentionStats | null {
+    return this.retention;
+  }
+
+  /** Batches already posted are written first (the worker handles messages in order). */
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000); // never hang a shutdown on a stuck disk
+      this.onClosed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.post({ type: "close" });
+    }).then(() => this.worker.terminate());
+    return this.closed;
+  }
+}
