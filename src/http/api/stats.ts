@@ -31,6 +31,8 @@ export function stats(svc: Services) {
     shares,
     agents: svc.fleet?.counts() ?? { online: 0, total: 0 },
     nostr: svc.nostr ? { shares: svc.nostr.shares.counters(), pool: svc.nostr.pool.counters() } : null,
+    // Database writer and retention: queued, written, dropped (queue overflow or failed batches).
+    storage: svc.db?.stats() ?? null,
     capture: { backlog_bytes: svc.capture.backlogBytes, dropped_bytes: dropped },
     uptime_s: Math.round((performance.now() - svc.startedMono) / 1000),
     started_at: svc.startedAt,
