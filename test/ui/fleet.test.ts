@@ -131,6 +131,7 @@ test("broadcast toggled on the session page; fleet counts rise live; hostile nam
   await sp.waitForSelector('#broadcast-state:text-is("on")');
   expect(await sp.textContent("#controls-notice")).toContain("repeat 2×");
   expect(hs.store.getSession(session.id)!.broadcast).toEqual({ enabled: true, repeat_count: 2 });
+  await screenshot(sp, "ui-session-controls.png");
   await sp.close();
 
   // Counts arrive on the still-open fleet page over SSE (no reload) and keep going up.
@@ -183,6 +184,8 @@ test("Replay on a submit's detail page shows the pool's answer and links to the 
   expect(result).toMatch(/Pool answered (accepted|rejected)/);
   const links = await page.$$eval("#replay-result a", (as) => as.map((a) => a.getAttribute("href")));
   expect(links.length).toBe(2);
+  await page.locator("#replay-result").scrollIntoViewIfNeeded();
+  await screenshot(page, "ui-replay.png");
   await page.click("#replay-result a >> nth=1");
   await page.waitForURL(/\/messages\/\d+$/);
   expect(await page.textContent("h1")).toContain("mining.submit");
