@@ -54,7 +54,7 @@ let t0 = performance.now();
 for (let s = 1; s <= N; s += BATCH) {
   const msgs: MessageRecord[] = [];
   for (let q = s; q < s + BATCH && q <= N; q++) msgs.push(message(q));
-  writeBatch(db, w, msgs, [], msgs[msgs.length - 1]!.seq);
+  writeBatch(db, w, { msgs, sess: [], telemetry: [], seqHighWater: msgs[msgs.length - 1]!.seq });
 }
 const insertS = (performance.now() - t0) / 1000;
 db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");

@@ -46,6 +46,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   autoReplay.start();
   // Share publishing and the telemetry subscription run from the store's event hub, off the relay path.
   const nostr = config.nostr.enabled ? startMitmNostr(config, store, capture) : undefined;
+  if (nostr) db.attachFleet(nostr.fleet);
   const svc: Services = {
     config,
     store,

@@ -1,11 +1,13 @@
 import { isErrorMessage } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
-import type { messages, sessions } from "./schema";
+import type { agentTelemetry, messages, sessions } from "./schema";
 
 /** Record ⇄ row mapping. The columns mirror the record fields, so these are nearly identity maps. */
 
 export type MessageRow = typeof messages.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
+/** One verified agent telemetry report as received (SPEC §5 content). */
+export type TelemetryRow = typeof agentTelemetry.$inferSelect;
 
 export const messageToRow = (m: MessageRecord): MessageRow => ({
   seq: m.seq,

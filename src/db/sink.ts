@@ -1,13 +1,12 @@
-import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
 import { startRetention, type RetentionOptions, type RetentionStats } from "./retention";
-import { prepareWrites, writeBatch, type Writes } from "./statements";
+import { prepareWrites, writeBatch, type Batch, type Writes } from "./statements";
 import type { WorkerReply, WorkerRequest } from "./write-worker";
 
 /** Where committed batches go: a worker thread for a database file, this thread for `sqlite::memory:`. */
 export interface BatchSink {
   /** Resolves once the batch is committed; rejects with the database's error. */
-  write(msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): Promise<void>;
+  write(batch: Batch): Promise<void>;
   retentionStats(): RetentionStats | null;
   close(): Promise<void>;
 }
@@ -25,8 +24,8 @@ export class InlineSink implements BatchSink {
     this.retention = startRetention(db, retention, retentionIntervalMs);
   }
 
-  async write(msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): Promise<void> {
-    writeBatch(this.db, this.writes, msgs, sess, seqHighWater);
+  async write(batch: Batch): Promise<void> {
+    writeBatch(this.db, this.writes, batch);
   }
 
   retentionStats(): RetentionStats {
@@ -75,12 +74,12 @@ export class WorkerSink implements BatchSink {
     else if (r.type === "closed") this.onClosed?.();
   }
 
-  write(msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): Promise<void> {
+  write(batch: Batch): Promise<void> {
     if (this.closed) return Promise.reject(new Error("database writer is closed"));
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.post({ type: "batch", id, msgs, sess, seqHighWater });
+      this.post({ type: "batch", id, batch });
     });
   }
 

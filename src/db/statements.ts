@@ -1,8 +1,8 @@
 import { getTableColumns, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
-import { messageToRow, sessionToRow } from "./rows";
-import { messages, meta, sessions } from "./schema";
+import { messageToRow, sessionToRow, type TelemetryRow } from "./rows";
+import { agentTelemetry, messages, meta, sessions } from "./schema";
 
 /**
  * Prepared statements for the write paths (writer, import). Prepared inserts with placeholders run ~10x faster
@@ -38,6 +38,7 @@ export function prepareWrites(db: Db) {
     .values({ key: sql.placeholder("key"), value: sql.placeholder("value") })
     .onConflictDoUpdate({ target: meta.key, set: { value: sql`excluded.value` } })
     .prepare();
+  const insertTelemetry = db.insert(agentTelemetry).values(placeholders(getTableColumns(agentTelemetry))).onConflictDoNothing().prepare();
   const changes = () => db.$client.query<{ n: number }, []>("SELECT changes() AS n").get()?.n ?? 0;
   return {
     /** Returns true when the row was new. */
@@ -51,16 +52,22 @@ export function prepareWrites(db: Db) {
       return changes() > 0;
     },
     setMeta: (key: string, value: string): void => void setMeta.run({ key, value }),
+    insertTelemetry: (t: TelemetryRow): void => void insertTelemetry.run(t),
   };
 }
 
 export type Writes = ReturnType<typeof prepareWrites>;
 
-/** One committed batch: sessions first, then messages, then the seq high-water mark. */
-export function writeBatch(db: Db, w: Writes, msgs: MessageRecord[], sess: SessionRecord[], seqHighWater: number): void {
+/** What one transaction writes. */
+export type Batch = { msgs: MessageRecord[]; sess: SessionRecord[]; telemetry: TelemetryRow[]; seqHighWater: number };
+
+/** One committed batch: sessions first, then messages and telemetry, then the seq high-water mark. */
+export function writeBatch(db: Db, w: Writes, b: Batch): void {
+  const { msgs, sess, telemetry, seqHighWater } = b;
   db.$client.transaction(() => {
     for (const s of sess) w.upsertSession(s);
     for (const m of msgs) w.insertMessage(m);
+    for (const t of telemetry) w.insertTelemetry(t);
     if (seqHighWater > 0) w.setMeta("seq_high_water", String(seqHighWater));
   })();
 }

@@ -1,6 +1,7 @@
 import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore } from "../capture/store";
+import type { FleetRegistry } from "../mitm/fleet";
 import { isoNow } from "../time";
 import { mergeNewest, mergeSessions } from "./merge";
 import { openDatabase, parseDatabaseUrl, type Db } from "./open";
@@ -57,6 +58,20 @@ export class Storage {
       ? new InlineSink(this.db, this.opts.retention, this.opts.retentionIntervalMs)
       : new WorkerSink(this.opts.url, this.opts.retention, this.opts.retentionIntervalMs);
     this.writer = new CaptureWriter(this.sink, store, { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }).start();
+  }
+
+  /** Keep every verified agent telemetry report (the fleet page shows only the latest per agent). */
+  attachFleet(fleet: FleetRegistry): void {
+    fleet.reports.on((r) =>
+      this.writer?.addTelemetry({
+        event_id: r.event_id,
+        agent_id: r.content.agent_id,
+        run_id: r.content.run_id,
+        ts: r.content.ts,
+        received_at: r.received_at,
+        content: r.content,
+      }),
+    );
   }
 
   /** Write what is queued (export and tests want everything on disk). */

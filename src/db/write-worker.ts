@@ -1,14 +1,13 @@
 /// <reference lib="webworker" />
-import type { MessageRecord, SessionRecord } from "../capture/records";
 import { openDatabase, type Db } from "./open";
 import { startRetention, type RetentionOptions, type RetentionStats } from "./retention";
-import { prepareWrites, writeBatch, type Writes } from "./statements";
+import { prepareWrites, writeBatch, type Batch, type Writes } from "./statements";
 
 /** The database writer thread: batches in, one transaction each, an answer per batch (see sink.ts). */
 
 export type WorkerRequest =
   | { type: "open"; url: string; retention: RetentionOptions; retentionIntervalMs: number | null }
-  | { type: "batch"; id: number; msgs: MessageRecord[]; sess: SessionRecord[]; seqHighWater: number }
+  | { type: "batch"; id: number; batch: Batch }
   | { type: "close" };
 
 export type WorkerReply =
@@ -36,7 +35,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
   } else if (req.type === "batch") {
     try {
       if (!db || !writes) throw new Error("database not open");
-      writeBatch(db, writes, req.msgs, req.sess, req.seqHighWater);
+      writeBatch(db, writes, req.batch);
       reply({ type: "done", id: req.id, error: null });
     } catch (err) {
       reply({ type: "done", id: req.id, error: err instanceof Error ? err.message : String(err) });

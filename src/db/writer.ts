@@ -1,6 +1,7 @@
 import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore, StoreEvent } from "../capture/store";
+import type { TelemetryRow } from "./rows";
 import type { BatchSink } from "./sink";
 
 export type WriterOptions = {
@@ -38,6 +39,8 @@ export type WriterStats = {
 export class CaptureWriter {
   private readonly queue: MessageRecord[] = [];
   private readonly dirty = new Map<string, SessionRecord>();
+  /** Agent telemetry reports waiting to be written (bounded like the message queue). */
+  private telemetry: TelemetryRow[] = [];
   /** The batch the sink is committing: still readable (pending) until it is on disk. */
   private inflight: MessageRecord[] | null = null;
   private inflightDone: Promise<void> | null = null;
@@ -69,6 +72,17 @@ export class CaptureWriter {
     this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
   }
 
+  private hasWork(): boolean {
+    return this.queue.length > 0 || this.dirty.size > 0 || this.telemetry.length > 0;
+  }
+
+  /** Queue one verified agent telemetry report for the next batch. */
+  addTelemetry(row: TelemetryRow): void {
+    if (this.telemetry.length >= this.opts.maxQueue) this.counts.dropped++;
+    else this.telemetry.push(row);
+    this.schedule(this.opts.flushMs);
+  }
+
   private schedule(ms: number): void {
     if (this.timer !== null) {
       if (ms > 0) return;
@@ -92,13 +106,15 @@ export class CaptureWriter {
   private flushOnce(): Promise<void> {
     if (this.inflightDone) return this.inflightDone;
     const msgs = this.queue.splice(0, this.opts.batchSize);
+    const telemetry = this.telemetry;
+    this.telemetry = [];
     // Both sinks copy the rows as they take them (postMessage clones), so in-place changes later do not leak in.
     const sess = [...this.dirty.values()];
     this.dirty.clear();
-    if (msgs.length === 0 && sess.length === 0) return Promise.resolve();
+    if (msgs.length === 0 && sess.length === 0 && telemetry.length === 0) return Promise.resolve();
     this.inflight = msgs;
     this.inflightDone = this.sink
-      .write(msgs, sess, this.store.lastSeq)
+      .write({ msgs, sess, telemetry, seqHighWater: this.store.lastSeq })
       .then(
         () => {
           this.counts.written += msgs.length;
@@ -115,7 +131,7 @@ export class CaptureWriter {
       .finally(() => {
         this.inflight = null;
         this.inflightDone = null;
-        if (this.queue.length > 0 || this.dirty.size > 0) this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
+        if (this.hasWork()) this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
       });
     return this.inflightDone;
   }
@@ -123,7 +139,7 @@ export class CaptureWriter {
   /** Write everything queued now; with `withLive`, also the current state of every live session. */
   async flush(withLive = false): Promise<void> {
     if (withLive && !this.sessionsFrozen) for (const s of this.store.listSessions("live")) this.dirty.set(s.id, s);
-    for (let i = 0; (this.inflightDone || this.queue.length > 0 || this.dirty.size > 0) && i < 1_000_000; i++)
+    for (let i = 0; (this.inflightDone || this.hasWork()) && i < 1_000_000; i++)
       await this.flushOnce();
   }
 

@@ -52,6 +52,8 @@ type Entry = {
 
 export class FleetRegistry {
   readonly updates = new Hub<FleetUpdate>();
+  /** Every verified report as received (stale ones too), for persistence. */
+  readonly reports = new Hub<{ event_id: string; content: TelemetryContent; received_at: string }>();
   private readonly agents = new Map<string, Entry>();
   private readonly c: FleetCounters = { received: 0, rejected: {}, stale: 0, evicted: 0 };
   private timer: Timer | null = null;
@@ -80,6 +82,7 @@ export class FleetRegistry {
   /** Record a verified telemetry event received at `receivedMs` (wall clock). */
   ingest(t: TelemetryContent, event: NostrEvent, receivedMs = Date.now()): void {
     this.c.received++;
+    this.reports.publish({ event_id: event.id, content: t, received_at: new Date(receivedMs).toISOString() });
     // A report the relay stored long ago (catch-up after a subscribe) does not make its agent look alive now.
     const sentMs = event.created_at * 1000;
     const seenMs = sentMs < receivedMs - this.offlineAfterMs ? sentMs : receivedMs;

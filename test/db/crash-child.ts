@@ -37,6 +37,6 @@ for (let batch = 0; batch < 100_000; batch++) {
     return { ...line("crash", seq), raw: `batch-${batch}-row-${i} ${"x".repeat(200)}`, seq, id: String(seq) };
   });
   session.counters.messages_up = (batch + 1) * BATCH_ROWS;
-  writeBatch(db, w, msgs, [session], (batch + 1) * BATCH_ROWS);
+  writeBatch(db, w, { msgs, sess: [session], telemetry: [], seqHighWater: (batch + 1) * BATCH_ROWS });
   process.stdout.write(`committed ${batch}\n`);
 }
