@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
+import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
+import { history } from "../http/history";
 import type { Services } from "../http/services";
 import { agentsPage } from "../../views/agents";
 import { messageDetailPage } from "../../views/message-detail";
@@ -38,8 +40,9 @@ function findResponse(svc: Services, m: MessageRecord): MessageRecord | null {
 }
 
 /** Page of rows: newest first, one extra fetched to know whether "older" has anything. */
-function page(svc: Services, filter: Parameters<Services["store"]["query"]>[0], before: number | undefined) {
-  const rows = svc.store.query(filter, PAGE_ROWS + 1, before);
+function page(svc: Services, filter: MessageFilter, before: number | undefined) {
+  // History pages reach past memory into the database when there is one.
+  const rows = history(svc).messages(filter, PAGE_ROWS + 1, before);
   return { rows: rows.slice(0, PAGE_ROWS), more: rows.length > PAGE_ROWS };
 }
 
@@ -60,7 +63,7 @@ function sessionPage(svc: Services, s: SessionRecord, before: number | undefined
 }
 
 function messagePage(svc: Services, m: MessageRecord, replay: ReplayPanel | null, status = 200): Response {
-  const request = m.reply_to ? (svc.store.getMessage(m.reply_to) ?? null) : null;
+  const request = m.reply_to ? (history(svc).message(m.reply_to) ?? null) : null;
   return htmlResponse(messageDetailPage({ message: m, request, response: findResponse(svc, m), replay }), status);
 }
 
@@ -89,15 +92,15 @@ function pages(svc: Services, meter: RateMeter) {
       );
     })
     .get("/messages/:id", ({ params }) => {
-      const m = svc.store.getMessage(params.id);
+      const m = history(svc).message(params.id);
       if (!m) return htmlResponse(notFoundPage(`Message ${params.id}`), 404);
       return messagePage(svc, m, replayPanelFor(svc, m));
     })
     .get("/sessions", () =>
-      htmlResponse(sessionsPage(svc.store.listSessions("live"), svc.store.listSessions("closed").slice(0, 100))),
+      htmlResponse(sessionsPage(svc.store.listSessions("live"), history(svc).sessions("closed").slice(0, 100))),
     )
     .get("/sessions/:id", ({ params, query }) => {
-      const s = svc.store.getSession(params.id);
+      const s = history(svc).session(params.id);
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
       const before = query.before && /^\d+$/.test(query.before) ? Number(query.before) : undefined;
       return sessionPage(svc, s, before, null);

@@ -1,21 +1,23 @@
 import { Elysia } from "elysia";
 import { MessageQuery } from "../../capture/query";
+import { history } from "../history";
 import type { Services } from "../services";
 import { notFound } from "./errors";
 
-export const messageRoutes = (svc: Services) =>
-  new Elysia({ prefix: "/api/messages" })
+export const messageRoutes = (svc: Services) => {
+  const h = history(svc);
+  return new Elysia({ prefix: "/api/messages" })
     .get(
       "/",
       ({ query }) => {
         const { limit, before, ...filter } = query;
-        // With a database, memory and disk history are merged (no gaps, no duplicates across the boundary).
-        return svc.db ? svc.db.messages(filter, limit, before) : svc.store.query(filter, limit, before);
+        return h.messages(filter, limit, before);
       },
       { query: MessageQuery, detail: { summary: "Messages, newest first; page with `before`", tags: ["messages"] } },
     )
     .get(
       "/:id",
-      ({ params }) => (svc.db ? svc.db.message(params.id) : svc.store.getMessage(params.id)) ?? notFound("message"),
+      ({ params }) => h.message(params.id) ?? notFound("message"),
       { detail: { summary: "One message", tags: ["messages"] } },
     );
+};

@@ -1,20 +1,22 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { history } from "../history";
 import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
 
 const StateQuery = z.object({ state: z.enum(["live", "closed", "all"]).default("all") });
 
-export const sessionRoutes = (svc: Services) =>
-  new Elysia({ prefix: "/api/sessions" })
-    .get("/", ({ query }) => (svc.db ? svc.db.sessions(query.state) : svc.store.listSessions(query.state)), {
+export const sessionRoutes = (svc: Services) => {
+  const h = history(svc);
+  return new Elysia({ prefix: "/api/sessions" })
+    .get("/", ({ query }) => h.sessions(query.state), {
       query: StateQuery,
       detail: { summary: "Sessions, newest first", tags: ["sessions"] },
     })
     .get(
       "/:id",
       ({ params }) => {
-        const s = svc.db ? svc.db.session(params.id) : svc.store.getSession(params.id);
+        const s = h.session(params.id);
         if (!s) return notFound("session");
         const stored = svc.db ? { messages_stored: svc.db.storedMessageCount(s.id) } : {};
         return { ...s, stats: { messages_in_memory: svc.store.sessionMessageCount(s.id), ...stored } };
@@ -31,3 +33,4 @@ export const sessionRoutes = (svc: Services) =>
       },
       { detail: { summary: "Close both sides of a live session", tags: ["sessions"] } },
     );
+};
