@@ -1,11 +1,16 @@
 /**
  * Relay benchmark: round-trip latency and throughput, direct to an echo "pool" vs through HashScope (with capture on),
- * measured in the same run. Echo server and HashScope run as separate processes; the client runs here.
+ * measured in the same run. Echo server and HashScope (with a database file, as by default) run as separate processes;
+ * the client runs here.
  *   bun run bench/relay.ts
  */
 import type { Socket } from "bun";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 const ROUND_TRIPS = 10_000;
+/** A database file as in the default configuration (writes go through the writer thread). */
+const DB_FILE = `${tmpdir()}/hashscope-bench-relay-${process.pid}.db`;
 const STREAM_MB = 64;
 const SUBMIT = '{"id":4,"method":"mining.submit","params":["bc1qexampleworker.rig1","6a1b","00000001","65a1b2c3","1dac2b7c"]}\n';
 
@@ -91,7 +96,7 @@ async function throughput(port: number): Promise<number> {
 const echo = await spawnWithPort(["bun", "run", "bench/echo-server.ts"], {}, /port (\d+)/);
 const hs = await spawnWithPort(
   ["bun", "run", "src/main.ts"],
-  { POOL_HOST: `127.0.0.1:${echo.port}`, LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", DATABASE_URL: "sqlite::memory:" },
+  { POOL_HOST: `127.0.0.1:${echo.port}`, LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", DATABASE_URL: `sqlite:${DB_FILE}` },
   /127\.0\.0\.1:(\d+) →.*http:\/\/127\.0\.0\.1:(\d+)/,
 );
 try {
@@ -114,4 +119,5 @@ try {
 } finally {
   hs.kill();
   echo.kill();
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(DB_FILE + suffix, { force: true });
 }
