@@ -1,5 +1,5 @@
 /** A loopback echo server for the relay benchmark: prints its port, echoes every byte back. */
-const server = Bun.listen<{ out: Uint8Array[] }>({
+const echoServer = Bun.listen<{ out: Uint8Array[] }>({
   hostname: "127.0.0.1",
   port: 0,
   socket: {
@@ -27,4 +27,4 @@ const server = Bun.listen<{ out: Uint8Array[] }>({
     },
   },
 });
-console.log(`port ${server.port}`);
+console.log(`port ${echoServer.port}`);

@@ -1,0 +1,116 @@
+/**
+ * Many miners at once: MINERS connections each send a mining.submit about once a second for SECONDS seconds; the answer
+ * latency is measured per request, direct to the answering "pool" and through HashScope (database file, as by default),
+ * in the same run.   bun run bench/many-miners.ts [miners] [seconds]
+ */
+import type { Socket } from "bun";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+
+const MINERS = Number(process.argv[2] ?? 1000);
+const SECONDS = Number(process.argv[3] ?? 10);
+const DB_FILE = `${tmpdir()}/hashscope-bench-miners-${process.pid}.db`;
+
+async function spawnWithPorts(cmd: string[], env: Record<string, string>, pattern: RegExp) {
+  const proc = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+    const m = pattern.exec(text);
+    if (m) return { port: Number(m[1]), port2: Number(m[2] ?? 0), kill: () => proc.kill() };
+  }
+  proc.kill();
+  throw new Error(`no port from ${cmd.join(" ")}: ${text}`);
+}
+
+type Miner = { socket: Socket<undefined>; sentAt: Map<number, number>; buf: string };
+
+async function run(port: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const miners: Miner[] = [];
+  for (let i = 0; i < MINERS; i++) {
+    const m: Miner = { socket: null as unknown as Socket<undefined>, sentAt: new Map(), buf: "" };
+    m.socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data(_s, chunk) {
+          const now = performance.now();
+          m.buf += new TextDecoder().decode(chunk);
+          const lines = m.buf.split("\n");
+          m.buf = lines.pop() ?? "";
+          for (const line of lines) {
+            const id = Number(/"id":(\d+)/.exec(line)?.[1]);
+            const t = m.sentAt.get(id);
+            if (t !== undefined) {
+              latencies.push(now - t);
+              m.sentAt.delete(id);
+            }
+          }
+        },
+      },
+    });
+    miners.push(m);
+  }
+  let id = 0;
+  const end = performance.now() + SECONDS * 1000;
+  // Each tick sends for a slice of the miners, so every miner sends about once a second.
+  const slices = 20;
+  for (let tick = 0; performance.now() < end; tick++) {
+    for (let i = tick % slices; i < miners.length; i += slices) {
+      const m = miners[i]!;
+      const n = ++id;
+      m.sentAt.set(n, performance.now());
+      m.socket.write(`{"id":${n},"method":"mining.submit","params":["bc1qworker.rig${i}","6a1b","0000${(n % 9999).toString().padStart(4, "0")}","65a1b2c3","1dac2b7c"]}\n`);
+    }
+    await Bun.sleep(1000 / slices);
+  }
+  await Bun.sleep(500);
+  for (const m of miners) m.socket.end();
+  return latencies.sort((a, b) => a - b);
+}
+
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+
+const pool = await spawnWithPorts(["bun", "run", "bench/answer-server.ts"], {}, /port (\d+)/);
+const hs = await spawnWithPorts(
+  ["bun", "run", "src/main.ts"],
+  {
+    POOL_HOST: `127.0.0.1:${pool.port}`,
+    LISTEN_HOST: "127.0.0.1",
+    LISTEN_PORT: "0",
+    API_HOST: "127.0.0.1",
+    API_PORT: "0",
+    DATABASE_URL: `sqlite:${DB_FILE}`,
+    CAPTURE_MAX_SESSIONS: String(MINERS * 2),
+  },
+  /127\.0\.0\.1:(\d+) →.*http:\/\/127\.0\.0\.1:(\d+)/,
+);
+try {
+  const direct = await run(pool.port);
+  const relayed = await run(hs.port);
+  const row = (name: string, xs: number[]) =>
+    `| ${name} | ${xs.length} | ${pct(xs, 50).toFixed(2)} ms | ${pct(xs, 90).toFixed(2)} ms | ${pct(xs, 99).toFixed(2)} ms | ${xs[xs.length - 1]!.toFixed(2)} ms |`;
+  console.log(`${MINERS} miners, one submit per miner per second, ${SECONDS} s\n`);
+  console.log("| path | answers | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|");
+  console.log(row("direct", direct));
+  console.log(row("through HashScope", relayed));
+  console.log(`\np50 ratio ${(pct(relayed, 50) / pct(direct, 50)).toFixed(2)}×, p99 ratio ${(pct(relayed, 99) / pct(direct, 99)).toFixed(2)}×`);
+  const stats = (await (await fetch(`http://127.0.0.1:${hs.port2}/api/stats`)).json()) as {
+    messages: { total: number };
+    capture: { dropped_bytes: number };
+    storage: { writer: { written: number; dropped: number } | null } | null;
+  };
+  console.log(
+    `captured ${stats.messages.total} messages, capture dropped ${stats.capture.dropped_bytes} bytes; ` +
+      `database: ${stats.storage?.writer?.written ?? 0} written, ${stats.storage?.writer?.dropped ?? 0} dropped (by then)`,
+  );
+} finally {
+  hs.kill();
+  pool.kill();
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(DB_FILE + suffix, { force: true });
+}
