@@ -6,26 +6,12 @@
 import type { Socket } from "bun";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { HASHSCOPE_PORTS, spawnWithPorts } from "./spawn";
 
 const MINERS = Number(process.argv[2] ?? 1000);
 const SECONDS = Number(process.argv[3] ?? 10);
 const DB_FILE = `${tmpdir()}/hashscope-bench-miners-${process.pid}.db`;
 
-async function spawnWithPorts(cmd: string[], env: Record<string, string>, pattern: RegExp) {
-  const proc = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = performance.now() + 10_000;
-  while (performance.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    const m = pattern.exec(text);
-    if (m) return { port: Number(m[1]), port2: Number(m[2] ?? 0), kill: () => proc.kill() };
-  }
-  proc.kill();
-  throw new Error(`no port from ${cmd.join(" ")}: ${text}`);
-}
 
 type Miner = { socket: Socket<undefined>; sentAt: Map<number, number>; buf: string };
 
@@ -88,7 +74,7 @@ const hs = await spawnWithPorts(
     DATABASE_URL: `sqlite:${DB_FILE}`,
     CAPTURE_MAX_SESSIONS: String(MINERS * 2),
   },
-  /127\.0\.0\.1:(\d+) →.*http:\/\/127\.0\.0\.1:(\d+)/,
+  HASHSCOPE_PORTS,
 );
 try {
   const direct = await run(pool.port);

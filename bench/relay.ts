@@ -7,6 +7,7 @@
 import type { Socket } from "bun";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { HASHSCOPE_PORTS, spawnWithPorts } from "./spawn";
 
 const ROUND_TRIPS = 10_000;
 /** A database file as in the default configuration (writes go through the writer thread). */
@@ -14,25 +15,6 @@ const DB_FILE = `${tmpdir()}/hashscope-bench-relay-${process.pid}.db`;
 const STREAM_MB = 64;
 const SUBMIT = '{"id":4,"method":"mining.submit","params":["bc1qexampleworker.rig1","6a1b","00000001","65a1b2c3","1dac2b7c"]}\n';
 
-async function spawnWithPort(
-  cmd: string[],
-  env: Record<string, string>,
-  pattern: RegExp,
-): Promise<{ port: number; port2: number; kill(): void }> {
-  const proc = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = performance.now() + 10_000;
-  while (performance.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    const m = pattern.exec(text);
-    if (m) return { port: Number(m[1]), port2: Number(m[2] ?? 0), kill: () => proc.kill() };
-  }
-  proc.kill();
-  throw new Error(`no port from ${cmd.join(" ")}: ${text}`);
-}
 
 type Client = { socket: Socket<undefined>; onData: (n: number) => void };
 
@@ -93,11 +75,11 @@ async function throughput(port: number): Promise<number> {
   return mbps;
 }
 
-const echo = await spawnWithPort(["bun", "run", "bench/echo-server.ts"], {}, /port (\d+)/);
-const hs = await spawnWithPort(
+const echo = await spawnWithPorts(["bun", "run", "bench/echo-server.ts"], {}, /port (\d+)/);
+const hs = await spawnWithPorts(
   ["bun", "run", "src/main.ts"],
   { POOL_HOST: `127.0.0.1:${echo.port}`, LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", DATABASE_URL: `sqlite:${DB_FILE}` },
-  /127\.0\.0\.1:(\d+) →.*http:\/\/127\.0\.0\.1:(\d+)/,
+  HASHSCOPE_PORTS,
 );
 try {
   await roundTrips(echo.port); // warm-up

@@ -97,3 +97,15 @@ export const emptyFacts = (): SessionFacts => ({
   difficulty: null,
   version_mask: null,
 });
+
+export const emptyCounters = (): SessionCounters => ({
+  messages_up: 0,
+  messages_down: 0,
+  bytes_up: 0,
+  bytes_down: 0,
+  parse_errors: 0,
+  submits: 0,
+  accepted: 0,
+  rejected: 0,
+  capture_dropped_bytes: 0,
+});

@@ -2,6 +2,7 @@ import { Deque } from "./deque";
 import { Hub } from "./hub";
 import { matchesFilter, type MessageFilter } from "./query";
 import {
+  emptyCounters,
   emptyFacts,
   type CloseReason,
   type MessageRecord,
@@ -36,17 +37,7 @@ export class CaptureStore {
   totalMessages = 0;
   sessionsOpened = 0;
   /** Counters of sessions already evicted from memory, so lifetime totals stay true. */
-  readonly retired: SessionRecord["counters"] = {
-    messages_up: 0,
-    messages_down: 0,
-    bytes_up: 0,
-    bytes_down: 0,
-    parse_errors: 0,
-    submits: 0,
-    accepted: 0,
-    rejected: 0,
-    capture_dropped_bytes: 0,
-  };
+  readonly retired: SessionRecord["counters"] = emptyCounters();
 
   constructor(readonly limits: StoreLimits, firstSeq = 1) {
     this.seq = firstSeq - 1;
@@ -76,17 +67,7 @@ export class CaptureStore {
       close_reason: null,
       close_detail: null,
       broadcast: { enabled: false, repeat_count: 1 },
-      counters: {
-        messages_up: 0,
-        messages_down: 0,
-        bytes_up: 0,
-        bytes_down: 0,
-        parse_errors: 0,
-        submits: 0,
-        accepted: 0,
-        rejected: 0,
-        capture_dropped_bytes: 0,
-      },
+      counters: emptyCounters(),
       last_seen: now,
     };
     this.sessions.set(record.id, { record, messages: new Deque() });

@@ -119,13 +119,13 @@ export class OwnReplyFilter {
     }
     // Unchanged means every line went out in order, so the pieces are exactly the chunk.
     if (!changed) return chunk;
-    return concat(out);
+    return Buffer.concat(out);
   }
 
   /** Bytes held back (an unfinished line) to forward before the stream ends. */
   release(): Uint8Array | null {
     if (this.heldBytes === 0) return null;
-    const b = concat(this.held);
+    const b = Buffer.concat(this.held);
     this.held = [];
     this.heldBytes = 0;
     return b;
@@ -153,7 +153,7 @@ export class OwnReplyFilter {
   /** True when the line (split in `parts`, LF included) answers an own id; it is then reported and consumed. */
   private takeOwnReply(parts: Uint8Array[], monoMs: number): boolean {
     if (this.pending.size === 0 && this.late.size === 0) return false;
-    const bytes = parts.length === 1 ? parts[0]! : concat(parts);
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     if (!contains(bytes, MARK)) return false;
     let end = bytes.byteLength - 1; // the LF
     if (end > 0 && bytes[end - 1] === CR) end--;
@@ -197,15 +197,3 @@ function contains(hay: Uint8Array, needle: Uint8Array): boolean {
   return false;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}

@@ -5,7 +5,7 @@
 import { openDatabase } from "../../src/db/open";
 import { prepareWrites, writeBatch } from "../../src/db/statements";
 import { line, upstream } from "./fixtures";
-import type { SessionRecord } from "../../src/capture/records";
+import { emptyCounters, emptyFacts, type SessionRecord } from "../../src/capture/records";
 
 export const BATCH_ROWS = 300;
 
@@ -21,14 +21,9 @@ const session: SessionRecord = {
   closed_at: null,
   close_reason: null,
   close_detail: null,
-  user_agent: null,
-  workers: [],
-  extranonce1: null,
-  extranonce2_size: null,
-  difficulty: null,
-  version_mask: null,
+  ...emptyFacts(),
   broadcast: { enabled: false, repeat_count: 1 },
-  counters: { messages_up: 0, messages_down: 0, bytes_up: 0, bytes_down: 0, parse_errors: 0, submits: 0, accepted: 0, rejected: 0, capture_dropped_bytes: 0 },
+  counters: emptyCounters(),
   last_seen: new Date().toISOString(),
 };
 for (let batch = 0; batch < 100_000; batch++) {

@@ -103,17 +103,8 @@ export async function connectPeer(port: number): Promise<Peer> {
   return peer(socket);
 }
 
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
-}
+/** Chunks joined into one array. */
+export const concat = (chunks: Uint8Array[]): Uint8Array => Buffer.concat(chunks);
 
 /** Wait until `cond` holds, polling; throws after `ms`. */
 export async function until(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {

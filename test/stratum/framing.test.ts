@@ -1,21 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { type FramedLine, LineFramer } from "../../src/stratum/framing";
+import { prng } from "../helpers/net";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const texts = (lines: FramedLine[]) => lines.map((l) => dec(l.bytes));
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function frameAll(framer: LineFramer, chunks: Uint8Array[]): FramedLine[] {
   const out: FramedLine[] = [];
