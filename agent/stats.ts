@@ -2,6 +2,7 @@
  * The agent's submit statistics (SPEC §5 telemetry `stats`). Pure bookkeeping over the monotonic clock,
  * bounded memory: a latency window for the percentiles, a timestamp ring for the rates, capped reason keys.
  */
+import type { TelemetryContent } from "../src/nostr/events";
 
 export type SubmitResult =
   | { kind: "accepted"; latencyMs: number }
@@ -10,18 +11,8 @@ export type SubmitResult =
   | { kind: "not_connected" }
   | { kind: "dropped" };
 
-export type StatsSnapshot = {
-  share_events_received_total: number;
-  submits_attempted_total: number;
-  submits_accepted_total: number;
-  submits_rejected_total: number;
-  submits_timeout_total: number;
-  last_submit_latency_ms: number | null;
-  latency_ms: { p50: number | null; p90: number | null; p99: number | null };
-  submits_per_second_1min: number;
-  submits_per_second_10sec: number;
-  reject_reasons: Record<string, number>;
-};
+/** The telemetry `stats` object (SPEC §5 plus the ignored/not-connected/dropped counts). */
+export type StatsSnapshot = TelemetryContent["stats"];
 
 export type StatsOptions = {
   /** Latencies kept for the percentiles (most recent). */
@@ -161,6 +152,9 @@ export class AgentStats {
       submits_per_second_1min: this.rate(60_000),
       submits_per_second_10sec: this.rate(10_000),
       reject_reasons: { ...this.reasons },
+      share_events_ignored: { ...this.ignored },
+      submits_not_connected_total: this.notConnected,
+      submits_dropped_total: this.dropped,
     };
   }
 

@@ -39,6 +39,8 @@ export function agentCard(a: AgentView, nowMs = Date.now()): Raw {
 <tr><th scope="row">Submits / s</th><td>${rate(s.submits_per_second_1min)} <span class="muted">(1 min)</span> · ${rate(s.submits_per_second_10sec)} <span class="muted">(10 s)</span></td></tr>
 <tr><th scope="row">Latency</th><td>p50 ${ms(l.p50)} · p90 ${ms(l.p90)} · p99 ${ms(l.p99)}<span class="muted"> · last ${ms(s.last_submit_latency_ms)}</span></td></tr>
 <tr><th scope="row">Reject reasons</th><td>${reasons(s.reject_reasons)}</td></tr>
+<tr><th scope="row">Refused events</th><td>${reasons(s.share_events_ignored)}</td></tr>
+<tr><th scope="row">Not sent</th><td>${count(s.submits_not_connected_total)} not connected · ${count(s.submits_dropped_total)} over the in-flight limit</td></tr>
 <tr><th scope="row">Last errors</th><td class="agent-errors">${errors(a.errors)}</td></tr>
 <tr><th scope="row">Jobs seen</th><td>${count(a.jobs.notify_total)} notify (${count(a.jobs.clean_jobs_total)} clean)${a.jobs.last_notify_at ? html` <span class="muted">· last ${dateTime(a.jobs.last_notify_at)}</span>` : ""}</td></tr>
 <tr><th scope="row">Last seen</th><td><time datetime="${a.last_seen}">${dateTime(a.last_seen)}</time> <span class="muted">(${age(a.last_seen, nowMs)}) · ${count(a.reports)} reports since ${dateTime(a.first_seen)}</span></td></tr>

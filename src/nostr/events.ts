@@ -69,6 +69,10 @@ export const TelemetryContent = z.object({
     submits_per_second_1min: z.number().nonnegative(),
     submits_per_second_10sec: z.number().nonnegative(),
     reject_reasons: z.record(z.string(), count),
+    // Beyond SPEC §5 (optional, so agents that send only the SPEC fields still validate): what never became a submit.
+    share_events_ignored: z.record(z.string(), count).default({}),
+    submits_not_connected_total: count.default(0),
+    submits_dropped_total: count.default(0),
   }),
   jobs: z.object({
     notify_total: count,

@@ -265,6 +265,8 @@ test("forged share events (wrong author, bad signature, wrong run) never make an
   // Reports the agents made after they had the forged events in hand: nothing received, nothing submitted.
   const later = await poll(fleet, (l) => l.length === 3 && l.every((a) => Date.parse(a.ts) > sentAt + 1500), 10_000, "fresh telemetry");
   for (const [id, n] of received) expect(later.find((a) => a.agent_id === id)!.stats.share_events_received_total).toBe(n);
+  // Each real agent counted the forged event that reached it, and says so in its telemetry.
+  for (const a of later) expect(a.stats.share_events_ignored).toEqual({ wrong_run: 1 });
   expect(pool.stats.submits).toBe(poolSubmits);
   expect(later.every((a) => a.online)).toBe(true);
 }, 20_000);
