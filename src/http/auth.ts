@@ -1,16 +1,14 @@
+import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { errorBody } from "./api/errors";
 
 export const AUTH_COOKIE = "hashscope_token";
 
 /** Constant-time comparison so the token cannot be guessed byte by byte from timings. */
-function sameToken(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  if (x.byteLength !== y.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < x.byteLength; i++) diff |= x[i]! ^ y[i]!;
-  return diff === 0;
+export function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.byteLength === y.byteLength && timingSafeEqual(x, y);
 }
 
 function presentedToken(request: Request): string | null {
@@ -28,13 +26,14 @@ function presentedToken(request: Request): string | null {
 export const authGuard = (token: string | null) =>
   new Elysia({ name: "auth" }).onBeforeHandle({ as: "global" }, ({ request, set }) => {
     if (!token) return;
-    const path = new URL(request.url).pathname;
+    const url = new URL(request.url);
+    const path = url.pathname;
     if (path === "/health" || path === "/login" || path.startsWith("/static/") || path.startsWith("/vendor/")) return;
     const given = presentedToken(request);
     if (given !== null && sameToken(given, token)) return;
     if (!path.startsWith("/api") && path !== "/metrics" && request.method === "GET") {
       set.status = 303;
-      set.headers.location = `/login?next=${encodeURIComponent(path)}`;
+      set.headers.location = `/login?next=${encodeURIComponent(path + url.search)}`; // filters in the URL survive the login
       return "";
     }
     set.status = 401;

@@ -1,18 +1,11 @@
-import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import { AUTH_COOKIE } from "../http/auth";
+import { AUTH_COOKIE, sameToken } from "../http/auth";
 import { loginPage } from "../../views/simple";
 import { htmlResponse } from "./html";
 
 /** Only local paths, so the login form cannot be used to bounce users to another site. */
 export const safeNext = (next: unknown): string =>
   typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.byteLength === y.byteLength && timingSafeEqual(x, y);
-}
 
 const field = (body: unknown, key: string): string | undefined => {
   if (typeof body !== "object" || body === null) return undefined;

@@ -29,7 +29,7 @@ const form = (fields: Record<string, string>) => ({
 test("pages need the token; /login sets the cookie and goes back to a local page only", async () => {
   const r = await fetch(`${base}/messages?kind=request`, { redirect: "manual" });
   expect(r.status).toBe(303);
-  expect(r.headers.get("location")).toBe("/login?next=%2Fmessages");
+  expect(r.headers.get("location")).toBe("/login?next=%2Fmessages%3Fkind%3Drequest"); // the filters survive the login
   const login = await fetch(`${base}/login?next=%2Fmessages`);
   expect(login.status).toBe(200);
   expect(await login.text()).toContain('name="token"');
