@@ -79,7 +79,7 @@ export class WorkerSink implements BatchSink {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.post({ type: "batch", id, batch });
+      this.post({ type: "batch", id, batchJson: JSON.stringify(batch) });
     });
   }
 
