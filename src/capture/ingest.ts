@@ -3,6 +3,8 @@ import { parseLine } from "../stratum/parse";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
 import { learnFacts } from "../stratum/facts";
 import { isShareAccepted } from "../stratum/outcome";
+import type { NotifyJob } from "../stratum/header";
+import { analyseShare } from "../stratum/share-analysis";
 import { RequestPairing } from "./pairing";
 import type { CaptureStore, NewMessage } from "./store";
 import type { Direction, MessageRecord, SessionRecord } from "./records";
@@ -28,7 +30,8 @@ class SessionCapture {
   readonly pairing = new RequestPairing();
   readonly backlog: Pending[] = [];
   backlogBytes = 0;
-  readonly jobs = new Map<string, unknown[]>();
+  /** Recent jobs: the notify params as sent, the decoded job, and the difficulty in force when it arrived. */
+  readonly jobs = new Map<string, { params: unknown[]; job: NotifyJob | null; difficulty: number | null }>();
   ended = false;
 
   constructor(opts: CaptureOptions) {
@@ -95,7 +98,7 @@ export class CapturePipeline {
 
   /** The notify params of a job this session was sent, when still remembered. */
   job(sessionId: string, jobId: string): unknown[] | undefined {
-    return this.sessions.get(sessionId)?.jobs.get(jobId);
+    return this.sessions.get(sessionId)?.jobs.get(jobId)?.params;
   }
 
   get backlogBytes(): number {
@@ -179,6 +182,8 @@ export class CapturePipeline {
       const d = decodeRequest(p.method!, p.params);
       msg.decoded = d.decoded;
       if (d.error) msg.parse_error = `${p.method}: ${d.error}`;
+      else if (direction === "miner_to_pool" && p.method === "mining.submit" && d.decoded)
+        msg.decoded = { ...d.decoded, share: this.analyse(s, session, d.decoded) };
     } else if (p.kind === "response" && p.rpc_id !== null) {
       const req = s.pairing.response(direction, p.rpc_id);
       if (req) {
@@ -196,11 +201,31 @@ export class CapturePipeline {
     if (p.kind === "request" && p.rpc_id !== null)
       s.pairing.request(direction, p.rpc_id, { messageId: stored.id, method: p.method!, direction, startMs: monoMs });
     if (p.method === "mining.notify" && Array.isArray(p.params) && typeof p.params[0] === "string") {
-      s.jobs.set(p.params[0], p.params);
+      const job = msg.parse_error === null ? (msg.decoded as NotifyJob | null) : null;
+      s.jobs.set(p.params[0], { params: p.params, job, difficulty: session.difficulty });
       if (s.jobs.size > (this.opts.maxJobs ?? 64)) s.jobs.delete(s.jobs.keys().next().value!);
     }
     this.count(session, stored, answered, p.result, p.error);
     return stored;
+  }
+
+  /** The share's own hash and difficulty, computed like a pool would (after the bytes went out). */
+  private analyse(s: SessionCapture, session: SessionRecord, submit: Record<string, unknown>) {
+    const jobId = String(submit.job_id);
+    const entry = s.jobs.get(jobId);
+    return analyseShare({
+      job: entry?.job ?? null,
+      jobDifficulty: entry?.difficulty ?? null,
+      extranonce1: session.extranonce1,
+      versionMask: session.version_mask,
+      submit: {
+        job_id: jobId,
+        extranonce2: String(submit.extranonce2),
+        ntime: String(submit.ntime),
+        nonce: String(submit.nonce),
+        version_bits: typeof submit.version_bits === "string" ? submit.version_bits : null,
+      },
+    });
   }
 
   private count(

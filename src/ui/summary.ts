@@ -20,8 +20,11 @@ function paramsText(m: MessageRecord): string {
 
 function requestSummary(method: string, d: Decoded): string | null {
   switch (method) {
-    case "mining.submit":
-      return `${str(d.worker)} · job ${str(d.job_id)} · nonce ${str(d.nonce)}${d.version_bits ? ` · ver ${str(d.version_bits)}` : ""}`;
+    case "mining.submit": {
+      const sh = d.share as Decoded | undefined;
+      const diff = sh?.ok === true ? ` · diff ${difficulty(num(sh.difficulty))}${sh.meets_target ? "" : " (low)"}` : "";
+      return `${str(d.worker)} · job ${str(d.job_id)} · nonce ${str(d.nonce)}${d.version_bits ? ` · ver ${str(d.version_bits)}` : ""}${diff}`;
+    }
     case "mining.notify":
       return `job ${str(d.job_id)}${d.clean_jobs ? " · clean" : ""} · ntime ${str(d.ntime)} · ${Array.isArray(d.merkle_branch) ? d.merkle_branch.length : 0} branches`;
     case "mining.set_difficulty":

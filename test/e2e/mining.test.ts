@@ -54,4 +54,23 @@ test("simulated miners through the proxy: every share reaches the pool and the c
   expect(answers.length).toBe(submitted);
   expect(answers.every((m) => m.reply_to !== null && m.latency_ms !== null && m.latency_ms >= 0)).toBe(true);
   expect(answers.filter((m) => m.decoded?.ok === true).length).toBe(accepted);
+
+  // HashScope's own share analysis agrees with the pool, which hashed every share it could.
+  const submits = (await (await fetch(`${base}/api/messages?method=mining.submit&kind=request&limit=1000`)).json()) as MessageRecord[];
+  type Share = { ok: boolean; hash?: string; difficulty?: number; meets_target?: boolean; reason?: string };
+  const ours = new Map<string, Share>();
+  for (const m of submits) {
+    const share = m.decoded!.share as Share;
+    if (share.ok) ours.set(share.hash!, share);
+    else expect(share.reason).toContain("was not seen on this session"); // the deliberately stale job ids
+  }
+  const hashed = pool.outcomes.filter((o) => o.hashHex !== null);
+  expect(hashed.length).toBeGreaterThan(0);
+  for (const o of hashed) {
+    const share = ours.get(o.hashHex!);
+    expect(share).toBeDefined();
+    expect(share!.difficulty!).toBeCloseTo(o.shareDifficulty!, 6);
+    if (o.accepted) expect(share!.meets_target).toBe(true);
+    if (o.error?.[0] === 23) expect(share!.meets_target).toBe(false);
+  }
 }, 40_000);

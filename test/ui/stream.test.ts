@@ -84,6 +84,11 @@ test("the detail view shows the decoded submit and its paired response", async (
   const d = submit.decoded as Record<string, string>;
   for (const label of ["Worker", "Job", "Extranonce2", "nTime", "Nonce", "Version bits"]) expect(decoded).toContain(label);
   for (const v of [d.worker!, d.job_id!, d.extranonce2!, d.nonce!]) expect(decoded).toContain(v);
+  // HashScope's own check of the share, computed like the pool does.
+  const share = (submit.decoded as { share: { ok: boolean; hash: string } }).share;
+  expect(share.ok).toBe(true);
+  expect(decoded).toContain(share.hash);
+  expect(decoded).toMatch(/Share difficulty.*(meets|below) the .* set for its job/);
   expect(await page.textContent("#raw")).toBe(submit.raw!);
   expect(await page.textContent("main")).toMatch(/Answered by #\d+/);
   await screenshot(page, "ui-detail.png");
