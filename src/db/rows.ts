@@ -29,7 +29,19 @@ export const messageToRow = (m: MessageRecord): MessageRow => ({
   latency_ms: m.latency_ms,
   truncated: m.truncated,
   is_error: isErrorMessage(m),
+  ...shareColumns(m.decoded?.share),
 });
+
+/** The share analysis columns from decoded.share (see stratum/share-analysis.ts); all null when there is none. */
+function shareColumns(share: unknown): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate"> {
+  const sh = share && typeof share === "object" ? (share as Record<string, unknown>) : null;
+  if (sh?.ok !== true) return { share_difficulty: null, share_meets_target: null, share_block_candidate: null };
+  return {
+    share_difficulty: typeof sh.difficulty === "number" && Number.isFinite(sh.difficulty) ? sh.difficulty : null,
+    share_meets_target: sh.meets_target === true ? 1 : 0,
+    share_block_candidate: sh.block_candidate === true ? 1 : 0,
+  };
+}
 
 export const rowToMessage = (r: MessageRow): MessageRecord => ({
   id: r.id,

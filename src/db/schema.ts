@@ -64,6 +64,11 @@ export const messages = sqliteTable(
     truncated: integer({ mode: "boolean" }).notNull(),
     /** isErrorMessage() at write time, for the `errors=true` filter. */
     is_error: integer({ mode: "boolean" }).notNull(),
+    /** Share analysis of a miner's submit (decoded.share), as columns so history can be queried by it; null otherwise. */
+    share_difficulty: real(),
+    // 0/1/NULL: plain integers, because drizzle's boolean mode writes NULL as 0.
+    share_meets_target: integer(),
+    share_block_candidate: integer(),
   },
   (t) => [
     index("messages_session_seq").on(t.session_id, t.seq),
@@ -72,6 +77,7 @@ export const messages = sqliteTable(
     index("messages_kind_seq").on(t.kind, t.seq),
     index("messages_ts").on(t.ts),
     index("messages_errors_seq").on(t.seq).where(sql`is_error = 1`),
+    index("messages_low_shares_seq").on(t.seq).where(sql`share_meets_target = 0`),
   ],
 );
 
