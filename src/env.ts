@@ -22,6 +22,9 @@ export const bool = z
 
 export const hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
 
+/** Variables whose values must never appear in an error line. */
+const SECRET = /(TOKEN|SECRET|PASSWORD|_SK)$/;
+
 export class ConfigError extends Error {
   constructor(readonly variable: string, readonly problem: string) {
     super(`config error: ${variable}: ${problem}`);
@@ -36,8 +39,13 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   const issue = result.error.issues[0];
   const variable = issue?.path.length ? String(issue.path[0]) : "environment";
   const value = given[variable];
+  const message = issue?.message ?? "invalid";
   const problem =
-    value === undefined ? "is required" : `${issue?.message ?? "invalid"} (got ${JSON.stringify(value.slice(0, 40))})`;
+    value === undefined
+      ? "is required"
+      : SECRET.test(variable)
+        ? message // never echo a secret into logs
+        : `${message} (got ${JSON.stringify(value.slice(0, 40))})`;
   throw new ConfigError(variable, problem);
 }
 

@@ -80,6 +80,19 @@ describe("error text", () => {
     throw new Error("expected a ConfigError");
   });
 
+  test("a bad secret is named but never echoed", () => {
+    for (const env of [{ POOL_HOST: "p", API_TOKEN: "short" }, { POOL_HOST: "p", NOSTR_SK: "not-a-key-but-secret" }]) {
+      try {
+        loadServerConfig(env);
+        throw new Error("expected a ConfigError");
+      } catch (err) {
+        const secret = Object.values(env)[1]!;
+        expect((err as Error).message).not.toContain(secret);
+        expect((err as ConfigError).variable).toBe(Object.keys(env)[1]!);
+      }
+    }
+  });
+
   test("bun run start with a bad value prints one line naming it and exits 2", async () => {
     const proc = Bun.spawn(["bun", "run", MAIN], {
       cwd: tmpdir(), // so a developer's .env is not read
