@@ -2,6 +2,9 @@ import { z } from "zod";
 import { Direction, MessageKind, type MessageRecord } from "./records";
 
 /** Message filters shared by the JSON API, the SSE stream and the UI (SPEC §4). */
+export const ShareFilter = z.enum(["low", "block"]);
+export type ShareFilter = z.infer<typeof ShareFilter>;
+
 export const MessageQuery = z.object({
   session_id: z.string().min(1).max(128).optional(),
   direction: Direction.optional(),
@@ -12,6 +15,8 @@ export const MessageQuery = z.object({
     .transform((v) => v === "true" || v === "1")
     .optional(),
   q: z.string().min(1).max(256).optional(),
+  /** Miner submits by HashScope's own share check: `low` (below the job's difficulty), `block` (a block candidate). */
+  share: ShareFilter.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   before: z.coerce.number().int().positive().optional(),
 });
@@ -28,9 +33,19 @@ export function matchesFilter(m: MessageRecord, f: MessageFilter): boolean {
   if (f.method !== undefined && m.method !== f.method) return false;
   if (f.kind !== undefined && m.kind !== f.kind) return false;
   if (f.errors === true && !isErrorMessage(m)) return false;
+  if (f.share !== undefined && !shareMatches(m, f.share)) return false;
   if (f.q !== undefined) {
     const text = m.raw ?? m.raw_hex ?? "";
     if (!text.toLowerCase().includes(f.q.toLowerCase())) return false;
   }
   return true;
+}
+
+/** See stratum/share-analysis.ts: `decoded.share` of a miner's submit. */
+function shareMatches(m: MessageRecord, want: ShareFilter): boolean {
+  const sh = m.decoded?.share;
+  if (!sh || typeof sh !== "object") return false;
+  const share = sh as Record<string, unknown>;
+  if (share.ok !== true) return false;
+  return want === "low" ? share.meets_target === false : share.block_candidate === true;
 }

@@ -16,6 +16,9 @@ function conditions(f: MessageFilter, before: number | undefined, useFts: boolea
   if (f.kind !== undefined) c.push(eq(messages.kind, f.kind));
   // A literal so the partial index (WHERE is_error = 1) applies.
   if (f.errors === true) c.push(sql`${messages.is_error} = 1`);
+  // Literals again, so the partial index on low shares applies.
+  if (f.share === "low") c.push(sql`${messages.share_meets_target} = 0`);
+  if (f.share === "block") c.push(sql`${messages.share_block_candidate} = 1`);
   if (before !== undefined) c.push(lt(useFts ? messagesFts.rowid : messages.seq, before));
   if (f.q !== undefined) {
     if (useFts) c.push(sql`${messagesFts} MATCH ${ftsPhrase(f.q)}`);

@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { openDatabase } from "../../src/db/open";
+import * as reader from "../../src/db/reader";
 import { Storage } from "../../src/db/storage";
 import { line, smallStore, tempDir, upstream } from "./fixtures";
 
@@ -25,7 +26,12 @@ test("share analysis is stored as columns (queryable history: low shares, block 
     )
     .all();
   const low = db.$client.query<{ n: number }, []>("SELECT count(*) n FROM messages WHERE share_meets_target = 0").get()!.n;
+  // The API's share filter reads the same columns from disk.
+  const lowFromDisk = reader.queryMessages(db, { share: "low" }, 10);
+  const blocks = reader.queryMessages(db, { share: "block" }, 10);
   db.$client.close();
+  expect(lowFromDisk.map((m) => (m.decoded!.share as { difficulty: number }).difficulty)).toEqual([0.5]);
+  expect(blocks.map((m) => (m.decoded!.share as { difficulty: number }).difficulty)).toEqual([4096]);
   expect(rows).toEqual([
     { d: 0.5, m: 0, b: 0 },
     { d: 4096, m: 1, b: 1 },

@@ -33,6 +33,13 @@ test("simulated miners through the proxy: every share reaches the pool and the c
   await Promise.all(miners.map((m) => m.done));
   for (const m of miners) await m.stop();
   await until(() => hs.store.listSessions("closed").length === 2, 5000, "both sessions closed");
+  // Capture decodes beside the relay, a moment after the bytes went through: wait until it has seen every answer.
+  const submittedNow = miners.reduce((n, m) => n + m.stats.submitted, 0);
+  await until(
+    () => hs.store.listSessions("all").reduce((n, s) => n + s.counters.accepted + s.counters.rejected, 0) === submittedNow,
+    5000,
+    "capture to decode every answer",
+  );
 
   const sessions = hs.store.listSessions("all");
   const submitted = miners.reduce((n, m) => n + m.stats.submitted, 0);
@@ -73,4 +80,8 @@ test("simulated miners through the proxy: every share reaches the pool and the c
     if (o.accepted) expect(share!.meets_target).toBe(true);
     if (o.error?.[0] === 23) expect(share!.meets_target).toBe(false);
   }
+  // The share filter finds exactly the submits below their target: the ones the pool rejected as low difficulty.
+  const low = (await (await fetch(`${base}/api/messages?share=low&limit=1000`)).json()) as MessageRecord[];
+  expect(low.length).toBe(pool.stats.rejectedByCode["23"] ?? 0);
+  expect(low.every((m) => m.method === "mining.submit" && (m.decoded!.share as Share).meets_target === false)).toBe(true);
 }, 40_000);
