@@ -122,12 +122,21 @@ export class OwnReplyFilter {
     return Buffer.concat(out);
   }
 
-  /** Bytes held back (an unfinished line) to forward before the stream ends. */
+  /** Bytes of an unfinished line being held back. */
+  get holding(): boolean {
+    return this.heldBytes > 0;
+  }
+
+  /**
+   * Bytes held back (an unfinished line) to forward now: at the end of the stream, or when the line has waited too
+   * long for its newline (the relay never delays bytes without bound). The rest of that line then passes through.
+   */
   release(): Uint8Array | null {
     if (this.heldBytes === 0) return null;
     const b = Buffer.concat(this.held);
     this.held = [];
     this.heldBytes = 0;
+    this.passthrough = true;
     return b;
   }
 

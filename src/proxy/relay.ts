@@ -21,7 +21,12 @@ type Session = {
   own: OwnReplyFilter;
   /** The upstream socket while it connects (a TLS handshake may hang after TCP connected). */
   connecting: Socket<Endpoint> | null;
+  /** Releases a line the own-reply filter holds, if its newline is slow to come. */
+  heldTimer: Timer | null;
 };
+
+/** How long an unfinished pool→miner line may wait for its newline while a replay's answer is expected. */
+const HELD_LINE_MS = 50;
 
 export type Relay = {
   port: number;
@@ -68,6 +73,7 @@ export function startRelay(opts: RelayOptions): Relay {
     // Pool→miner passes the own-reply filter: a plain pass-through unless a replay is waiting for its answer.
     const own = src.side === "pool" ? sessions.get(src.sessionId)?.own : undefined;
     const out = own ? own.process(chunk, performance.now()) : chunk;
+    if (own?.holding) releaseHeldLater(src.sessionId);
     if (out.byteLength > 0 && !send(dst, out)) {
       const s = sessions.get(src.sessionId);
       if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.outBytes} bytes queued for it`);
@@ -80,6 +86,17 @@ export function startRelay(opts: RelayOptions): Relay {
     capture.ingest(src.sessionId, direction(src), chunk, Date.now(), performance.now());
   }
 
+  /** An unfinished pool line held by the own-reply filter goes to the miner after HELD_LINE_MS at the latest. */
+  function releaseHeldLater(sessionId: string): void {
+    const s = sessions.get(sessionId);
+    if (!s || s.heldTimer) return;
+    s.heldTimer = setTimeout(() => {
+      s.heldTimer = null;
+      const held = s.own.release();
+      if (held && !send(s.miner, held)) finish(s, "error", `miner is not reading: more than ${s.miner.outBytes} bytes queued for it`);
+    }, HELD_LINE_MS);
+  }
+
   function onClosed(e: Endpoint, err?: Error): void {
     if (e.closed) return;
     e.closed = true;
@@ -87,6 +104,8 @@ export function startRelay(opts: RelayOptions): Relay {
     if (!s) return;
     const held = e.side === "pool" ? s.own.release() : null; // an unfinished line held back by the filter
     if (held) send(s.miner, held);
+    if (s.heldTimer) clearTimeout(s.heldTimer);
+    s.heldTimer = null;
     if (err) finish(s, "error", `${e.side} socket error: ${err.message}`);
     else finish(s, e.side === "miner" ? "miner_closed" : "pool_closed", null);
     if (s.miner.closed && s.pool.closed) {
@@ -165,7 +184,7 @@ export function startRelay(opts: RelayOptions): Relay {
         // Hold the miner's bytes in the kernel until the pool is connected.
         sock.pause();
         miner.paused = true;
-        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter(), connecting: null };
+        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter(), connecting: null, heldTimer: null };
         sessions.set(id, s);
         store.openSession({ id, miner_addr: `${sock.remoteAddress}:${sock.remotePort}`, upstream });
         capture.open(id);

@@ -116,3 +116,16 @@ test("pending own requests are bounded", () => {
   expect(f.expect("hs-2", () => {})).toBe(true);
   expect(f.expect("hs-3", () => {})).toBe(false);
 });
+
+test("a held unfinished line can be released early; the rest of that line then passes through untouched", () => {
+  const f = new OwnReplyFilter();
+  f.expect("hs-9", () => {});
+  const head = enc.encode('{"id":null,"method":"mining.notify","params":["j1"');
+  expect(f.process(head, 0).byteLength).toBe(0); // held: it might be an own reply
+  expect(f.holding).toBe(true);
+  expect(f.release()).toEqual(head); // the relay's timer: the miner gets it without waiting for the newline
+  const tail = enc.encode(',true]}\n{"id":"hs-9","result":true,"error":null}\n');
+  const out = f.process(tail, 1);
+  expect(new TextDecoder().decode(out)).toBe(',true]}\n'); // the rest of the line passed; the own reply was taken
+  expect(f.holding).toBe(false);
+});
