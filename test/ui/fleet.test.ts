@@ -136,6 +136,12 @@ test("broadcast toggled on the session page; fleet counts rise live; hostile nam
 
   // Counts arrive on the still-open fleet page over SSE (no reload) and keep going up.
   await fleet.waitForFunction(() => Number(document.querySelector('article[data-agent="agent-b"] dd[data-k="attempted"]')?.textContent) > 0, null, { timeout: 15_000 });
+  // The two agents report on their own clocks: wait for the hostile-named one's card too.
+  await fleet.waitForFunction(
+    (id) => [...document.querySelectorAll<HTMLElement>("article.agent")].some((c) => c.dataset.agent === id && Number(c.querySelector('dd[data-k="received"]')?.textContent?.replace(/,/g, "")) > 0),
+    HOSTILE_ID,
+    { timeout: 15_000 },
+  );
   const first = await counter(fleet, HOSTILE_ID, "received");
   expect(first).toBeGreaterThan(0);
   await until(() => agents[0]!.stats.received > first + 2, 10_000, "more shares");
