@@ -49,7 +49,9 @@ export const streamRoutes = (svc: Services) =>
     "/api/stream",
     ({ query, request }) => {
       const { last_event_id, ...filter } = query;
-      const after = lastEventId(request.headers.get("last-event-id"), last_event_id);
+      // Without a resume point, start at what the store holds now (taken here, when the request arrives), so a message
+      // captured before the stream's subscription is in place is still sent.
+      const after = lastEventId(request.headers.get("last-event-id"), last_event_id) ?? svc.store.lastSeq;
       async function* frames() {
         yield `retry: 1000\n: connected\n\n`;
         for await (const batch of messageFeed(svc.store, filter, after, request.signal))
