@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { WriteQueue } from "../write-queue";
 
 /**
  * One side of a relayed connection and the bytes queued for it. Bun sockets keep no user-space write buffer:
@@ -17,8 +18,8 @@ export type Endpoint = {
   sessionId: string;
   socket: Socket<Endpoint> | null;
   peer: Endpoint | null;
-  out: Uint8Array[];
-  outBytes: number;
+  /** Bytes for this socket that it has not taken yet (also while it is still connecting). */
+  queue: WriteQueue;
   /** Reading from this socket is paused because the peer's queue is full. */
   paused: boolean;
   /** End this socket once its queue is empty. */
@@ -27,60 +28,48 @@ export type Endpoint = {
   maxOutBytes: number;
 };
 
-export const newEndpoint = (side: Side, sessionId: string): Endpoint => ({
-  side,
-  sessionId,
-  socket: null,
-  peer: null,
-  out: [],
-  outBytes: 0,
-  paused: false,
-  endWhenFlushed: false,
-  closed: false,
-  maxOutBytes: 0,
-});
+export function newEndpoint(side: Side, sessionId: string): Endpoint {
+  const e: Endpoint = {
+    side,
+    sessionId,
+    socket: null,
+    peer: null,
+    // Before the socket exists nothing is written: everything waits in the queue.
+    queue: new WriteQueue((b) => (e.socket ? e.socket.write(b) : 0)),
+    paused: false,
+    endWhenFlushed: false,
+    closed: false,
+    maxOutBytes: 0,
+  };
+  return e;
+}
 
 /** Write to `dst` now or queue the rest. Returns false when the queue passed HARD_LIMIT. */
 export function send(dst: Endpoint, chunk: Uint8Array): boolean {
-  if (dst.closed) return true;
-  if (dst.outBytes === 0 && dst.socket) {
-    const n = dst.socket.write(chunk);
-    if (n === chunk.byteLength || n < 0) return true;
-    chunk = chunk.subarray(n);
-  }
-  dst.out.push(chunk);
-  dst.outBytes += chunk.byteLength;
-  if (dst.outBytes > dst.maxOutBytes) dst.maxOutBytes = dst.outBytes;
+  if (dst.closed || !dst.queue.push(chunk)) return true; // a closed socket takes nothing; the session is ending
+  const queued = dst.queue.queued;
+  if (queued > dst.maxOutBytes) dst.maxOutBytes = queued;
   const src = dst.peer;
-  if (dst.outBytes > HIGH_WATER && src?.socket && !src.paused) {
+  if (queued > HIGH_WATER && src?.socket && !src.paused) {
     src.socket.pause();
     src.paused = true;
   }
-  return dst.outBytes <= HARD_LIMIT;
+  return queued <= HARD_LIMIT;
 }
 
 /** Drain handler: write what is queued; resume the other side when there is room; end when asked. */
 export function flush(dst: Endpoint): void {
   const socket = dst.socket;
   if (!socket || dst.closed) return;
-  while (dst.out.length) {
-    const c = dst.out[0]!;
-    const n = socket.write(c);
-    if (n < 0) return;
-    dst.outBytes -= n;
-    if (n < c.byteLength) {
-      dst.out[0] = c.subarray(n);
-      return;
-    }
-    dst.out.shift();
-  }
+  dst.queue.flush();
+  if (dst.queue.queued > 0) return;
   resumePeerIfRoom(dst);
   if (dst.endWhenFlushed) socket.end();
 }
 
 export function resumePeerIfRoom(dst: Endpoint): void {
   const src = dst.peer;
-  if (src?.socket && src.paused && dst.outBytes < LOW_WATER && !src.closed) {
+  if (src?.socket && src.paused && dst.queue.queued < LOW_WATER && !src.closed) {
     src.socket.resume();
     src.paused = false;
   }
@@ -90,5 +79,5 @@ export function resumePeerIfRoom(dst: Endpoint): void {
 export function endAfterFlush(e: Endpoint): void {
   if (e.closed) return;
   e.endWhenFlushed = true;
-  if (e.outBytes === 0) e.socket?.end();
+  if (e.queue.queued === 0) e.socket?.end();
 }

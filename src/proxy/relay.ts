@@ -76,7 +76,7 @@ export function startRelay(opts: RelayOptions): Relay {
     if (own?.holding) releaseHeldLater(src.sessionId);
     if (out.byteLength > 0 && !send(dst, out)) {
       const s = sessions.get(src.sessionId);
-      if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.outBytes} bytes queued for it`);
+      if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.queue.queued} bytes queued for it`);
     }
     const rec = store.getSession(src.sessionId);
     if (rec) {
@@ -93,7 +93,7 @@ export function startRelay(opts: RelayOptions): Relay {
     s.heldTimer = setTimeout(() => {
       s.heldTimer = null;
       const held = s.own.release();
-      if (held && !send(s.miner, held)) finish(s, "error", `miner is not reading: more than ${s.miner.outBytes} bytes queued for it`);
+      if (held && !send(s.miner, held)) finish(s, "error", `miner is not reading: more than ${s.miner.queue.queued} bytes queued for it`);
     }, HELD_LINE_MS);
   }
 
@@ -142,7 +142,7 @@ export function startRelay(opts: RelayOptions): Relay {
           pool.socket = sock;
           store.markLive(s.id, `${sock.remoteAddress}:${upstream.port}`);
           flush(pool); // anything the miner sent before the pool was there
-          if (miner.paused && pool.outBytes === 0) {
+          if (miner.paused && pool.queue.queued === 0) {
             miner.socket?.resume();
             miner.paused = false;
           }

@@ -47,13 +47,13 @@ test("past HIGH_WATER the source is paused; past HARD_LIMIT send reports it so t
   for (let i = 0; i < 1000 && ok; i++) {
     ok = send(dst, chunk);
     sent += chunk.byteLength;
-    if (src.paused && pausedAt < 0) pausedAt = dst.outBytes;
+    if (src.paused && pausedAt < 0) pausedAt = dst.queue.queued;
   }
   expect(pausedAt).toBeGreaterThan(HIGH_WATER);
   expect(pausedAt).toBeLessThanOrEqual(HIGH_WATER + chunk.byteLength);
   expect(ok).toBe(false); // the caller closes the session with a recorded reason
-  expect(dst.outBytes).toBeGreaterThan(HARD_LIMIT);
-  expect(dst.outBytes).toBeLessThanOrEqual(HARD_LIMIT + chunk.byteLength);
+  expect(dst.queue.queued).toBeGreaterThan(HARD_LIMIT);
+  expect(dst.queue.queued).toBeLessThanOrEqual(HARD_LIMIT + chunk.byteLength);
   expect(sent).toBeLessThan(1000 * chunk.byteLength); // it stopped at the bound, not at the loop's end
   src.socket.end();
   echo.stop(true);
@@ -74,7 +74,7 @@ test("once the far side reads, the queue drains in order and the source resumes"
   expect(src.paused).toBe(true);
   resume();
   await until(() => received() === total * chunk.byteLength, 10_000, "everything delivered");
-  expect(dst.outBytes).toBe(0);
+  expect(dst.queue.queued).toBe(0);
   expect(src.paused).toBe(false);
   src.socket.end();
   echo.stop(true);
