@@ -1,17 +1,11 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { hex64, parseEnv, port, type Env } from "../src/env.ts";
+import { addressableKind, hex64, parseEnv, port, runId, wsUrlList, type Env } from "../src/env.ts";
 import { parsePoolHost } from "../src/pool-url.ts";
 import type { Upstream } from "../src/capture/records.ts";
 
 /** Agent configuration (SPEC §2). Names and defaults are the original's; RUN_ID and NOSTR_RELAY_URL are required here. */
 
-const urlList = z
-  .string()
-  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^wss?:\/\/\S+$/, "must be ws:// or wss:// URLs, comma-separated")).min(1));
-
-const kind = z.coerce.number().int().min(30000).max(39999);
 const name = (what: string) => z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/, `${what} must be 1-64 characters of A-Z a-z 0-9 . _ : @ -`);
 
 const AgentEnv = z
@@ -20,12 +14,12 @@ const AgentEnv = z
     POOL_PORT: port.default(3333),
     WORKER_NAME: z.string().regex(/^\S{1,128}$/, "must be 1-128 characters without spaces").default("hashscope_agent"),
     WORKER_PASSWORD: z.string().max(256).default("x"),
-    RUN_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -"),
-    NOSTR_RELAY_URL: urlList,
+    RUN_ID: runId,
+    NOSTR_RELAY_URL: wsUrlList,
     NOSTR_SK: hex64.optional(),
     NOSTR_MITM_PUBKEY: hex64.transform((s) => s.toLowerCase()).optional(),
-    NOSTR_KIND_SHARE: kind.default(30080),
-    NOSTR_KIND_TELEMETRY: kind.default(30079),
+    NOSTR_KIND_SHARE: addressableKind.default(30080),
+    NOSTR_KIND_TELEMETRY: addressableKind.default(30079),
     AGENT_ID: name("it").optional(),
     FLY_REGION: z.string().optional(),
     FLY_MACHINE_ID: z.string().optional(),

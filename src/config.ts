@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bool, hex64, parseEnv, port, positiveInt, type Env } from "./env";
+import { addressableKind, bool, hex64, parseEnv, port, positiveInt, runId, wsUrlList, type Env } from "./env";
 import { parsePoolHost } from "./pool-url";
 
 /** Server (MITM) configuration, SPEC §2. Names are those of the original HashScope. */
@@ -7,11 +7,6 @@ const pubkeyList = z
   .string()
   .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
   .pipe(z.array(hex64));
-
-const urlList = z
-  .string()
-  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^wss?:\/\/\S+$/, "must be ws:// or wss:// URLs, comma-separated")).min(1));
 
 const ServerEnv = z
   .object({
@@ -36,11 +31,11 @@ const ServerEnv = z
     /** At most this many stored messages (oldest deleted first); 0 means no cap. */
     RETAIN_MAX_MESSAGES: z.coerce.number().int().min(0).default(5_000_000),
     NOSTR_ENABLED: bool.default(false),
-    NOSTR_RELAY_URL: urlList.optional(),
-    RUN_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -").optional(),
+    NOSTR_RELAY_URL: wsUrlList.optional(),
+    RUN_ID: runId.optional(),
     NOSTR_SK: hex64.optional(),
-    NOSTR_KIND_SHARE: z.coerce.number().int().min(30000).max(39999).default(30080),
-    NOSTR_KIND_TELEMETRY: z.coerce.number().int().min(30000).max(39999).default(30079),
+    NOSTR_KIND_SHARE: addressableKind.default(30080),
+    NOSTR_KIND_TELEMETRY: addressableKind.default(30079),
     NOSTR_AGENT_PUBKEYS: pubkeyList.optional(),
     TELEMETRY_INTERVAL_SEC: z.coerce.number().min(1).max(3600).default(5),
   })

@@ -22,6 +22,18 @@ export const bool = z
 
 export const hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
 
+/** NOSTR_RELAY_URL: one or more ws:// or wss:// URLs, comma-separated. */
+export const wsUrlList = z
+  .string()
+  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^wss?:\/\/\S+$/, "must be ws:// or wss:// URLs, comma-separated")).min(1));
+
+/** NOSTR_KIND_*: an addressable kind, so every event can carry its own `d` (SPEC §5). */
+export const addressableKind = z.coerce.number().int().min(30000).max(39999);
+
+/** RUN_ID: shared by HashScope and its agents, and used in tags. */
+export const runId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+
 /** Variables whose values must never appear in an error line. */
 const SECRET = /(TOKEN|SECRET|PASSWORD|_SK)$/;
 
