@@ -21,6 +21,8 @@ export interface SimMinerOptions {
   /** Stop after this many submits (good and bad). */
   maxShares?: number;
   maxSeconds?: number;
+  /** Hash only once this resolves: lets a caller set things up between the handshake and the first share. */
+  startHashing?: Promise<void>;
   /** Nonces per batch before yielding to the event loop. */
   batchSize?: number;
   /** Throttle (sleeps between batches) so several miners can share few cores; default unthrottled. */
@@ -94,6 +96,7 @@ export function startSimMiner(o: SimMinerOptions): SimMiner {
   let hashMs = 0;
   let badSeq = 0;
   let wake: (() => void) | null = null;
+  const stopped = Promise.withResolvers<void>();
   const inflight = new Set<Promise<void>>();
   const timeout = o.requestTimeoutMs ?? 10_000;
 
@@ -142,6 +145,7 @@ export function startSimMiner(o: SimMinerOptions): SimMiner {
 
   function stopHashing(): void {
     running = false;
+    stopped.resolve();
     wake?.();
   }
 
@@ -207,6 +211,7 @@ export function startSimMiner(o: SimMinerOptions): SimMiner {
     let scanner: NonceScanner | null = null;
     let scannerSeq = -1;
     const batch = o.batchSize ?? 20_000;
+    if (o.startHashing) await Promise.race([o.startHashing, stopped.promise]);
     while (running) {
       if (job === null || extranonce1 === null) {
         await new Promise<void>((r) => (wake = r));

@@ -49,9 +49,9 @@ const post = (path: string, body: unknown) =>
   fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 /** A sim miner through the proxy, and its session once live. */
-async function minerSession(worker: string, maxShares: number) {
+async function minerSession(worker: string, maxShares: number, startHashing?: Promise<void>) {
   const before = new Set(hs.store.listSessions("all").map((s) => s.id));
-  const miner = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, worker, maxShares, maxSeconds: 20 });
+  const miner = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, worker, maxShares, maxSeconds: 20, startHashing });
   cleanups.push(() => miner.stop());
   await miner.ready;
   let session: SessionRecord | undefined;
@@ -64,7 +64,9 @@ async function shareEvents(client: RawClient, sub: string): Promise<NostrEvent[]
 }
 
 test("broadcast on: each miner submit becomes one signed share event with SPEC tags and job context; off: none", async () => {
-  const { miner, session } = await minerSession("bc1qtest.rig-broadcast", 3);
+  // The miner waits for broadcast to be on: at low difficulty it could otherwise send all its shares first.
+  const gate = Promise.withResolvers<void>();
+  const { miner, session } = await minerSession("bc1qtest.rig-broadcast", 3, gate.promise);
   // Bad bodies first: 422, unknown session 404.
   expect((await post(`/api/sessions/${session.id}/broadcast`, { enabled: true, repeat_count: 0 })).status).toBe(422);
   expect((await post(`/api/sessions/${session.id}/broadcast`, { enabled: "yes" })).status).toBe(422);
@@ -75,6 +77,7 @@ test("broadcast on: each miner submit becomes one signed share event with SPEC t
   const updated = (await res.json()) as SessionRecord;
   expect(updated.broadcast).toEqual({ enabled: true, repeat_count: 3 });
   const fromSeq = hs.store.lastSeq;
+  gate.resolve();
 
   await miner.done;
   await miner.stop();
