@@ -4,7 +4,7 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 import { FTS_MIN_CHARS, ftsPhrase, messagesFts } from "./fts";
 import type { Db } from "./open";
 import { rowToMessage, rowToSession } from "./rows";
-import { messages, meta, sessions } from "./schema";
+import { messages, meta, SEQ_HIGH_WATER, sessions } from "./schema";
 
 /** History queries on the database. Same filter semantics as the in-memory store (capture/query.ts). */
 
@@ -105,6 +105,6 @@ export function messageCount(db: Db): number {
 /** The highest seq ever handed out: stored messages, and the high-water mark (covers messages dropped unwritten). */
 export function lastSeq(db: Db): number {
   const max = db.select({ m: sql<number | null>`max(${messages.seq})` }).from(messages).get()?.m ?? 0;
-  const hw = db.select().from(meta).where(eq(meta.key, "seq_high_water")).get();
+  const hw = db.select().from(meta).where(eq(meta.key, SEQ_HIGH_WATER)).get();
   return Math.max(max, hw ? Number(hw.value) || 0 : 0);
 }

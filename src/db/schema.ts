@@ -100,3 +100,6 @@ export const meta = sqliteTable("meta", {
   key: text().primaryKey(),
   value: text().notNull(),
 });
+
+/** meta key: the highest seq handed out, committed with every batch and at a clean close. */
+export const SEQ_HIGH_WATER = "seq_high_water";

@@ -2,7 +2,7 @@ import { getTableColumns, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
 import { messageToRow, sessionToRow, type TelemetryRow } from "./rows";
-import { agentTelemetry, messages, meta, sessions } from "./schema";
+import { agentTelemetry, messages, meta, SEQ_HIGH_WATER, sessions } from "./schema";
 
 /**
  * Prepared statements for the write paths (writer, import). Prepared inserts with placeholders run ~10x faster
@@ -68,6 +68,6 @@ export function writeBatch(db: Db, w: Writes, b: Batch): void {
     for (const s of sess) w.upsertSession(s);
     for (const m of msgs) w.insertMessage(m);
     for (const t of telemetry) w.insertTelemetry(t);
-    if (seqHighWater > 0) w.setMeta("seq_high_water", String(seqHighWater));
+    if (seqHighWater > 0) w.setMeta(SEQ_HIGH_WATER, String(seqHighWater));
   })();
 }

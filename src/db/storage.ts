@@ -2,10 +2,12 @@ import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore } from "../capture/store";
 import type { FleetRegistry } from "../mitm/fleet";
+import { eq } from "drizzle-orm";
 import { isoNow } from "../time";
 import { mergeNewest, mergeSessions } from "./merge";
 import { openDatabase, parseDatabaseUrl, type Db } from "./open";
 import * as reader from "./reader";
+import { meta, SEQ_HIGH_WATER } from "./schema";
 import type { RetentionOptions } from "./retention";
 import { InlineSink, WorkerSink, type BatchSink } from "./sink";
 import { CaptureWriter, DEFAULT_WRITER_OPTIONS, type WriterOptions, type WriterStats } from "./writer";
@@ -20,10 +22,19 @@ export type StorageOptions = {
 /** Disk sessions listed at most (the in-memory ones always are). */
 const MAX_DISK_SESSIONS = 5_000;
 
+/**
+ * After a crash, seq jumps this far past the last one on disk. Seqs handed out after the last committed batch (still
+ * queued, or dropped at the queue's bound) were never recorded, and browsers and API clients may have seen them; the
+ * high-water mark is committed with every batch (at least every flush interval while sessions are live), so only a
+ * writer stalled for 1,000,000 messages could still lead to reuse.
+ */
+export const CRASH_SEQ_GAP = 1_000_000;
+
 export type StorageStats = {
   writer: WriterStats | null;
   retention: { runs: number; deleted_messages: number; deleted_sessions: number; last_run_at: string | null } | null;
   recovered_sessions: number;
+  recovered_from_crash: boolean;
 };
 
 /**
@@ -42,12 +53,16 @@ export class Storage {
     readonly firstSeq: number,
     /** Sessions that were live when the previous run stopped, now closed with reason `restart`. */
     readonly recoveredSessions: number,
+    /** The previous run ended without closing the database (killed or crashed). */
+    readonly recoveredFromCrash: boolean,
   ) {}
 
   static open(opts: StorageOptions): Storage {
     const db = openDatabase(opts.url);
+    const crashed = markOpen(db);
     const recovered = closeLiveSessions(db);
-    return new Storage(db, opts, reader.lastSeq(db) + 1, recovered);
+    const firstSeq = reader.lastSeq(db) + 1 + (crashed ? CRASH_SEQ_GAP : 0);
+    return new Storage(db, opts, firstSeq, recovered, crashed);
   }
 
   attach(store: CaptureStore): void {
@@ -108,7 +123,12 @@ export class Storage {
 
   stats(): StorageStats {
     const r = this.sink?.retentionStats();
-    return { writer: this.writer?.stats() ?? null, retention: r ? { ...r } : null, recovered_sessions: this.recoveredSessions };
+    return {
+      writer: this.writer?.stats() ?? null,
+      retention: r ? { ...r } : null,
+      recovered_sessions: this.recoveredSessions,
+      recovered_from_crash: this.recoveredFromCrash,
+    };
   }
 
   /** Call first when shutting down: see CaptureWriter.freezeSessions. */
@@ -120,7 +140,38 @@ export class Storage {
   async close(): Promise<void> {
     await this.writer?.stop();
     await this.sink?.close();
+    markClosed(this.db, this.store?.lastSeq ?? null);
     this.db.$client.close();
+  }
+}
+
+/** "1" while a run has the database open; still "1" at the next start means that run never closed it. */
+const OPEN_KEY = "open_by_a_run";
+
+const setMeta = (db: Pick<Db, "insert">, key: string, value: string) =>
+  db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+
+function markOpen(db: Db): boolean {
+  const was = db.select().from(meta).where(eq(meta.key, OPEN_KEY)).get()?.value === "1";
+  setMeta(db, OPEN_KEY, "1");
+  return was;
+}
+
+/**
+ * A clean close: every seq handed out is recorded (the high-water mark is written here too, in case the writer's last
+ * batch failed), so the next start needs no gap. If this fails (e.g. a stuck writer still holds the lock), the flag
+ * stays set and the next start plays safe.
+ */
+function markClosed(db: Db, lastSeq: number | null): void {
+  try {
+    // Immediate: a deferred transaction that reads first can fail at once instead of waiting for the lock.
+    db.transaction((tx) => {
+      // This run's store started past every earlier seq, so its last one is the highest.
+      if (lastSeq !== null) setMeta(tx, SEQ_HIGH_WATER, String(lastSeq));
+      setMeta(tx, OPEN_KEY, "0");
+    }, { behavior: "immediate" });
+  } catch (err) {
+    console.error("storage: could not record a clean close:", err instanceof Error ? err.message : String(err));
   }
 }
 

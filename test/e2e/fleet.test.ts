@@ -14,7 +14,7 @@ import { startSimPool, type SimPool, type SubmitOutcome } from "../../src/sim/po
 import { startTestHashScope } from "../helpers/hashscope";
 import { until } from "../helpers/net";
 import { freePort, RawClient, shareContent, spawnRelay, type RelayProcess } from "../nostr/helpers";
-import { countOf, spawnAgent, type AgentProcess } from "./procs";
+import { countOf, spawnAgent, type ChildProcess } from "../helpers/procs";
 
 /**
  * Issue 4, item 5, on loopback with real processes:
@@ -42,7 +42,7 @@ let relay: RelayProcess | null = null;
 let hs: HashScope;
 let base: string;
 let miner: SimMiner | null = null;
-const agents: AgentProcess[] = [];
+const agents: ChildProcess[] = [];
 const cleanups: (() => unknown)[] = [];
 const minerShares: MinerShare[] = [];
 let sessionId = "";
