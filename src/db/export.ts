@@ -54,7 +54,7 @@ export function exportStream(db: Db, sessionId?: string): ReadableStream<Uint8Ar
         if (text) controller.enqueue(enc.encode(text));
         return;
       }
-      const page = messagesAfter(db, sessionId, after, PAGE);
+      const page = messagesAfter(db, { session_id: sessionId }, after, PAGE);
       if (page.length === 0) return controller.close();
       after = page[page.length - 1]!.seq;
       controller.enqueue(enc.encode(page.map((m) => JSON.stringify({ type: "message", ...m }) + "\n").join("")));

@@ -2,16 +2,23 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 
 /**
  * Memory holds what is not flushed yet (and recent history), disk holds everything flushed: their union has no gaps.
- * Both lists are newest first; the result is the newest `limit` of the union, each seq once (memory's copy wins).
+ * Both lists are in `order` by seq; the result is the first `limit` of the union in that order, each seq once
+ * (`preferred`'s copy wins: memory's is the current one).
  */
-export function mergeNewest(memory: MessageRecord[], disk: MessageRecord[], limit: number): MessageRecord[] {
+export function mergeBySeq(
+  preferred: MessageRecord[],
+  other: MessageRecord[],
+  limit: number,
+  order: "newest" | "oldest",
+): MessageRecord[] {
   const out: MessageRecord[] = [];
+  const firstIsA = (a: number, b: number) => (order === "newest" ? a >= b : a <= b);
   let i = 0;
   let j = 0;
-  while (out.length < limit && (i < memory.length || j < disk.length)) {
-    const a = memory[i];
-    const b = disk[j];
-    if (a && (!b || a.seq >= b.seq)) {
+  while (out.length < limit && (i < preferred.length || j < other.length)) {
+    const a = preferred[i];
+    const b = other[j];
+    if (a && (!b || firstIsA(a.seq, b.seq))) {
       out.push(a);
       i++;
       if (b && b.seq === a.seq) j++;

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, getTableColumns, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gt, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { FTS_MIN_CHARS, ftsPhrase, messagesFts } from "./fts";
@@ -8,7 +8,10 @@ import { messages, meta, SEQ_HIGH_WATER, sessions } from "./schema";
 
 /** History queries on the database. Same filter semantics as the in-memory store (capture/query.ts). */
 
-function conditions(f: MessageFilter, before: number | undefined, useFts: boolean): SQL[] {
+/** Which side of a seq to read, and from which end: newest first below `before`, or oldest first above `after`. */
+type Page = { newestBelow: number | undefined } | { oldestAbove: number };
+
+function conditions(f: MessageFilter, page: Page, useFts: boolean): SQL[] {
   const c: SQL[] = [];
   if (f.session_id !== undefined) c.push(eq(messages.session_id, f.session_id));
   if (f.direction !== undefined) c.push(eq(messages.direction, f.direction));
@@ -19,7 +22,9 @@ function conditions(f: MessageFilter, before: number | undefined, useFts: boolea
   // Literals again, so the partial index on low shares applies.
   if (f.share === "low") c.push(sql`${messages.share_meets_target} = 0`);
   if (f.share === "block") c.push(sql`${messages.share_block_candidate} = 1`);
-  if (before !== undefined) c.push(lt(useFts ? messagesFts.rowid : messages.seq, before));
+  const seq = useFts ? messagesFts.rowid : messages.seq;
+  if ("oldestAbove" in page) c.push(gt(seq, page.oldestAbove));
+  else if (page.newestBelow !== undefined) c.push(lt(seq, page.newestBelow));
   if (f.q !== undefined) {
     if (useFts) c.push(sql`${messagesFts} MATCH ${ftsPhrase(f.q)}`);
     else c.push(sql`instr(lower(coalesce(${messages.raw}, ${messages.raw_hex}, '')), ${f.q.toLowerCase()}) > 0`);
@@ -27,38 +32,47 @@ function conditions(f: MessageFilter, before: number | undefined, useFts: boolea
   return c;
 }
 
-/** Newest first, `seq < before` when given. */
-export function queryMessages(db: Db, f: MessageFilter, limit: number, before?: number): MessageRecord[] {
-  if (f.q !== undefined && [...f.q].length < FTS_MIN_CHARS && /[^\x00-\x7f]/.test(f.q)) return scanInJs(db, f, limit, before);
+function select(db: Db, f: MessageFilter, limit: number, page: Page): MessageRecord[] {
+  if (f.q !== undefined && [...f.q].length < FTS_MIN_CHARS && /[^\x00-\x7f]/.test(f.q)) return scanInJs(db, f, limit, page);
   const useFts = f.q !== undefined && [...f.q].length >= FTS_MIN_CHARS;
-  const where = and(...conditions(f, before, useFts));
+  const where = and(...conditions(f, page, useFts));
+  const oldest = "oldestAbove" in page;
   const rows = useFts
-    ? // Driven by the FTS index in descending rowid order, so LIMIT stops the search early.
+    ? // Driven by the FTS index in rowid order, so LIMIT stops the search early.
       db
         .select(getTableColumns(messages))
         .from(messagesFts)
         .innerJoin(messages, eq(messages.seq, messagesFts.rowid))
         .where(where)
-        .orderBy(desc(messagesFts.rowid))
+        .orderBy(oldest ? asc(messagesFts.rowid) : desc(messagesFts.rowid))
         .limit(limit)
         .all()
-    : db.select().from(messages).where(where).orderBy(desc(messages.seq)).limit(limit).all();
+    : db.select().from(messages).where(where).orderBy(oldest ? asc(messages.seq) : desc(messages.seq)).limit(limit).all();
   return rows.map(rowToMessage);
 }
+
+/** Newest first, `seq < before` when given. */
+export const queryMessages = (db: Db, f: MessageFilter, limit: number, before?: number): MessageRecord[] =>
+  select(db, f, limit, { newestBelow: before });
+
+/** Oldest first, `seq > after`: export, and what a live view missed. */
+export const messagesAfter = (db: Db, f: MessageFilter, after: number, limit: number): MessageRecord[] =>
+  select(db, f, limit, { oldestAbove: after });
 
 /**
  * Short non-ASCII needles: SQLite's lower() folds ASCII only and trigrams need 3 characters, so the text test runs
  * here with the store's own matcher, over pages of rows the other filters select.
  */
-function scanInJs(db: Db, f: MessageFilter, limit: number, before?: number): MessageRecord[] {
+function scanInJs(db: Db, f: MessageFilter, limit: number, page: Page): MessageRecord[] {
   const { q: _q, ...rest } = f;
   const out: MessageRecord[] = [];
-  let cursor = before;
+  let cursor = page;
   for (;;) {
-    const page = queryMessages(db, rest, 2_000, cursor);
-    for (const m of page) if (matchesFilter(m, f) && out.length < limit) out.push(m);
-    if (out.length >= limit || page.length < 2_000) return out;
-    cursor = page[page.length - 1]!.seq;
+    const rows = select(db, rest, 2_000, cursor);
+    for (const m of rows) if (matchesFilter(m, f) && out.length < limit) out.push(m);
+    if (out.length >= limit || rows.length < 2_000) return out;
+    const last = rows[rows.length - 1]!.seq;
+    cursor = "oldestAbove" in cursor ? { oldestAbove: last } : { newestBelow: last };
   }
 }
 
@@ -67,13 +81,6 @@ export function getMessage(db: Db, id: string): MessageRecord | undefined {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
   const row = db.select().from(messages).where(eq(messages.seq, Number(id))).get();
   return row && row.id === id ? rowToMessage(row) : undefined;
-}
-
-/** Oldest first from `after`, for export: keyset paging over the primary key. */
-export function messagesAfter(db: Db, sessionId: string | undefined, after: number, limit: number): MessageRecord[] {
-  const c: SQL[] = [sql`${messages.seq} > ${after}`];
-  if (sessionId !== undefined) c.push(eq(messages.session_id, sessionId));
-  return db.select().from(messages).where(and(...c)).orderBy(messages.seq).limit(limit).all().map(rowToMessage);
 }
 
 export function getSession(db: Db, id: string): SessionRecord | undefined {

@@ -4,7 +4,7 @@ import type { CaptureStore } from "../capture/store";
 import type { FleetRegistry } from "../mitm/fleet";
 import { eq } from "drizzle-orm";
 import { isoNow } from "../time";
-import { mergeNewest, mergeSessions } from "./merge";
+import { mergeBySeq, mergeSessions } from "./merge";
 import { openDatabase, parseDatabaseUrl, type Db } from "./open";
 import * as reader from "./reader";
 import { meta, SEQ_HIGH_WATER } from "./schema";
@@ -98,7 +98,15 @@ export class Storage {
     const mem = this.store?.query(filter, limit, before) ?? [];
     const queued = this.writer?.pending(filter, limit, before) ?? [];
     const disk = reader.queryMessages(this.db, filter, limit, before);
-    return mergeNewest(mergeNewest(mem, queued, limit), disk, limit);
+    return mergeBySeq(mergeBySeq(mem, queued, limit, "newest"), disk, limit, "newest");
+  }
+
+  /** Oldest first, `seq > after`: what a live view missed, even from before a restart. */
+  since(filter: MessageFilter, after: number, limit: number): MessageRecord[] {
+    const mem = this.store?.since(filter, after, limit) ?? [];
+    const queued = this.writer?.pendingSince(filter, after, limit) ?? [];
+    const disk = reader.messagesAfter(this.db, filter, after, limit);
+    return mergeBySeq(mergeBySeq(mem, queued, limit, "oldest"), disk, limit, "oldest");
   }
 
   message(id: string): MessageRecord | undefined {

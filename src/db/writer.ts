@@ -179,6 +179,17 @@ export class CaptureWriter {
     return out;
   }
 
+  /** Oldest first, `seq > after`. */
+  pendingSince(filter: MessageFilter, after: number, limit: number): MessageRecord[] {
+    const out: MessageRecord[] = [];
+    for (const list of [this.inflight ?? [], this.queue])
+      for (let i = 0; i < list.length && out.length < limit; i++) {
+        const m = list[i]!;
+        if (m.seq > after && matchesFilter(m, filter)) out.push(m);
+      }
+    return out;
+  }
+
   pendingMessage(id: string): MessageRecord | undefined {
     return this.queue.find((m) => m.id === id) ?? this.inflight?.find((m) => m.id === id);
   }

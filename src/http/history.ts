@@ -8,6 +8,8 @@ import type { Services } from "./services";
  */
 export type History = {
   messages(filter: MessageFilter, limit: number, before?: number): MessageRecord[];
+  /** Oldest first, `seq > after`: what a live view missed (SSE resume), across a restart too. */
+  since(filter: MessageFilter, after: number, limit: number): MessageRecord[];
   message(id: string): MessageRecord | undefined;
   sessions(state: "live" | "closed" | "all"): SessionRecord[];
   session(id: string): SessionRecord | undefined;
@@ -18,6 +20,7 @@ export function history(svc: Pick<Services, "store" | "db">): History {
   if (db) return db;
   return {
     messages: (filter, limit, before) => store.query(filter, limit, before),
+    since: (filter, after, limit) => store.since(filter, after, limit),
     message: (id) => store.getMessage(id),
     sessions: (state) => store.listSessions(state),
     session: (id) => store.getSession(id),

@@ -23,6 +23,8 @@ export const BATCH_MS = 200;
  * one click away in the history pages.
  */
 export const UPDATE_ROWS = 200;
+/** The most rows a reconnecting page is sent from history; beyond, it skips to live ones (paging shows the rest). */
+const RESUME_ROWS = 10_000;
 /** Session tables and cards refresh at most this often. */
 const REFRESH_MS = 1000;
 const RECENT_SESSIONS = 100;
@@ -56,7 +58,7 @@ function messageFrames(svc: Services, filter: MessageFilter, request: Request, a
   return (async function* () {
     yield `retry: 1000\n: connected\n\n`;
     if (start.reset) yield sseEvent("reset", "1");
-    const batches = batchWindow(messageFeed(svc.store, filter, start.after, signal), BATCH_MS, UPDATE_ROWS, signal);
+    const batches = batchWindow(messageFeed(svc, filter, start.after, signal, RESUME_ROWS), BATCH_MS, UPDATE_ROWS, signal);
     for await (const b of batches) if (b.items.length) yield rowsFrame(b.items, b.skipped);
   })();
 }

@@ -28,7 +28,20 @@ function allPages(st: Storage, filter: MessageFilter, limit: number): MessageRec
   return out;
 }
 
-test("paging with `before` crosses from memory into disk without gaps or duplicates, for every filter", async () => {
+/** Every message matching `filter`, oldest first, in `since` pages of `limit` (how a resuming stream reads). */
+function allSince(st: Storage, filter: MessageFilter, limit: number): MessageRecord[] {
+  const out: MessageRecord[] = [];
+  let after = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const page = st.since(filter, after, limit);
+    if (page.length === 0) break;
+    out.push(...page);
+    after = page[page.length - 1]!.seq;
+  }
+  return out;
+}
+
+test("paging with `before` (and `since`, oldest first) crosses memory, write queue and disk without gaps or duplicates, for every filter", async () => {
   const st = Storage.open({ url: tmp.url("paging.db"), retention: noRetention, writer: manualWriter });
   const store = smallStore(st.firstSeq);
   st.attach(store);
@@ -58,6 +71,7 @@ test("paging with `before` crosses from memory into disk without gaps or duplica
       expect({ f, limit, seqs: got.map((m) => m.seq) }).toEqual({ f, limit, seqs: want.map((m) => m.seq) });
     }
     expect(allPages(st, f, 13)).toEqual(want);
+    expect(allSince(st, f, 7)).toEqual([...want].reverse());
   }
   // Single lookups: memory first, then disk.
   expect(st.message("1")).toEqual(expected[0]!);

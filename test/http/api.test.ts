@@ -3,6 +3,7 @@ import type { MessageRecord, SessionRecord } from "../../src/capture/records";
 import type { HashScope } from "../../src/server";
 import { startTestHashScope } from "../helpers/hashscope";
 import { connectPeer, startByteServer, until, type ByteServer, type Peer } from "../helpers/net";
+import { readSse } from "../helpers/sse";
 
 let pool: ByteServer;
 let hs: HashScope;
@@ -164,30 +165,6 @@ describe("JSON API", () => {
     expect(Object.keys(doc.paths)).toContain("/api/messages/");
   });
 });
-
-/** Read SSE events from a fetch body until `count` message events arrived. */
-async function readSse(res: Response, count: number): Promise<{ id: number; data: MessageRecord }[]> {
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = "";
-  const out: { id: number; data: MessageRecord }[] = [];
-  const deadline = performance.now() + 5000;
-  while (out.length < count && performance.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += dec.decode(value, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const id = /^id: (\d+)$/m.exec(block);
-      const data = /^data: (.*)$/m.exec(block);
-      if (/^event: message$/m.test(block) && id && data) out.push({ id: Number(id[1]), data: JSON.parse(data[1]!) });
-    }
-  }
-  await reader.cancel();
-  return out;
-}
 
 describe("SSE stream", () => {
   test("live messages arrive with id = seq, filtered by method", async () => {

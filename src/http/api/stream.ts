@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { MessageQuery, matchesFilter, type MessageFilter } from "../../capture/query";
-import type { CaptureStore } from "../../capture/store";
 import type { MessageRecord } from "../../capture/records";
+import { history } from "../history";
 import type { Services } from "../services";
 import { lastEventId, sseEvent, sseResponse } from "../sse";
 
@@ -10,28 +10,44 @@ const StreamQuery = MessageQuery.omit({ limit: true, before: true }).extend({
   last_event_id: z.string().regex(/^\d+$/).optional(),
 });
 
-/** The most a resuming client is sent from the store before live messages. */
-const RESUME_MAX = 10_000;
+/** One read of the backlog when resuming; the next is only read once the client has taken this one (pull-based). */
+const RESUME_PAGE = 1_000;
 
 /**
- * Messages matching `filter`: first what the store holds after `after` (resume), then live ones, never twice.
- * Subscribes before reading the backlog so nothing published in between is lost.
+ * Messages matching `filter`: first what the history holds after `after` (resume: memory, write queue and disk, so
+ * also what was captured before a restart), then live ones, never twice. Subscribes before reading the backlog so
+ * nothing published in between is lost. Past `maxBacklog` resumed messages it skips ahead to live ones; without a
+ * cap a client catches up completely (if live messages pile up meanwhile, the subscription overflows, the stream
+ * ends and the client resumes again from its last id: slower, never a gap).
  */
 export async function* messageFeed(
-  store: CaptureStore,
+  svc: Pick<Services, "store" | "db">,
   filter: MessageFilter,
   after: number | null,
   signal: AbortSignal,
+  maxBacklog = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<MessageRecord[]> {
+  const store = svc.store;
   const live = store.events.subscribe(signal);
   let last = after ?? store.lastSeq;
   if (after !== null) {
-    const backlog = store.since(filter, after, RESUME_MAX);
-    if (backlog.length) {
-      last = backlog[backlog.length - 1]!.seq;
-      yield backlog;
+    const past = history(svc);
+    let sent = 0;
+    for (;;) {
+      const want = Math.min(RESUME_PAGE, maxBacklog - sent);
+      if (want <= 0 || signal.aborted) {
+        last = Math.max(last, store.lastSeq); // the cap: skip to live
+        break;
+      }
+      const captured = store.lastSeq;
+      const page = past.since(filter, last, want);
+      sent += page.length;
+      if (page.length) last = page[page.length - 1]!.seq;
+      // A short page holds every match up to what was captured when it was read.
+      if (page.length < want) last = Math.max(last, captured);
+      if (page.length) yield page;
+      if (page.length < want) break;
     }
-    last = Math.max(last, store.lastSeq);
   }
   for await (const batch of live) {
     const out: MessageRecord[] = [];
@@ -54,7 +70,7 @@ export const streamRoutes = (svc: Services) =>
       const after = lastEventId(request.headers.get("last-event-id"), last_event_id) ?? svc.store.lastSeq;
       async function* frames() {
         yield `retry: 1000\n: connected\n\n`;
-        for await (const batch of messageFeed(svc.store, filter, after, request.signal))
+        for await (const batch of messageFeed(svc, filter, after, request.signal))
           yield batch.map((m) => sseEvent("message", JSON.stringify(m), m.seq)).join("");
       }
       return sseResponse(frames(), request.signal);
