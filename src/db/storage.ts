@@ -2,12 +2,11 @@ import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore } from "../capture/store";
 import type { FleetRegistry } from "../mitm/fleet";
-import { eq } from "drizzle-orm";
 import { isoNow } from "../time";
 import { mergeBySeq, mergeSessions } from "./merge";
 import { openDatabase, parseDatabaseUrl, type Db } from "./open";
 import * as reader from "./reader";
-import { meta, SEQ_HIGH_WATER } from "./schema";
+import { markClosed, markOpen } from "./run-mark";
 import type { RetentionOptions } from "./retention";
 import { InlineSink, WorkerSink, type BatchSink } from "./sink";
 import { CaptureWriter, DEFAULT_WRITER_OPTIONS, type WriterOptions, type WriterStats } from "./writer";
@@ -150,36 +149,6 @@ export class Storage {
     await this.sink?.close();
     markClosed(this.db, this.store?.lastSeq ?? null);
     this.db.$client.close();
-  }
-}
-
-/** "1" while a run has the database open; still "1" at the next start means that run never closed it. */
-const OPEN_KEY = "open_by_a_run";
-
-const setMeta = (db: Pick<Db, "insert">, key: string, value: string) =>
-  db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
-
-function markOpen(db: Db): boolean {
-  const was = db.select().from(meta).where(eq(meta.key, OPEN_KEY)).get()?.value === "1";
-  setMeta(db, OPEN_KEY, "1");
-  return was;
-}
-
-/**
- * A clean close: every seq handed out is recorded (the high-water mark is written here too, in case the writer's last
- * batch failed), so the next start needs no gap. If this fails (e.g. a stuck writer still holds the lock), the flag
- * stays set and the next start plays safe.
- */
-function markClosed(db: Db, lastSeq: number | null): void {
-  try {
-    // Immediate: a deferred transaction that reads first can fail at once instead of waiting for the lock.
-    db.transaction((tx) => {
-      // This run's store started past every earlier seq, so its last one is the highest.
-      if (lastSeq !== null) setMeta(tx, SEQ_HIGH_WATER, String(lastSeq));
-      setMeta(tx, OPEN_KEY, "0");
-    }, { behavior: "immediate" });
-  } catch (err) {
-    console.error("storage: could not record a clean close:", err instanceof Error ? err.message : String(err));
   }
 }
 

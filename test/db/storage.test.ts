@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { matchesFilter, type MessageFilter } from "../../src/capture/query";
 import type { MessageRecord } from "../../src/capture/records";
 import { exportStream } from "../../src/db/export";
-import { ImportError, importJsonLines } from "../../src/db/import";
+import { fileLines, ImportError, importJsonLines, textLines } from "../../src/db/import";
 import { openDatabase } from "../../src/db/open";
 import * as reader from "../../src/db/reader";
 import { enforceRetention } from "../../src/db/retention";
@@ -149,8 +149,8 @@ test("export → import into an empty database gives the same records; importing
   expect(oneSession.trim().split("\n").length).toBe(61);
 
   const target = openDatabase(tmp.url("import.db"));
-  expect(importJsonLines(target, text)).toEqual({ sessions: { inserted: 2, present: 0 }, messages: { inserted: 120, present: 0 } });
-  expect(importJsonLines(target, text)).toEqual({ sessions: { inserted: 0, present: 2 }, messages: { inserted: 0, present: 120 } });
+  expect(await importJsonLines(target, textLines(text))).toEqual({ sessions: { inserted: 2, present: 0 }, messages: { inserted: 120, present: 0 } });
+  expect(await importJsonLines(target, textLines(text))).toEqual({ sessions: { inserted: 0, present: 2 }, messages: { inserted: 0, present: 120 } });
   expect(reader.queryMessages(target, {}, 1000)).toEqual(reader.queryMessages(st.db, {}, 1000));
   expect(reader.listSessions(target, "all", 10)).toEqual(reader.listSessions(st.db, "all", 10));
   expect(reader.queryMessages(target, {}, 1000)).toEqual(store.query({}, 1000));
@@ -159,8 +159,8 @@ test("export → import into an empty database gives the same records; importing
   const empty = openDatabase(tmp.url("invalid.db"));
   const bad = text.split("\n");
   bad[5] = bad[5]!.replace('"direction":"', '"direction":"sideways_');
-  expect(() => importJsonLines(empty, bad.join("\n"))).toThrow(ImportError);
-  expect(() => importJsonLines(empty, text + "{not json\n")).toThrow(/line 123: not JSON/);
+  await expect(importJsonLines(empty, textLines(bad.join("\n")))).rejects.toThrow(ImportError);
+  await expect(importJsonLines(empty, textLines(text + "{not json\n"))).rejects.toThrow(/line 123: not JSON/);
   expect(reader.messageCount(empty)).toBe(0);
   for (const d of [target, empty]) d.$client.close();
 
@@ -178,4 +178,47 @@ test("export → import into an empty database gives the same records; importing
   expect(invalid.exitCode).toBe(1);
   expect(invalid.stderr.toString()).toContain("line 1: invalid message");
   await st.close();
+});
+
+test("import: a seq the database holds for another message is a conflict and nothing is written; the tool refuses while a HashScope has the database open", async () => {
+  // Two separate captures: both start at seq 1.
+  const capture = async (name: string, session: string) => {
+    const st = Storage.open({ url: tmp.url(`${name}.db`), retention: noRetention, writer: manualWriter });
+    const store = smallStore(st.firstSeq, 1000, 1000);
+    st.attach(store);
+    store.openSession({ id: session, miner_addr: `m-${session}`, upstream });
+    for (let i = 0; i < 10; i++) store.add(line(session, i));
+    await st.flush();
+    return st;
+  };
+  const a = await capture("conflict-a", "a");
+  const fromA = await new Response(exportStream(a.db)).text();
+  await a.close();
+  const b = await capture("conflict-b", "b");
+  await expect(importJsonLines(b.db, textLines(fromA))).rejects.toThrow(/10 invalid line\(s\): line 2: seq 1 is already a different message in this database \(session b\)/);
+  expect(reader.messageCount(b.db)).toBe(10);
+  expect(reader.listSessions(b.db, "all", 10).map((s) => s.id)).toEqual(["b"]);
+
+  const file = `${tmp.dir}/from-a.jsonl`;
+  await Bun.write(file, fromA);
+  const run = (url: string) =>
+    Bun.spawnSync(["bun", "src/db/import-main.ts", file], { env: { ...process.env, DATABASE_URL: url }, stdout: "pipe", stderr: "pipe" });
+  // This test process is the "HashScope" with b open.
+  const whileOpen = run(tmp.url("conflict-b.db"));
+  expect(whileOpen.exitCode).toBe(2);
+  expect(whileOpen.stderr.toString()).toContain(`HashScope (pid ${process.pid}) has`);
+  await b.close();
+  const conflict = run(tmp.url("conflict-b.db"));
+  expect(conflict.exitCode).toBe(1);
+  expect(conflict.stderr.toString()).toContain("seq 1 is already a different message");
+  expect(run(tmp.url("conflict-fresh.db")).exitCode).toBe(0);
+});
+
+test("import reads files as a stream of lines: lines across read chunks, CRLF, no final newline", async () => {
+  const file = `${tmp.dir}/lines.txt`;
+  const long = "x".repeat(300_000);
+  await Bun.write(file, `first\r\n${long}\n\nlast`);
+  const lines: string[] = [];
+  for await (const l of fileLines(file)()) lines.push(l);
+  expect(lines).toEqual(["first\r", long, "", "last"]);
 });

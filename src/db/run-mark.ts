@@ -1,0 +1,57 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "./open";
+import { meta, SEQ_HIGH_WATER } from "./schema";
+
+/**
+ * Which run has the database open: its process id while it does, "0" once it closed the database cleanly. A start
+ * that finds another pid there follows a crash; an import that finds a live pid there would race that run for seqs.
+ */
+const OPEN_KEY = "open_by_a_run";
+
+const setMeta = (db: Pick<Db, "insert">, key: string, value: string) =>
+  db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+
+/** The pid of the run that has the database open, or that crashed with it open; null after a clean close. */
+export function openByPid(db: Db): number | null {
+  const value = db.select().from(meta).where(eq(meta.key, OPEN_KEY)).get()?.value;
+  const pid = Number(value);
+  return value !== undefined && Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** Record this run as the one with the database open; true when the previous run never closed it (a crash). */
+export function markOpen(db: Db): boolean {
+  const crashed = openByPid(db) !== null;
+  setMeta(db, OPEN_KEY, String(process.pid));
+  return crashed;
+}
+
+/**
+ * A clean close: every seq handed out is recorded (the high-water mark is written here too, in case the writer's last
+ * batch failed), so the next start needs no gap. If this fails (e.g. a stuck writer still holds the lock), the mark
+ * stays and the next start plays safe.
+ */
+export function markClosed(db: Db, lastSeq: number | null): void {
+  try {
+    // Immediate: a deferred transaction that reads first can fail at once instead of waiting for the lock.
+    db.transaction(
+      (tx) => {
+        // This run's store started past every earlier seq, so its last one is the highest.
+        if (lastSeq !== null) setMeta(tx, SEQ_HIGH_WATER, String(lastSeq));
+        setMeta(tx, OPEN_KEY, "0");
+      },
+      { behavior: "immediate" },
+    );
+  } catch (err) {
+    console.error("storage: could not record a clean close:", err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Whether a process with this pid is running on this machine. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
+  }
+}
