@@ -139,8 +139,11 @@
     t.innerHTML = data;
     return t.content.firstElementChild;
   }
-  /** Replace the element with the same id; when there is none, append it to `containerId` (if given). */
-  function place(data, containerId) {
+  /**
+   * Replace the element with the same id; when there is none, put it into `containerId` (if given): in order of the
+   * `orderAttr` attribute when given (as the server sorts it), else at the end.
+   */
+  function place(data, containerId, orderAttr) {
     var el = fragment(data);
     if (!el || !el.id) return;
     var old = document.getElementById(el.id);
@@ -148,18 +151,23 @@
     else {
       var box = containerId && document.getElementById(containerId);
       if (!box) return;
-      box.appendChild(el);
+      var key = orderAttr && el.getAttribute(orderAttr);
+      var next = null;
+      if (key !== null && key !== undefined && key !== "")
+        for (var c = box.firstElementChild; c && !next; c = c.nextElementSibling)
+          if ((c.getAttribute(orderAttr) || "").localeCompare(key) > 0) next = c;
+      box.insertBefore(el, next);
     }
     if (window.htmx) window.htmx.process(el);
   }
   document.addEventListener("session-card", function (e) {
     place(e.detail.data, null);
   });
-  // Fleet page: one card per agent (replaced in place; a new agent is added at the end).
+  // Fleet page: one card per agent (replaced in place; a new agent goes where the server's id order puts it).
   document.addEventListener("agent-card", function (e) {
     var empty = document.getElementById("agents-empty");
     if (empty) empty.remove();
-    place(e.detail.data, "agent-cards");
+    place(e.detail.data, "agent-cards", "data-agent");
   });
   document.addEventListener("agent-removed", function (e) {
     var el = document.getElementById(String(e.detail.data));
@@ -168,4 +176,20 @@
   document.addEventListener("fleet-summary", function (e) {
     place(e.detail.data, null);
   });
+
+  // "12 s ago" texts stay true between updates (the same steps as src/ui/agents.ts age()).
+  function age(iso) {
+    var s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.floor(s / 60) + " min ago";
+    if (s < 86400) return Math.floor(s / 3600) + " h ago";
+    return Math.floor(s / 86400) + " d ago";
+  }
+  setInterval(function () {
+    var els = document.querySelectorAll("[data-age]");
+    for (var i = 0; i < els.length; i++) {
+      var t = age(els[i].getAttribute("data-age"));
+      if (els[i].textContent !== t) els[i].textContent = t;
+    }
+  }, 1000);
 })();

@@ -43,7 +43,7 @@ export function agentCard(a: AgentView, nowMs = Date.now()): Raw {
 <tr><th scope="row">Not sent</th><td>${count(s.submits_not_connected_total)} not connected · ${count(s.submits_dropped_total)} over the in-flight limit</td></tr>
 <tr><th scope="row">Last errors</th><td class="agent-errors">${errors(a.errors)}</td></tr>
 <tr><th scope="row">Jobs seen</th><td>${count(a.jobs.notify_total)} notify (${count(a.jobs.clean_jobs_total)} clean)${a.jobs.last_notify_at ? html` <span class="muted">· last ${dateTime(a.jobs.last_notify_at)}</span>` : ""}</td></tr>
-<tr><th scope="row">Last seen</th><td><time datetime="${a.last_seen}">${dateTime(a.last_seen)}</time> <span class="muted">(${age(a.last_seen, nowMs)}) · ${count(a.reports)} reports since ${dateTime(a.first_seen)}</span></td></tr>
+<tr><th scope="row">Last seen</th><td><time datetime="${a.last_seen}">${dateTime(a.last_seen)}</time> <span class="muted">(<span data-age="${a.last_seen}">${age(a.last_seen, nowMs)}</span>) · ${count(a.reports)} reports since ${dateTime(a.first_seen)}</span></td></tr>
 <tr><th scope="row">Key</th><td class="mono muted" title="${a.pubkey}">${a.pubkey.slice(0, 16)}…</td></tr>
 </table>
 </article>`;

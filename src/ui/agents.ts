@@ -35,7 +35,7 @@ export function fleetTotals(list: readonly AgentView[]): FleetTotals {
 /** A safe, stable element id for an agent ("agent-" + hash of its id). */
 export const agentDomId = (agentId: string): string => `agent-${Bun.hash(agentId).toString(36)}`;
 
-/** "3 s ago" style age of an ISO time, for a card rendered now. */
+/** "3 s ago" style age of an ISO time, for a card rendered now (public/app.js keeps `data-age` ones current). */
 export function age(iso: string, nowMs = Date.now()): string {
   const s = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
   if (s < 60) return `${s} s ago`;

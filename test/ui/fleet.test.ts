@@ -61,28 +61,29 @@ let miner: SimMiner;
 let browser: Browser;
 let base: string;
 
+const agentEnv = (poolPort: number, id: string, region: string) =>
+  loadAgentConfig({
+    POOL_HOST: `127.0.0.1:${poolPort}`,
+    RUN_ID: RUN,
+    NOSTR_RELAY_URL: relay.url,
+    NOSTR_MITM_PUBKEY: hs.nostr!.keys.pk,
+    AGENT_ID: id,
+    AGENT_REGION: region,
+    TELEMETRY_INTERVAL_SEC: "0.5",
+    SUBMIT_TIMEOUT_MS: "3000",
+  });
+const agentOpts = { poolInitialBackoffMs: 100, relayInitialBackoffMs: 100 };
+
 beforeAll(async () => {
   pool = await startSimPool({ difficulty: UI_DIFFICULTY, jobIntervalMs: 0 });
   hostile = startHostilePool();
   relay = startRelay({ hostname: "127.0.0.1", port: 0 });
   hs = await startTestHashScope(pool.port, { NOSTR_ENABLED: "true", NOSTR_RELAY_URL: relay.url, RUN_ID: RUN, TELEMETRY_INTERVAL_SEC: "1" });
   base = `http://127.0.0.1:${hs.apiPort}`;
-  const agentEnv = (poolPort: number, id: string, region: string) =>
-    loadAgentConfig({
-      POOL_HOST: `127.0.0.1:${poolPort}`,
-      RUN_ID: RUN,
-      NOSTR_RELAY_URL: relay.url,
-      NOSTR_MITM_PUBKEY: hs.nostr!.keys.pk,
-      AGENT_ID: id,
-      AGENT_REGION: region,
-      TELEMETRY_INTERVAL_SEC: "0.5",
-      SUBMIT_TIMEOUT_MS: "3000",
-    });
   // AGENT_ID is checked at the agent's own start; a forged or foreign agent can still send any id: show it as text.
-  const opts = { poolInitialBackoffMs: 100, relayInitialBackoffMs: 100 };
   agents = [
-    startAgent({ ...agentEnv(pool.port, "x", HOSTILE_REGION), agentId: HOSTILE_ID }, loadKeys(undefined), opts),
-    startAgent(agentEnv(hostile.port, "agent-b", "lab-b"), loadKeys(undefined), opts),
+    startAgent({ ...agentEnv(pool.port, "x", HOSTILE_REGION), agentId: HOSTILE_ID }, loadKeys(undefined), agentOpts),
+    startAgent(agentEnv(hostile.port, "agent-b", "lab-b"), loadKeys(undefined), agentOpts),
   ];
   await until(() => agents.every((a) => a.pool.isReady) && (hs.fleet?.counts().online ?? 0) === 2, 8000, "two agents online");
   miner = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, worker: "fleet.rig1", maxHashesPerSecond: 8_000, batchSize: 1024, maxSeconds: 40 });
@@ -176,6 +177,34 @@ test("broadcast toggled on the session page; fleet counts rise live; hostile nam
   await fleet.waitForSelector('article[data-agent="agent-b"] .st.bad:text-is("offline")', { timeout: 8000 });
   await fleet.context().close();
 }, 30_000);
+
+test("a new agent's card takes its place in id order; \"last seen\" keeps ageing between reports", async () => {
+  const page = await (await browser.newContext()).newPage();
+  page.setDefaultTimeout(10_000);
+  const errors = watchErrors(page);
+  await page.goto(`${base}/agents`);
+  await page.waitForSelector('#indicator[data-state="live"]');
+  const order = () => page.$$eval("article.agent", (cards) => cards.map((c) => (c as HTMLElement).dataset.agent));
+  expect(await order()).toEqual(hs.fleet!.list().map((a) => a.agent_id));
+
+  // An id that sorts between the two present ones: its card must not just go at the end.
+  agents.push(startAgent(agentEnv(pool.port, "agent-a", "lab-a"), loadKeys(undefined), agentOpts));
+  await page.waitForSelector('article[data-agent="agent-a"]');
+  expect(await order()).toEqual([HOSTILE_ID, "agent-a", "agent-b"]);
+  expect(hs.fleet!.list().map((a) => a.agent_id)).toEqual([HOSTILE_ID, "agent-a", "agent-b"]);
+
+  // agent-b was stopped by the test above: no report re-renders its card, yet its age moves on.
+  const ageText = () => page.textContent('article[data-agent="agent-b"] [data-age]');
+  const shown = await ageText();
+  expect(shown).toMatch(/^\d+ (s|min) ago$/);
+  await page.waitForFunction(
+    (t) => document.querySelector('article[data-agent="agent-b"] [data-age]')?.textContent !== t,
+    shown,
+    { timeout: 5000 },
+  );
+  expect(errors).toEqual([]);
+  await page.context().close();
+}, 20_000);
 
 test("Replay on a submit's detail page shows the pool's answer and links to the captured pair", async () => {
   const submit = hs.store.query({ method: "mining.submit", kind: "request", direction: "miner_to_pool" }, 1)[0]!;
