@@ -4,7 +4,9 @@ import type { NostrEvent, RejectReason, TelemetryContent } from "../nostr/events
 /**
  * The fleet registry: each agent's latest telemetry (plus a bounded history) as received over Nostr.
  * `online` means a report was received within 3 telemetry intervals. Bounded in agents; a timer publishes
- * online→offline changes so live views update without polling.
+ * online→offline changes so live views update without polling. An agent id belongs to the key that reports as it:
+ * another key's reports for that id are refused while it is online (an agent restarted with a new key takes its id
+ * back once the old one has gone offline). NOSTR_AGENT_PUBKEYS closes the rest: who may report at all.
  */
 
 export type AgentView = {
@@ -81,12 +83,13 @@ export class FleetRegistry {
 
   /** Record a verified telemetry event received at `receivedMs` (wall clock). */
   ingest(t: TelemetryContent, event: NostrEvent, receivedMs = Date.now()): void {
+    let e = this.agents.get(t.agent_id);
+    if (e && e.pubkey !== event.pubkey && receivedMs - e.lastSeenMs < this.offlineAfterMs) return this.reject("agent_id_taken");
     this.c.received++;
     this.reports.publish({ event_id: event.id, content: t, received_at: new Date(receivedMs).toISOString() });
     // A report the relay stored long ago (catch-up after a subscribe) does not make its agent look alive now.
     const sentMs = event.created_at * 1000;
     const seenMs = sentMs < receivedMs - this.offlineAfterMs ? sentMs : receivedMs;
-    let e = this.agents.get(t.agent_id);
     if (!e) {
       if (this.agents.size >= this.maxAgents) this.evictOne();
       e = { latest: t, pubkey: event.pubkey, lastSeenMs: seenMs, firstSeenMs: seenMs, reports: 0, history: [], wasOnline: false };

@@ -116,7 +116,14 @@ export function buildTelemetryEvent(content: TelemetryContent, sk: Uint8Array, k
   return finalizeEvent({ kind, created_at: nowSec(), tags: telemetryTags(c.run_id, c.agent_id), content: JSON.stringify(c) }, sk);
 }
 
-export type RejectReason = "bad_signature" | "wrong_kind" | "wrong_run" | "wrong_author" | "bad_schema";
+export type RejectReason =
+  | "bad_signature"
+  | "wrong_kind"
+  | "wrong_run"
+  | "wrong_author"
+  | "bad_schema"
+  /** Fleet only: telemetry for an agent id another key reports as, while that agent is online. */
+  | "agent_id_taken";
 export type ParseResult<T> = { ok: true; content: T; event: NostrEvent } | { ok: false; reason: RejectReason };
 export type Expect = { kind: number; runId: string; authors?: string[] | undefined };
 

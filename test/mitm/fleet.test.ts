@@ -63,3 +63,26 @@ test("agents and history are bounded", () => {
   expect(f.history("a4")!.length).toBe(2);
   expect(f.get("a4")!.reports).toBe(5);
 });
+
+test("an agent id belongs to its key while online: another key's reports are refused and counted; after it goes offline a new key takes the id", () => {
+  const f = new FleetRegistry({ intervalSec: 1 });
+  const t0 = Date.now();
+  const mine = { ...telemetryContent("ams-1"), ts: new Date(t0).toISOString() };
+  f.ingest(mine, buildTelemetryEvent(mine, sk), t0);
+  const intruderSk = generateSecretKey();
+  const forged = { ...telemetryContent("ams-1"), ts: new Date(t0 + 100).toISOString(), region: "evil" };
+  const forgedEvent = buildTelemetryEvent(forged, intruderSk);
+  f.ingest(forged, forgedEvent, t0 + 100);
+  expect(f.get("ams-1", t0 + 100)!.region).toBe(mine.region);
+  expect(f.get("ams-1", t0 + 100)!.reports).toBe(1);
+  expect(f.counters()).toMatchObject({ received: 1, rejected: { agent_id_taken: 1 } });
+  expect(f.history("ams-1")!.length).toBe(1);
+
+  // The first key stops reporting (e.g. the agent restarted with a newly generated key): 3 intervals later the id is free.
+  const restarted = { ...telemetryContent("ams-1"), ts: new Date(t0 + 3_100).toISOString(), region: "ams" };
+  // (ingest takes verified events; the clock here is simulated, so the event's time is set to match it.)
+  const restartedEvent = { ...buildTelemetryEvent(restarted, intruderSk), created_at: Math.floor((t0 + 3_100) / 1000) };
+  f.ingest(restarted, restartedEvent, t0 + 3_100);
+  expect(f.get("ams-1", t0 + 3_100)).toMatchObject({ online: true, pubkey: restartedEvent.pubkey, reports: 2 });
+  expect(f.counters().received).toBe(2);
+});
