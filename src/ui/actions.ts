@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { BroadcastBody, setBroadcast } from "../http/api/broadcast";
+import { AutoReplayBody, setAutoReplay } from "../http/api/replay";
 import type { Services } from "../http/services";
 import { ReplayError, type ReplayResult } from "../mitm/replay";
 import { replayResult, SUBMIT_FIELDS, type ReplayPanel } from "../../views/replay";
@@ -18,10 +19,6 @@ import { htmlResponse, type Raw } from "./html";
 export type RenderSession = (s: SessionRecord, notice: Notice, status: number) => Response;
 export type RenderMessage = (m: MessageRecord, panel: ReplayPanel, status: number) => Response;
 
-const AutoReplayForm = z.object({
-  enabled: z.enum(["true", "false"]).transform((v) => v === "true"),
-  count: z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
-});
 const ReplayForm = z.object(Object.fromEntries(SUBMIT_FIELDS.map(([k]) => [k, z.string().max(256).optional()])));
 
 const fromHtmx = (r: Request): boolean => r.headers.get("hx-request") === "true";
@@ -72,16 +69,14 @@ export const actionRoutes = (svc: Services, renderSession: RenderSession, render
     .post("/sessions/:id/auto-replay", ({ params, body, request }) => {
       const s = svc.store.getSession(params.id);
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
-      const form = AutoReplayForm.safeParse(body);
-      let notice: Notice;
-      let status = 200;
-      if (!svc.autoReplay) [notice, status] = [{ ok: false, text: "Auto-replay is not available in this HashScope." }, 503];
-      else if (!form.success) [notice, status] = [{ ok: false, text: "count must be a whole number from 1 to 100" }, 422];
-      else {
-        const count = form.data.count ?? svc.autoReplay.get(s.id).count;
-        const set = svc.autoReplay.set(s.id, { enabled: form.data.enabled, count });
-        notice = { ok: true, text: set.enabled ? `Auto-replay on (${set.count}× per submit).` : "Auto-replay off." };
-      }
+      const form = AutoReplayBody.safeParse(body);
+      const r = form.success
+        ? setAutoReplay(svc, s.id, form.data)
+        : { ok: false as const, status: 422, message: "count must be a whole number from 1 to 100" };
+      const status = r.ok ? 200 : r.status;
+      const notice: Notice = r.ok
+        ? { ok: true, text: r.setting.enabled ? `Auto-replay on (${r.setting.count}× per submit).` : "Auto-replay off." }
+        : { ok: false, text: r.message };
       if (fromHtmx(request)) return htmlResponse(controlsFor(svc, s, notice), status);
       return notice.ok ? back(sessionPath(s.id)) : renderSession(s, notice, status);
     })

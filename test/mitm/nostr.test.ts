@@ -82,6 +82,7 @@ test("broadcast on: each miner submit becomes one signed share event with SPEC t
   await miner.done;
   await miner.stop();
   await until(() => hs.store.getSession(session.id)?.state === "closed", 5000, "session closed");
+  expect((await post(`/api/sessions/${session.id}/broadcast`, { enabled: true })).status).toBe(409); // closed: no more shares
   hs.capture.drainAll();
   const submits = hs.store
     .query({ session_id: session.id, method: "mining.submit", direction: "miner_to_pool", kind: "request" }, 100)

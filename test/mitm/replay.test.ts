@@ -60,6 +60,13 @@ const post = (path: string, body?: unknown) =>
     ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
   });
 
+/** An error answer: the status, and a JSON body `{"error": "..."}`. */
+async function expectError(res: Response, status: number): Promise<void> {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as { error?: unknown };
+  expect(typeof body.error).toBe("string");
+}
+
 test("replay round trip: own id to the pool, answer captured and returned, never sent to the miner", async () => {
   const { peer, sessionId, jobId, ntime } = await rawMiner();
   const submit = await submitAndFind(peer, sessionId, 7, ["w.raw", jobId, "00000000", ntime, "00000000"]);
@@ -109,11 +116,6 @@ test("replay refusals: 404 unknown, 400 not a submit / not miner_to_pool / bad p
   const subscribe = hs.store.query({ session_id: sessionId, method: "mining.subscribe", direction: "miner_to_pool" }, 1)[0]!;
   const notify = hs.store.query({ session_id: sessionId, method: "mining.notify" }, 1)[0]!;
 
-  const expectError = async (res: Response, status: number) => {
-    expect(res.status).toBe(status);
-    const body = (await res.json()) as { error?: unknown };
-    expect(typeof body.error).toBe("string");
-  };
   await expectError(await post(`/api/messages/999999999/replay`), 404);
   await expectError(await post(`/api/messages/${subscribe.id}/replay`), 400);
   await expectError(await post(`/api/messages/${notify.id}/replay`), 400);
@@ -153,6 +155,10 @@ test("auto-replay: each miner submit is re-sent `count` times with own ids; the 
   const minerIds = lines(peer).map(json).filter((m) => m.id !== null && m.id !== undefined && m.method === undefined).map((m) => m.id);
   expect(minerIds).toEqual([1, 2, 11, 12, 13]);
   peer.socket.end();
+  // A closed session sends no more submits: switching it on there is refused, off is fine.
+  await until(() => hs.store.getSession(sessionId)?.state === "closed", 5000, "session closed");
+  await expectError(await post(`/api/sessions/${sessionId}/auto-replay`, { enabled: true, count: 2 }), 409);
+  expect((await post(`/api/sessions/${sessionId}/auto-replay`, { enabled: false })).status).toBe(200);
 }, 30_000);
 
 test("byte-exact: random pool→miner streams with interleaved own replies; the miner gets everything else unchanged", async () => {

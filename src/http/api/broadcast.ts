@@ -6,8 +6,8 @@ import { conflict, notFound } from "./errors";
 
 /** Per-session broadcast switch (SPEC §4) and the Nostr status. */
 /** JSON booleans/numbers; form posts (strings "true"/"false", "3") are accepted too, for plain HTML forms. */
-const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
-const repeat = z.union([z.number(), z.string().regex(/^\d{1,3}$/).transform(Number)]).pipe(z.number().int().min(1).max(100));
+export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+export const repeat = z.union([z.number(), z.string().regex(/^\d{1,3}$/).transform(Number)]).pipe(z.number().int().min(1).max(100));
 
 export const BroadcastBody = z.object({
   enabled: flag,
@@ -20,8 +20,10 @@ export type BroadcastOutcome = { ok: true; session: SessionRecord } | { ok: fals
 
 /** The one place the switch is set (the API route and the session page's form both call it). */
 export function setBroadcast(svc: Services, sessionId: string, body: BroadcastBody): BroadcastOutcome {
-  if (!svc.store.getSession(sessionId)) return { ok: false, status: 404, message: "session not found" };
-  // Turning it on without Nostr would publish nothing while looking on: say so instead.
+  const current = svc.store.getSession(sessionId);
+  if (!current) return { ok: false, status: 404, message: "session not found" };
+  // Turning it on where nothing can come of it would look on while doing nothing: say so instead.
+  if (body.enabled && current.state !== "live") return { ok: false, status: 409, message: "the session is closed: it sends no more shares" };
   if (body.enabled && !svc.nostr)
     return { ok: false, status: 409, message: "Nostr is disabled (NOSTR_ENABLED=false): nothing can be broadcast" };
   const session = svc.store.updateSession(sessionId, (s) => {

@@ -1,12 +1,28 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import type { AutoReplaySetting } from "../../mitm/auto-replay";
 import { ReplayError } from "../../mitm/replay";
+import { flag, repeat } from "./broadcast";
 import type { Services } from "../services";
 import { errorBody, notFound } from "./errors";
 
 /** Replay and auto-replay (SPEC §4): own JSON-RPC ids, answers never forwarded to the miner. */
 export const ReplayBody = z.object({ params: z.array(z.unknown()).optional() }).optional();
-export const AutoReplayBody = z.object({ enabled: z.boolean(), count: z.number().int().min(1).max(100).optional() });
+/** JSON or a plain form post (strings), like the broadcast switch. */
+export const AutoReplayBody = z.object({ enabled: flag, count: repeat.optional() });
+export type AutoReplayBody = z.infer<typeof AutoReplayBody>;
+
+export type AutoReplayOutcome = { ok: true; setting: AutoReplaySetting } | { ok: false; status: 404 | 409 | 503; message: string };
+
+/** The one place auto-replay is switched (the API route and the session page's form both call it). */
+export function setAutoReplay(svc: Services, sessionId: string, body: AutoReplayBody): AutoReplayOutcome {
+  const session = svc.store.getSession(sessionId);
+  if (!session) return { ok: false, status: 404, message: "session not found" };
+  if (!svc.autoReplay) return { ok: false, status: 503, message: "auto-replay is not available in this HashScope" };
+  if (body.enabled && session.state !== "live") return { ok: false, status: 409, message: "the session is closed: it sends no more shares" };
+  const count = body.count ?? svc.autoReplay.get(sessionId).count;
+  return { ok: true, setting: svc.autoReplay.set(sessionId, { enabled: body.enabled, count }) };
+}
 
 const errorResponse = (status: number, message: string) =>
   new Response(JSON.stringify(errorBody(message)), { status, headers: { "content-type": "application/json" } });
@@ -43,10 +59,9 @@ export const replayRoutes = (svc: Services) =>
     .post(
       "/api/sessions/:id/auto-replay",
       ({ params, body }) => {
-        if (!svc.store.getSession(params.id)) return notFound("session");
-        if (!svc.autoReplay) return errorResponse(503, "auto-replay is not available");
-        const count = body.count ?? svc.autoReplay.get(params.id).count;
-        return { session_id: params.id, ...svc.autoReplay.set(params.id, { enabled: body.enabled, count }) };
+        const r = setAutoReplay(svc, params.id, body);
+        if (r.ok) return { session_id: params.id, ...r.setting };
+        return r.status === 404 ? notFound("session") : errorResponse(r.status, r.message);
       },
       {
         body: AutoReplayBody,
