@@ -24,7 +24,9 @@ export function line(sessionId: string, i: number, ts = new Date().toISOString()
   const method = METHODS[i % METHODS.length]!;
   const direction: Direction = i % 2 === 0 ? "miner_to_pool" : "pool_to_miner";
   const kind: MessageKind = i % 5 === 0 ? "response" : i % 7 === 0 ? "invalid" : "request";
-  const raw = kind === "invalid" ? `garbage line ${i} ÄÖ` : JSON.stringify({ id: i, method, params: [`job${i}`, "deadBEEF"] });
+  const json = kind === "invalid" ? null : { id: i, method, params: [`job${i}`, "deadBEEF"], nested: { a: [1, 2, { b: null }] } };
+  // As in a real capture, json is the parsed raw line.
+  const raw = json === null ? `garbage line ${i} ÄÖ` : JSON.stringify(json);
   return {
     session_id: sessionId,
     direction,
@@ -35,7 +37,7 @@ export function line(sessionId: string, i: number, ts = new Date().toISOString()
     kind,
     method: kind === "invalid" ? null : method,
     rpc_id: i % 3 === 0 ? `s${i}` : i,
-    json: kind === "invalid" ? null : { id: i, method, nested: { a: [1, 2, { b: null }] } },
+    json,
     decoded: kind === "response" ? { ok: i % 10 !== 0, code: i % 10 === 0 ? 23 : null } : null,
     parse_error: kind === "invalid" ? "not JSON" : null,
     reply_to: kind === "response" ? String(i) : null,
