@@ -50,6 +50,8 @@ class SessionCapture {
  */
 export class CapturePipeline {
   private readonly sessions = new Map<string, SessionCapture>();
+  /** Sessions with a backlog or a pending end: a slice visits only these, not every open session. */
+  private readonly ready = new Set<string>();
   private scheduled = false;
   private readonly sliceMs = 8;
 
@@ -74,6 +76,7 @@ export class CapturePipeline {
       s.backlog.push({ direction, bytes, wallMs, monoMs });
       s.backlogBytes += bytes.byteLength;
     }
+    this.ready.add(sessionId);
     this.schedule();
   }
 
@@ -82,6 +85,7 @@ export class CapturePipeline {
     const s = this.sessions.get(sessionId);
     if (!s) return;
     s.ended = true;
+    this.ready.add(sessionId);
     this.schedule();
   }
 
@@ -124,7 +128,12 @@ export class CapturePipeline {
   /** Returns true when work remains. */
   private processSlice(budgetMs: number): boolean {
     const deadline = performance.now() + budgetMs;
-    for (const [id, s] of this.sessions) {
+    for (const id of this.ready) {
+      const s = this.sessions.get(id);
+      if (!s) {
+        this.ready.delete(id);
+        continue;
+      }
       while (s.backlog.length) {
         const item = s.backlog.shift()!;
         if ("gap" in item) {
@@ -145,6 +154,7 @@ export class CapturePipeline {
         }
         this.sessions.delete(id);
       }
+      this.ready.delete(id);
     }
     return false;
   }
