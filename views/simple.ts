@@ -5,7 +5,7 @@ export const notFoundPage = (what: string): Raw =>
   layout({
     title: "Not found",
     nav: "none",
-    body: html`<h1>Not found</h1><p>${what} is not in memory (it may have been evicted, or never existed).</p><p><a href="/messages">Messages</a> · <a href="/sessions">Sessions</a></p>`,
+    body: html`<h1>Not found</h1><p>${what} is not in HashScope's history: retention may have removed it (or, without a database, memory evicted it), or it never existed.</p><p><a href="/messages">Messages</a> · <a href="/sessions">Sessions</a></p>`,
   });
 
 export const loginPage = (next: string, error: string | null, tokenRequired: boolean): Raw =>
