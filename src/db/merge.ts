@@ -30,10 +30,15 @@ export function mergeBySeq(
   return out;
 }
 
-/** Sessions newest first by `opened_at`; memory's copy wins (its counters are current). */
+/** The order sessions are listed in: newest `opened_at` first, then by id (many miners connect in the same millisecond). */
+export const newerSessionFirst = (x: SessionRecord, y: SessionRecord): number =>
+  x.opened_at !== y.opened_at ? (x.opened_at < y.opened_at ? 1 : -1) : x.id < y.id ? 1 : x.id > y.id ? -1 : 0;
+
+/** Whether `s` comes after `cursor` in that order (the next page after it). */
+export const listedAfter = (s: SessionRecord, cursor: SessionRecord): boolean => newerSessionFirst(cursor, s) < 0;
+
+/** Memory's and disk's sessions as one list in that order; memory's copy wins (its counters are current). */
 export function mergeSessions(memory: SessionRecord[], disk: SessionRecord[]): SessionRecord[] {
   const seen = new Set(memory.map((s) => s.id));
-  const merged = [...memory, ...disk.filter((s) => !seen.has(s.id))];
-  // Stable sort keeps memory's own order for equal timestamps.
-  return merged.sort((x, y) => (x.opened_at < y.opened_at ? 1 : x.opened_at > y.opened_at ? -1 : 0));
+  return [...memory, ...disk.filter((s) => !seen.has(s.id))].sort(newerSessionFirst);
 }

@@ -88,13 +88,24 @@ export function getSession(db: Db, id: string): SessionRecord | undefined {
   return row ? rowToSession(row) : undefined;
 }
 
-/** Newest first. A session with `closed_at` unset is live as far as the database knows. */
-export function listSessions(db: Db, state: "live" | "closed" | "all", limit: number): SessionRecord[] {
-  const where = state === "live" ? isNull(sessions.closed_at) : state === "closed" ? isNotNull(sessions.closed_at) : undefined;
+/**
+ * Newest first (opened_at, then id), after `cursor` when given. A session with `closed_at` unset is live as far as the
+ * database knows.
+ */
+export function listSessions(
+  db: Db,
+  state: "live" | "closed" | "all",
+  limit: number,
+  cursor?: Pick<SessionRecord, "opened_at" | "id">,
+): SessionRecord[] {
+  const c: SQL[] = [];
+  if (state === "live") c.push(isNull(sessions.closed_at));
+  if (state === "closed") c.push(isNotNull(sessions.closed_at));
+  if (cursor) c.push(sql`(${sessions.opened_at}, ${sessions.id}) < (${cursor.opened_at}, ${cursor.id})`);
   return db
     .select()
     .from(sessions)
-    .where(where)
+    .where(and(...c))
     .orderBy(desc(sessions.opened_at), desc(sessions.id))
     .limit(limit)
     .all()

@@ -3,7 +3,7 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore } from "../capture/store";
 import type { FleetRegistry } from "../mitm/fleet";
 import { isoNow } from "../time";
-import { mergeBySeq, mergeSessions } from "./merge";
+import { listedAfter, mergeBySeq, mergeSessions } from "./merge";
 import { openDatabase, parseDatabaseUrl, type Db } from "./open";
 import * as reader from "./reader";
 import { markClosed, markOpen } from "./run-mark";
@@ -18,8 +18,6 @@ export type StorageOptions = {
   retentionIntervalMs?: number;
 };
 
-/** Disk sessions listed at most (the in-memory ones always are). */
-const MAX_DISK_SESSIONS = 5_000;
 
 /**
  * After a crash, seq jumps this far past the last one on disk. Seqs handed out after the last committed batch (still
@@ -112,12 +110,14 @@ export class Storage {
     return this.store?.getMessage(id) ?? this.writer?.pendingMessage(id) ?? reader.getMessage(this.db, id);
   }
 
-  sessions(state: "live" | "closed" | "all"): SessionRecord[] {
-    const mem = this.store?.listSessions(state) ?? [];
-    const memIds = new Set(this.store?.listSessions("all").map((s) => s.id));
+  /** Newest first, at most `limit`, after the session `before` (an id) when given. */
+  sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): SessionRecord[] {
+    const inMemory = this.store?.listSessions("all") ?? [];
+    const memIds = new Set(inMemory.map((s) => s.id));
+    const mem = (this.store?.listSessions(state) ?? []).filter((s) => !before || listedAfter(s, before));
     // The disk copy of a session still in memory may be stale (e.g. "live"); only memory's state counts for those.
-    const disk = reader.listSessions(this.db, state, MAX_DISK_SESSIONS).filter((s) => !memIds.has(s.id));
-    return mergeSessions(mem, disk);
+    const disk = reader.listSessions(this.db, state, limit + memIds.size, before).filter((s) => !memIds.has(s.id));
+    return mergeSessions(mem, disk).slice(0, limit);
   }
 
   session(id: string): SessionRecord | undefined {

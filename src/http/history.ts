@@ -1,5 +1,6 @@
 import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
+import { listedAfter, newerSessionFirst } from "../db/merge";
 import type { Services } from "./services";
 
 /**
@@ -11,7 +12,8 @@ export type History = {
   /** Oldest first, `seq > after`: what a live view missed (SSE resume), across a restart too. */
   since(filter: MessageFilter, after: number, limit: number): MessageRecord[];
   message(id: string): MessageRecord | undefined;
-  sessions(state: "live" | "closed" | "all"): SessionRecord[];
+  /** Newest first (opened_at, then id), at most `limit`, after the session `before` when given. */
+  sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): SessionRecord[];
   session(id: string): SessionRecord | undefined;
 };
 
@@ -22,7 +24,12 @@ export function history(svc: Pick<Services, "store" | "db">): History {
     messages: (filter, limit, before) => store.query(filter, limit, before),
     since: (filter, after, limit) => store.since(filter, after, limit),
     message: (id) => store.getMessage(id),
-    sessions: (state) => store.listSessions(state),
+    sessions: (state, limit, before) =>
+      store
+        .listSessions(state)
+        .filter((s) => !before || listedAfter(s, before))
+        .sort(newerSessionFirst)
+        .slice(0, limit),
     session: (id) => store.getSession(id),
   };
 }

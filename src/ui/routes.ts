@@ -97,7 +97,7 @@ function pages(svc: Services, meter: RateMeter) {
       return messagePage(svc, m, replayPanelFor(svc, m));
     })
     .get("/sessions", () =>
-      htmlResponse(sessionsPage(svc.store.listSessions("live"), history(svc).sessions("closed").slice(0, 100))),
+      htmlResponse(sessionsPage(svc.store.listSessions("live"), history(svc).sessions("closed", 100))),
     )
     .get("/sessions/:id", ({ params, query }) => {
       const s = history(svc).session(params.id);

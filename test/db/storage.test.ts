@@ -1,12 +1,14 @@
 import { afterAll, expect, test } from "bun:test";
 import { matchesFilter, type MessageFilter } from "../../src/capture/query";
-import type { MessageRecord } from "../../src/capture/records";
+import type { MessageRecord, SessionRecord } from "../../src/capture/records";
 import { exportStream } from "../../src/db/export";
 import { fileLines, ImportError, importJsonLines, textLines } from "../../src/db/import";
 import { openDatabase } from "../../src/db/open";
 import * as reader from "../../src/db/reader";
 import { enforceRetention } from "../../src/db/retention";
 import { Storage } from "../../src/db/storage";
+import { newerSessionFirst } from "../../src/db/merge";
+import { CaptureStore } from "../../src/capture/store";
 import { line, smallStore, tempDir, upstream } from "./fixtures";
 
 const tmp = tempDir();
@@ -221,4 +223,37 @@ test("import reads files as a stream of lines: lines across read chunks, CRLF, n
   const lines: string[] = [];
   for await (const l of fileLines(file)()) lines.push(l);
   expect(lines).toEqual(["first\r", long, "", "last"]);
+});
+
+test("sessions page through memory and disk in one order (newest first, then id), for each state", async () => {
+  const st = Storage.open({ url: tmp.url("sessions.db"), retention: noRetention, writer: manualWriter });
+  // Memory keeps 5 closed sessions; the other 20 closed ones are only on disk.
+  const store = new CaptureStore({ maxMessages: 100, maxPerSession: 10, maxSessions: 5 }, st.firstSeq);
+  st.attach(store);
+  const all: SessionRecord[] = [];
+  for (let i = 0; i < 30; i++) {
+    // Ids out of opening order, and many opened in the same millisecond: the id breaks ties.
+    all.push({ ...store.openSession({ id: `s${String((i * 7) % 30).padStart(2, "0")}`, miner_addr: `m${i}`, upstream }) });
+    if (i % 6 === 0) await Bun.sleep(2);
+  }
+  await st.flush();
+  for (const s of all.slice(0, 25)) store.closeSession(s.id, "miner_closed", null);
+  await st.flush();
+  expect(store.listSessions("closed").length).toBe(5);
+  const state = (s: SessionRecord) => (all.slice(0, 25).includes(s) ? "closed" : "live");
+  for (const which of ["all", "closed", "live"] as const) {
+    const want = all.filter((s) => which === "all" || state(s) === which).sort(newerSessionFirst).map((s) => s.id);
+    for (const limit of [1, 4, 100]) {
+      const got: string[] = [];
+      let cursor: SessionRecord | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = st.sessions(which, limit, cursor);
+        got.push(...page.map((s) => s.id));
+        if (page.length < limit) break;
+        cursor = st.session(page[page.length - 1]!.id);
+      }
+      expect({ which, limit, got }).toEqual({ which, limit, got: want });
+    }
+  }
+  await st.close();
 });

@@ -140,7 +140,7 @@ describe("JSON API", () => {
   });
 
   test("bad queries get 422 with an error body; unknown ids 404", async () => {
-    for (const path of ["/api/messages?limit=0", "/api/messages?limit=5000", "/api/messages?direction=sideways", "/api/sessions?state=zombie"]) {
+    for (const path of ["/api/messages?limit=0", "/api/messages?limit=5000", "/api/messages?direction=sideways", "/api/sessions?state=zombie", "/api/sessions?limit=5001"]) {
       const { status, body } = await getJson<{ error: string }>(path);
       expect(status).toBe(422);
       expect(typeof body.error).toBe("string");
@@ -158,6 +158,14 @@ describe("JSON API", () => {
     const live = (await getJson<SessionRecord[]>("/api/sessions?state=live")).body;
     expect(live.map((s) => s.id)).toEqual([sessionId]);
     expect((await getJson<SessionRecord[]>("/api/sessions?state=closed")).body).toEqual([]);
+    // A full page names the next one in a Link header; the last (here: empty) page has none.
+    const full = await fetch(`${base}/api/sessions?limit=1`);
+    expect(((await full.json()) as SessionRecord[]).map((s) => s.id)).toEqual([sessionId]);
+    expect(full.headers.get("link")).toBe(`</api/sessions?limit=1&before=${sessionId}>; rel="next"`);
+    const next = await fetch(`${base}/api/sessions?limit=1&before=${sessionId}`);
+    expect(await next.json()).toEqual([]);
+    expect(next.headers.get("link")).toBeNull();
+    expect((await getJson<{ error: string }>("/api/sessions?before=nope")).status).toBe(404);
     const metrics = await (await fetch(base + "/metrics")).text();
     expect(metrics).toContain("hashscope_messages_total 15");
     const doc = (await getJson<{ openapi: string; paths: Record<string, unknown> }>("/api/docs")).body;

@@ -4,15 +4,35 @@ import { history } from "../history";
 import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
 
-const StateQuery = z.object({ state: z.enum(["live", "closed", "all"]).default("all") });
+const SessionsQuery = z.object({
+  state: z.enum(["live", "closed", "all"]).default("all"),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  /** A session id: the page continues with the sessions listed after it. */
+  before: z.string().min(1).max(64).optional(),
+});
 
 export const sessionRoutes = (svc: Services) => {
   const h = history(svc);
   return new Elysia({ prefix: "/api/sessions" })
-    .get("/", ({ query }) => h.sessions(query.state), {
-      query: StateQuery,
-      detail: { summary: "Sessions, newest first", tags: ["sessions"] },
-    })
+    .get(
+      "/",
+      ({ query, set, request }) => {
+        const cursor = query.before === undefined ? undefined : h.session(query.before);
+        if (query.before !== undefined && !cursor) return notFound("session in `before`");
+        const page = h.sessions(query.state, query.limit, cursor);
+        // A full page may have more after it: say where (curl -i shows it; the body stays a plain list).
+        if (page.length === query.limit) {
+          const next = new URL(request.url);
+          next.searchParams.set("before", page[page.length - 1]!.id);
+          set.headers.link = `<${next.pathname}${next.search}>; rel="next"`;
+        }
+        return page;
+      },
+      {
+        query: SessionsQuery,
+        detail: { summary: "Sessions, newest first; `limit` (1..5000, 1000) and `before` (a session id) page through them", tags: ["sessions"] },
+      },
+    )
     .get(
       "/:id",
       ({ params }) => {
