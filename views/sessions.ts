@@ -32,12 +32,26 @@ export const sessionTable = (list: SessionRecord[], empty: string): Raw =>
     ? html`<div class="table-wrap"><table class="sessions">${HEAD}<tbody>${list.map(sessionRow)}</tbody></table></div>`
     : html`<p class="empty">${empty}</p>`;
 
+/** How many closed sessions a page lists; a full list links to the next ones. */
+export const CLOSED_PAGE = 100;
+
+const olderLink = (list: SessionRecord[]): Raw =>
+  list.length === CLOSED_PAGE
+    ? html`<p><a href="/sessions?before=${encodeURIComponent(list[list.length - 1]!.id)}">Older closed sessions →</a></p>`
+    : html``;
+
 /** The part of the sessions page the SSE stream replaces (innerHTML of #sessions-live). */
 export const sessionsContent = (live: SessionRecord[], recent: SessionRecord[]): Raw =>
-  html`<h2>Live <small>${live.length}</small></h2>${sessionTable(live, "No live sessions. Point a miner at the proxy port.")}<h2>Recent <small>${recent.length}</small></h2>${sessionTable(recent, "No closed sessions in memory.")}`;
+  html`<h2>Live <small>${live.length}</small></h2>${sessionTable(live, "No live sessions. Point a miner at the proxy port.")}<h2>Recent <small>${recent.length}</small></h2>${sessionTable(recent, "No closed sessions yet.")}${olderLink(recent)}`;
 
 export function sessionsPage(live: SessionRecord[], recent: SessionRecord[]): Raw {
   const body = html`<h1>Sessions</h1>
 <div id="sessions-live" hx-sse:connect="/ui/stream/sessions" hx-swap="innerHTML">${sessionsContent(live, recent)}</div>`;
   return layout({ title: "Sessions", nav: "sessions", body, live: true });
+}
+
+/** Closed sessions further back in the history (a static page: they do not change). */
+export function olderSessionsPage(list: SessionRecord[]): Raw {
+  const body = html`<h1>Sessions <small>closed, older</small></h1>${sessionTable(list, "No older closed sessions.")}${olderLink(list)}<p><a href="/sessions">← Live and recent sessions</a></p>`;
+  return layout({ title: "Older sessions", nav: "sessions", body });
 }

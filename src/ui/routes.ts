@@ -8,7 +8,7 @@ import { messageDetailPage } from "../../views/message-detail";
 import { messagesPage } from "../../views/messages";
 import { overviewPage } from "../../views/overview";
 import { sessionDetailPage } from "../../views/session-detail";
-import { sessionsPage } from "../../views/sessions";
+import { CLOSED_PAGE, olderSessionsPage, sessionsPage } from "../../views/sessions";
 import { notFoundPage } from "../../views/simple";
 import { actionRoutes, controlsFor, replayPanelFor } from "./actions";
 import { assetRoutes } from "./assets";
@@ -17,7 +17,7 @@ import { clip, shortId } from "./format";
 import { htmlResponse } from "./html";
 import { loginRoutes } from "./login";
 import { overviewStats, RateMeter } from "./overview-stats";
-import { uiStreamRoutes } from "./streams";
+import { recentClosed, uiStreamRoutes } from "./streams";
 import { fleetStreamRoutes } from "./fleet-stream";
 import type { Notice } from "../../views/session-controls";
 import type { ReplayPanel } from "../../views/replay";
@@ -96,9 +96,12 @@ function pages(svc: Services, meter: RateMeter) {
       if (!m) return htmlResponse(notFoundPage(`Message ${params.id}`), 404);
       return messagePage(svc, m, replayPanelFor(svc, m));
     })
-    .get("/sessions", () =>
-      htmlResponse(sessionsPage(svc.store.listSessions("live"), history(svc).sessions("closed", 100))),
-    )
+    .get("/sessions", ({ query }) => {
+      if (query.before === undefined) return htmlResponse(sessionsPage(svc.store.listSessions("live"), recentClosed(svc)));
+      const cursor = history(svc).session(query.before);
+      if (!cursor) return htmlResponse(notFoundPage(`Session ${query.before}`), 404);
+      return htmlResponse(olderSessionsPage(history(svc).sessions("closed", CLOSED_PAGE, cursor)));
+    })
     .get("/sessions/:id", ({ params, query }) => {
       const s = history(svc).session(params.id);
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);

@@ -3,12 +3,13 @@ import type { MessageFilter } from "../capture/query";
 import type { MessageRecord } from "../capture/records";
 import type { StoreEvent } from "../capture/store";
 import { messageFeed } from "../http/api/stream";
+import { history } from "../http/history";
 import type { Services } from "../http/services";
 import { lastEventId, sseEvent, sseResponse } from "../http/sse";
 import { messageRows } from "../../views/message-table";
 import { overviewSessions } from "../../views/overview";
 import { sessionCard } from "../../views/session-detail";
-import { sessionsContent } from "../../views/sessions";
+import { CLOSED_PAGE, sessionsContent } from "../../views/sessions";
 import { batchWindow } from "./batch";
 import { changes, merge2 } from "./changes";
 import { parseUiQuery } from "./filters";
@@ -27,8 +28,10 @@ export const UPDATE_ROWS = 200;
 const RESUME_ROWS = 10_000;
 /** Session tables and cards refresh at most this often. */
 const REFRESH_MS = 1000;
-const RECENT_SESSIONS = 100;
 const FRESH_MAX = 50;
+
+/** The newest closed sessions, from the whole history (the page and its live updates show the same list). */
+export const recentClosed = (svc: Services) => history(svc).sessions("closed", CLOSED_PAGE);
 
 /** Unnamed SSE messages are swapped into the page by htmx; named ones become DOM events (app.js). */
 const swapData = (html: string, id?: number) => `${id !== undefined ? `id: ${id}\n` : ""}data: ${oneLine(html)}\n\n`;
@@ -93,8 +96,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
         yield `retry: 1000\n: connected\n\n`;
         for await (const _ of changes(svc.store.events, () => true, REFRESH_MS, signal)) {
           const live = svc.store.listSessions("live");
-          const recent = svc.store.listSessions("closed").slice(0, RECENT_SESSIONS);
-          yield swapData(sessionsContent(live, recent).s);
+          yield swapData(sessionsContent(live, recentClosed(svc)).s);
         }
       }
       return sseResponse(frames(), signal);

@@ -33,7 +33,7 @@ const serveUi = (hs: HashScope, port: number) =>
 const miner = (hs: HashScope, worker: string) =>
   startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, worker, maxHashesPerSecond: 8_000, batchSize: 1024, maxSeconds: 30 });
 
-test("a page cut off before a full HashScope restart gets, after it, the rows captured before the restart that it never saw", async () => {
+test("after a full restart: a page cut off before it gets the rows it never saw; the sessions page keeps the last run's sessions through live updates", async () => {
   const env = { DATABASE_URL: tmp.url("ui-restart.db") };
   const first = await startTestHashScope(pool.port, env);
   let app = serveUi(first, 0);
@@ -80,6 +80,22 @@ test("a page cut off before a full HashScope restart gets, after it, the rows ca
     expect(seqs.filter((s) => s > shownBefore && s <= lastOfFirstRun).length).toBe(lastOfFirstRun - shownBefore);
     const expected = /ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_REFUSED|network error|Failed to fetch/;
     expect(errors.filter((e) => !expected.test(e))).toEqual([]);
+
+    // The sessions page lists the first run's sessions (now closed, from disk), and its live updates keep them.
+    const firstRun = first.store.listSessions("all").map((s) => s.id);
+    await page.goto(`http://127.0.0.1:${port}/sessions`);
+    await page.waitForSelector('#indicator[data-state="live"]');
+    const listed = () => page.$$eval("#sessions-live tr[data-session]", (rows) => rows.map((r) => r.getAttribute("data-session")));
+    for (const id of firstRun) expect(await listed()).toContain(id);
+    const m3 = miner(second, "third.rig"); // a new session: the live part of the page is re-rendered
+    await page.waitForFunction(() => document.querySelector("#sessions-live")?.textContent?.includes("third.rig"), undefined, { timeout: 15_000 });
+    await m3.stop();
+    for (const id of firstRun) expect(await listed()).toContain(id);
+    // Older closed sessions, server-rendered: the ones listed after a given one.
+    const closed = second.db!.sessions("closed", 100);
+    const older = await (await fetch(`http://127.0.0.1:${port}/sessions?before=${closed[0]!.id}`)).text();
+    for (const s of closed.slice(1)) expect(older).toContain(`data-session="${s.id}"`);
+    expect(older).not.toContain(`data-session="${closed[0]!.id}"`);
   } finally {
     await page.context().close();
     await app.stop(true);
