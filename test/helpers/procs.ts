@@ -22,11 +22,11 @@ async function collect(stream: ReadableStream<Uint8Array>, sink: (s: string) => 
   }
 }
 
-export const spawnAgent = (id: string, env: Record<string, string>): ChildProcess => spawnScript(id, "agent/main.ts", { AGENT_ID: id, ...env });
+export const spawnAgent = (id: string, env: Record<string, string>): ChildProcess => spawnScript(id, ["agent/main.ts"], { AGENT_ID: id, ...env });
 
 /** `bun run start` as a child, on loopback with ephemeral ports; `ports` reads them from its start line. */
 export const spawnHashScope = (id: string, env: Record<string, string>): ChildProcess =>
-  spawnScript(id, "src/main.ts", { LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", ...env });
+  spawnScript(id, ["src/main.ts"], { LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", ...env });
 
 /** The proxy and API ports a spawned HashScope printed, once it has (bounded wait). */
 export async function hashScopePorts(child: ChildProcess, timeoutMs = 10_000): Promise<{ proxy: number; api: number }> {
@@ -39,9 +39,10 @@ export async function hashScopePorts(child: ChildProcess, timeoutMs = 10_000): P
   }
 }
 
-function spawnScript(id: string, script: string, env: Record<string, string>): ChildProcess {
-  const proc = Bun.spawn([process.execPath, script], {
-    cwd: ROOT,
+/** `bun <args>` in `cwd` (the checkout by default), e.g. `["run", "start"]` or `["agent/main.ts"]`. */
+export function spawnScript(id: string, args: string[], env: Record<string, string>, cwd = ROOT): ChildProcess {
+  const proc = Bun.spawn([process.execPath, ...args], {
+    cwd,
     // Only what the program needs: no inherited NOSTR_*, POOL_* or DATABASE_URL from the developer's shell.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdin: "ignore",
