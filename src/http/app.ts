@@ -40,6 +40,8 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
         specPath: "/api/docs",
         provider: null,
         documentation: { info: { title: "HashScope API", version: "0.1.0", description: "Stratum v1 capture and analysis" } },
+        // The JSON API only: the pages, their form posts and their streams are not part of it.
+        exclude: { paths: [/^(?!\/api\/|\/health$|\/metrics$)/] },
         // Query strings are documented as sent (input side of each transform).
         mapJsonSchema: { zod: (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
       }),

@@ -170,7 +170,10 @@ describe("JSON API", () => {
     expect(metrics).toContain("hashscope_messages_total 15");
     const doc = (await getJson<{ openapi: string; paths: Record<string, unknown> }>("/api/docs")).body;
     expect(doc.openapi).toStartWith("3.");
-    expect(Object.keys(doc.paths)).toContain("/api/messages/");
+    const paths = Object.keys(doc.paths);
+    for (const p of ["/api/messages", "/api/messages/{id}", "/api/sessions", "/api/stream", "/api/export", "/health", "/metrics"]) expect(paths).toContain(p);
+    // The API only: no page, form post or page stream.
+    expect(paths.filter((p) => !/^\/api\/|^\/health$|^\/metrics$/.test(p))).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import { notFound } from "./errors";
 /** The agent fleet from telemetry (SPEC §4/§5). Empty when Nostr is disabled. */
 export const agentRoutes = (svc: Services) =>
   new Elysia({ prefix: "/api/agents" })
-    .get("/", () => svc.fleet?.list() ?? [], {
+    .get("", () => svc.fleet?.list() ?? [], {
       detail: { summary: "Agents with their latest telemetry; online = seen within 3 intervals", tags: ["agents"] },
     })
     .get(

@@ -8,7 +8,7 @@ export const messageRoutes = (svc: Services) => {
   const h = history(svc);
   return new Elysia({ prefix: "/api/messages" })
     .get(
-      "/",
+      "",
       ({ query }) => {
         const { limit, before, ...filter } = query;
         return h.messages(filter, limit, before);

@@ -15,7 +15,7 @@ export const sessionRoutes = (svc: Services) => {
   const h = history(svc);
   return new Elysia({ prefix: "/api/sessions" })
     .get(
-      "/",
+      "",
       ({ query, set, request }) => {
         const cursor = query.before === undefined ? undefined : h.session(query.before);
         if (query.before !== undefined && !cursor) return notFound("session in `before`");
