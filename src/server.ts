@@ -10,7 +10,7 @@ import { Storage } from "./db/storage";
 import { AutoReplay } from "./mitm/auto-replay";
 import { startMitmNostr } from "./mitm/nostr";
 import { ReplayService } from "./mitm/replay";
-import { uiRoutes } from "./ui/routes";
+import { uiRoutes, type ApiSpecSource } from "./ui/routes";
 
 export type HashScope = Services & { apiPort: number; proxyPort: number; stop(): Promise<void> };
 
@@ -60,7 +60,9 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     ...(nostr ? { nostr, fleet: nostr.fleet } : {}),
   };
   // The web UI is part of every HashScope (`bun run start` serves it next to the API).
-  const app = createApp(svc, [uiRoutes(svc), ...extraRoutes]).listen({
+  // The API page renders the app's own OpenAPI description, asked for in-process with the caller's credentials.
+  const apiSpec: ApiSpecSource = async (r) => (await app.handle(new Request(new URL("/api/docs", r.url), { headers: r.headers }))).json();
+  const app = createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes]).listen({
     hostname: config.api.host,
     port: config.api.port,
     reusePort: false,

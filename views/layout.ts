@@ -1,6 +1,6 @@
 import { html, type Raw } from "../src/ui/html";
 
-export type Nav = "overview" | "messages" | "sessions" | "agents" | "none";
+export type Nav = "overview" | "messages" | "sessions" | "agents" | "api" | "none";
 
 export type LayoutOptions = {
   title: string;
@@ -15,6 +15,7 @@ const NAV: [Nav, string, string][] = [
   ["messages", "/messages", "Messages"],
   ["sessions", "/sessions", "Sessions"],
   ["agents", "/agents", "Agents"],
+  ["api", "/docs", "API"],
 ];
 
 /** The page shell: one stylesheet, vendor scripts from our own origin, nav, live indicator. */

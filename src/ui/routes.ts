@@ -4,6 +4,8 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 import { history } from "../http/history";
 import type { Services } from "../http/services";
 import { agentsPage } from "../../views/agents";
+import { apiDocsPage } from "../../views/api-docs";
+import { ApiDescription } from "./api-docs";
 import { messageDetailPage } from "../../views/message-detail";
 import { messagesPage } from "../../views/messages";
 import { overviewPage } from "../../views/overview";
@@ -50,9 +52,18 @@ function page(svc: Services, filter: MessageFilter, before: number | undefined) 
  * The server-rendered pages, their SSE streams, login and the embedded assets, as a plain `Elysia` (route types
  * erased) so it fits createApp's list of extra route sets.
  */
-export function uiRoutes(svc: Services): Elysia {
+/** Reads the app's own OpenAPI description (with the caller's credentials), for the API page. */
+export type ApiSpecSource = (request: Request) => Promise<unknown>;
+
+export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
   const ui: Elysia = new Elysia({ name: "ui" });
   ui.use(pages(svc, new RateMeter()));
+  ui.get("/docs", async ({ request }) => {
+    if (!apiSpec) return htmlResponse(notFoundPage("The API page"), 404);
+    const d = ApiDescription.safeParse(await apiSpec(request));
+    if (!d.success) return htmlResponse(notFoundPage("A readable API description"), 500);
+    return htmlResponse(apiDocsPage(d.data, new URL(request.url).origin));
+  });
   return ui;
 }
 
