@@ -5,6 +5,7 @@ import type { FleetRegistry } from "../mitm/fleet";
 import { isoNow } from "../time";
 import { listedAfter, mergeBySeq, mergeSessions } from "./merge";
 import { openDatabase, parseDatabaseUrl, type Db } from "./open";
+import { InlineReads, WorkerReads, type DiskReads } from "./disk-reads";
 import * as reader from "./reader";
 import { markClosed, markOpen } from "./run-mark";
 import type { RetentionOptions } from "./retention";
@@ -43,6 +44,9 @@ export class Storage {
   private sink: BatchSink | null = null;
   private store: CaptureStore | null = null;
 
+  /** History reads: on a reader thread for a file, here for `sqlite::memory:` (see disk-reads.ts). */
+  private readonly reads: DiskReads;
+
   private constructor(
     readonly db: Db,
     private readonly opts: StorageOptions,
@@ -52,7 +56,9 @@ export class Storage {
     readonly recoveredSessions: number,
     /** The previous run ended without closing the database (killed or crashed). */
     readonly recoveredFromCrash: boolean,
-  ) {}
+  ) {
+    this.reads = parseDatabaseUrl(opts.url) === ":memory:" ? new InlineReads(db) : new WorkerReads(opts.url);
+  }
 
   static open(opts: StorageOptions): Storage {
     const db = openDatabase(opts.url);
@@ -91,41 +97,43 @@ export class Storage {
     await this.writer?.flush(true);
   }
 
-  messages(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
+  // Reads: memory and the write queue are taken first (synchronously), then the disk is asked (asynchronously, off
+  // this thread for a file). Whatever is committed meanwhile was in the queue when it was taken, so nothing falls between.
+
+  async messages(filter: MessageFilter, limit: number, before?: number): Promise<MessageRecord[]> {
     const mem = this.store?.query(filter, limit, before) ?? [];
     const queued = this.writer?.pending(filter, limit, before) ?? [];
-    const disk = reader.queryMessages(this.db, filter, limit, before);
+    const disk = await this.reads.queryMessages(filter, limit, before);
     return mergeBySeq(mergeBySeq(mem, queued, limit, "newest"), disk, limit, "newest");
   }
 
   /** Oldest first, `seq > after`: what a live view missed, even from before a restart. */
-  since(filter: MessageFilter, after: number, limit: number): MessageRecord[] {
+  async since(filter: MessageFilter, after: number, limit: number): Promise<MessageRecord[]> {
     const mem = this.store?.since(filter, after, limit) ?? [];
     const queued = this.writer?.pendingSince(filter, after, limit) ?? [];
-    const disk = reader.messagesAfter(this.db, filter, after, limit);
+    const disk = await this.reads.messagesAfter(filter, after, limit);
     return mergeBySeq(mergeBySeq(mem, queued, limit, "oldest"), disk, limit, "oldest");
   }
 
-  message(id: string): MessageRecord | undefined {
-    return this.store?.getMessage(id) ?? this.writer?.pendingMessage(id) ?? reader.getMessage(this.db, id);
+  async message(id: string): Promise<MessageRecord | undefined> {
+    return this.store?.getMessage(id) ?? this.writer?.pendingMessage(id) ?? (await this.reads.getMessage(id));
   }
 
-  /** Newest first, at most `limit`, after the session `before` (an id) when given. */
-  sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): SessionRecord[] {
-    const inMemory = this.store?.listSessions("all") ?? [];
-    const memIds = new Set(inMemory.map((s) => s.id));
+  /** Newest first, at most `limit`, after the session `before` when given. */
+  async sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): Promise<SessionRecord[]> {
+    const memIds = new Set(this.store?.listSessions("all").map((s) => s.id));
     const mem = (this.store?.listSessions(state) ?? []).filter((s) => !before || listedAfter(s, before));
+    const disk = await this.reads.listSessions(state, limit + memIds.size, before);
     // The disk copy of a session still in memory may be stale (e.g. "live"); only memory's state counts for those.
-    const disk = reader.listSessions(this.db, state, limit + memIds.size, before).filter((s) => !memIds.has(s.id));
-    return mergeSessions(mem, disk).slice(0, limit);
+    return mergeSessions(mem, disk.filter((s) => !memIds.has(s.id))).slice(0, limit);
   }
 
-  session(id: string): SessionRecord | undefined {
-    return this.store?.getSession(id) ?? reader.getSession(this.db, id);
+  async session(id: string): Promise<SessionRecord | undefined> {
+    return this.store?.getSession(id) ?? (await this.reads.getSession(id));
   }
 
-  storedMessageCount(sessionId: string): number {
-    return reader.sessionMessageCount(this.db, sessionId);
+  storedMessageCount(sessionId: string): Promise<number> {
+    return this.reads.sessionMessageCount(sessionId);
   }
 
   stats(): StorageStats {
@@ -147,6 +155,7 @@ export class Storage {
   async close(): Promise<void> {
     await this.writer?.stop();
     await this.sink?.close();
+    await this.reads.close();
     markClosed(this.db, this.store?.lastSeq ?? null);
     this.db.$client.close();
   }

@@ -5,31 +5,32 @@ import type { Services } from "./services";
 
 /**
  * One view of everything captured, for the API and the pages alike: with a database, memory and disk are merged
- * (no gaps, no duplicates across the boundary); without one, it is the in-memory store.
+ * (no gaps, no duplicates across the boundary); without one, it is the in-memory store. Asynchronous, because the
+ * database is read off the relay's thread.
  */
 export type History = {
-  messages(filter: MessageFilter, limit: number, before?: number): MessageRecord[];
+  messages(filter: MessageFilter, limit: number, before?: number): Promise<MessageRecord[]>;
   /** Oldest first, `seq > after`: what a live view missed (SSE resume), across a restart too. */
-  since(filter: MessageFilter, after: number, limit: number): MessageRecord[];
-  message(id: string): MessageRecord | undefined;
+  since(filter: MessageFilter, after: number, limit: number): Promise<MessageRecord[]>;
+  message(id: string): Promise<MessageRecord | undefined>;
   /** Newest first (opened_at, then id), at most `limit`, after the session `before` when given. */
-  sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): SessionRecord[];
-  session(id: string): SessionRecord | undefined;
+  sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): Promise<SessionRecord[]>;
+  session(id: string): Promise<SessionRecord | undefined>;
 };
 
 export function history(svc: Pick<Services, "store" | "db">): History {
   const { store, db } = svc;
   if (db) return db;
   return {
-    messages: (filter, limit, before) => store.query(filter, limit, before),
-    since: (filter, after, limit) => store.since(filter, after, limit),
-    message: (id) => store.getMessage(id),
-    sessions: (state, limit, before) =>
+    messages: async (filter, limit, before) => store.query(filter, limit, before),
+    since: async (filter, after, limit) => store.since(filter, after, limit),
+    message: async (id) => store.getMessage(id),
+    sessions: async (state, limit, before) =>
       store
         .listSessions(state)
         .filter((s) => !before || listedAfter(s, before))
         .sort(newerSessionFirst)
         .slice(0, limit),
-    session: (id) => store.getSession(id),
+    session: async (id) => store.getSession(id),
   };
 }

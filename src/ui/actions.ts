@@ -16,8 +16,8 @@ import { htmlResponse, type Raw } from "./html";
  * without JavaScript a success redirects back and a refusal renders the page with the message.
  */
 
-export type RenderSession = (s: SessionRecord, notice: Notice, status: number) => Response;
-export type RenderMessage = (m: MessageRecord, panel: ReplayPanel, status: number) => Response;
+export type RenderSession = (s: SessionRecord, notice: Notice, status: number) => Promise<Response>;
+export type RenderMessage = (m: MessageRecord, panel: ReplayPanel, status: number) => Promise<Response>;
 
 const ReplayForm = z.object(Object.fromEntries(SUBMIT_FIELDS.map(([k]) => [k, z.string().max(256).optional()])));
 

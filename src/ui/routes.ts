@@ -42,9 +42,9 @@ function findResponse(svc: Services, m: MessageRecord): MessageRecord | null {
 }
 
 /** Page of rows: newest first, one extra fetched to know whether "older" has anything. */
-function page(svc: Services, filter: MessageFilter, before: number | undefined) {
+async function page(svc: Services, filter: MessageFilter, before: number | undefined) {
   // History pages reach past memory into the database when there is one.
-  const rows = history(svc).messages(filter, PAGE_ROWS + 1, before);
+  const rows = await history(svc).messages(filter, PAGE_ROWS + 1, before);
   return { rows: rows.slice(0, PAGE_ROWS), more: rows.length > PAGE_ROWS };
 }
 
@@ -67,14 +67,14 @@ export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
   return ui;
 }
 
-function sessionPage(svc: Services, s: SessionRecord, before: number | undefined, notice: Notice | null, status = 200): Response {
-  const { rows, more } = page(svc, { session_id: s.id }, before);
+async function sessionPage(svc: Services, s: SessionRecord, before: number | undefined, notice: Notice | null, status = 200): Promise<Response> {
+  const { rows, more } = await page(svc, { session_id: s.id }, before);
   const stream = before === undefined ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
   return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice) }), status);
 }
 
-function messagePage(svc: Services, m: MessageRecord, replay: ReplayPanel | null, status = 200): Response {
-  const request = m.reply_to ? (history(svc).message(m.reply_to) ?? null) : null;
+async function messagePage(svc: Services, m: MessageRecord, replay: ReplayPanel | null, status = 200): Promise<Response> {
+  const request = m.reply_to ? ((await history(svc).message(m.reply_to)) ?? null) : null;
   return htmlResponse(messageDetailPage({ message: m, request, response: findResponse(svc, m), replay }), status);
 }
 
@@ -92,9 +92,9 @@ function pages(svc: Services, meter: RateMeter) {
       ),
     )
     .get("/", () => htmlResponse(overviewPage(overviewStats(svc, meter), svc.store.listSessions("live"))))
-    .get("/messages", ({ query }) => {
+    .get("/messages", async ({ query }) => {
       const { filter, before, problems } = parseUiQuery(query);
-      const { rows, more } = page(svc, filter, before);
+      const { rows, more } = await page(svc, filter, before);
       // Live only at the head; the stream starts after what this page already shows.
       const stream = before === undefined ? `/ui/stream/messages${filterQuery(filter, { after: svc.store.lastSeq })}` : null;
       return htmlResponse(
@@ -102,19 +102,19 @@ function pages(svc: Services, meter: RateMeter) {
         problems.length ? 400 : 200,
       );
     })
-    .get("/messages/:id", ({ params }) => {
-      const m = history(svc).message(params.id);
+    .get("/messages/:id", async ({ params }) => {
+      const m = await history(svc).message(params.id);
       if (!m) return htmlResponse(notFoundPage(`Message ${params.id}`), 404);
       return messagePage(svc, m, replayPanelFor(svc, m));
     })
-    .get("/sessions", ({ query }) => {
-      if (query.before === undefined) return htmlResponse(sessionsPage(svc.store.listSessions("live"), recentClosed(svc)));
-      const cursor = history(svc).session(query.before);
+    .get("/sessions", async ({ query }) => {
+      if (query.before === undefined) return htmlResponse(sessionsPage(svc.store.listSessions("live"), await recentClosed(svc)));
+      const cursor = await history(svc).session(query.before);
       if (!cursor) return htmlResponse(notFoundPage(`Session ${query.before}`), 404);
-      return htmlResponse(olderSessionsPage(history(svc).sessions("closed", CLOSED_PAGE, cursor)));
+      return htmlResponse(olderSessionsPage(await history(svc).sessions("closed", CLOSED_PAGE, cursor)));
     })
-    .get("/sessions/:id", ({ params, query }) => {
-      const s = history(svc).session(params.id);
+    .get("/sessions/:id", async ({ params, query }) => {
+      const s = await history(svc).session(params.id);
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
       const before = query.before && /^\d+$/.test(query.before) ? Number(query.before) : undefined;
       return sessionPage(svc, s, before, null);

@@ -96,7 +96,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
         yield `retry: 1000\n: connected\n\n`;
         for await (const _ of changes(svc.store.events, () => true, REFRESH_MS, signal)) {
           const live = svc.store.listSessions("live");
-          yield swapData(sessionsContent(live, recentClosed(svc)).s);
+          yield swapData(sessionsContent(live, await recentClosed(svc)).s);
         }
       }
       return sseResponse(frames(), signal);

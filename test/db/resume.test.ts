@@ -36,7 +36,7 @@ test("the API stream resumes from Last-Event-ID across a restart: what was captu
 
   // A client reads a little, then goes away while traffic goes on.
   const seen = await readSse(await fetch(`${base}/api/stream`), 20);
-  expect(seen.length).toBe(20);
+  expect(seen.length).toBeGreaterThanOrEqual(20); // (a chunk may carry a few more)
   const lastSeen = seen[seen.length - 1]!.id;
   await until(() => first.store.lastSeq >= lastSeen + 1500, 20_000, "1,500 messages the client has not seen");
   await first.stop(); // with traffic flowing

@@ -18,11 +18,11 @@ const noRetention = { days: 0, maxMessages: 0 };
 /** Writer that only writes when told to, so the test decides what is on disk and what is memory-only. */
 const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000 };
 
-function allPages(st: Storage, filter: MessageFilter, limit: number): MessageRecord[] {
+async function allPages(st: Storage, filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
   const out: MessageRecord[] = [];
   let before: number | undefined;
   for (let i = 0; i < 10_000; i++) {
-    const page = st.messages(filter, limit, before);
+    const page = await st.messages(filter, limit, before);
     if (page.length === 0) break;
     out.push(...page);
     before = page[page.length - 1]!.seq;
@@ -31,11 +31,11 @@ function allPages(st: Storage, filter: MessageFilter, limit: number): MessageRec
 }
 
 /** Every message matching `filter`, oldest first, in `since` pages of `limit` (how a resuming stream reads). */
-function allSince(st: Storage, filter: MessageFilter, limit: number): MessageRecord[] {
+async function allSince(st: Storage, filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
   const out: MessageRecord[] = [];
   let after = 0;
   for (let i = 0; i < 10_000; i++) {
-    const page = st.since(filter, after, limit);
+    const page = await st.since(filter, after, limit);
     if (page.length === 0) break;
     out.push(...page);
     after = page[page.length - 1]!.seq;
@@ -69,17 +69,17 @@ test("paging with `before` (and `since`, oldest first) crosses memory, write que
   for (const f of filters) {
     const want = expected.filter((m) => matchesFilter(m, f)).reverse();
     for (const limit of [3, 100]) {
-      const got = allPages(st, f, limit);
+      const got = await allPages(st, f, limit);
       expect({ f, limit, seqs: got.map((m) => m.seq) }).toEqual({ f, limit, seqs: want.map((m) => m.seq) });
     }
-    expect(allPages(st, f, 13)).toEqual(want);
-    expect(allSince(st, f, 7)).toEqual([...want].reverse());
+    expect(await allPages(st, f, 13)).toEqual(want);
+    expect(await allSince(st, f, 7)).toEqual([...want].reverse());
   }
   // Single lookups: memory first, then disk.
-  expect(st.message("1")).toEqual(expected[0]!);
-  expect(st.message("300")).toEqual(expected[299]!);
-  expect(st.message("301")).toBeUndefined();
-  expect(st.message("01")).toBeUndefined();
+  expect(await st.message("1")).toEqual(expected[0]!);
+  expect(await st.message("300")).toEqual(expected[299]!);
+  expect(await st.message("301")).toBeUndefined();
+  expect(await st.message("01")).toBeUndefined();
   await st.close();
 });
 
@@ -247,10 +247,10 @@ test("sessions page through memory and disk in one order (newest first, then id)
       const got: string[] = [];
       let cursor: SessionRecord | undefined;
       for (let i = 0; i < 100; i++) {
-        const page = st.sessions(which, limit, cursor);
+        const page = await st.sessions(which, limit, cursor);
         got.push(...page.map((s) => s.id));
         if (page.length < limit) break;
-        cursor = st.session(page[page.length - 1]!.id);
+        cursor = await st.session(page[page.length - 1]!.id);
       }
       expect({ which, limit, got }).toEqual({ which, limit, got: want });
     }

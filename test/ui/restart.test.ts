@@ -75,7 +75,7 @@ test("after a full restart: a page cut off before it gets the rows it never saw;
     // Exactly the history over the same range (disk for the first run, memory for the second): nothing lost or doubled.
     const lo = Math.min(...seqs);
     const hi = Math.max(...seqs);
-    const stored = second.db!.since({}, lo - 1, 10_000).filter((m) => m.seq <= hi).map((m) => m.seq);
+    const stored = (await second.db!.since({}, lo - 1, 10_000)).filter((m) => m.seq <= hi).map((m) => m.seq);
     expect([...seqs].reverse()).toEqual(stored);
     expect(seqs.filter((s) => s > shownBefore && s <= lastOfFirstRun).length).toBe(lastOfFirstRun - shownBefore);
     const expected = /ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_REFUSED|network error|Failed to fetch/;
@@ -92,7 +92,7 @@ test("after a full restart: a page cut off before it gets the rows it never saw;
     await m3.stop();
     for (const id of firstRun) expect(await listed()).toContain(id);
     // Older closed sessions, server-rendered: the ones listed after a given one.
-    const closed = second.db!.sessions("closed", 100);
+    const closed = await second.db!.sessions("closed", 100);
     const older = await (await fetch(`http://127.0.0.1:${port}/sessions?before=${closed[0]!.id}`)).text();
     for (const s of closed.slice(1)) expect(older).toContain(`data-session="${s.id}"`);
     expect(older).not.toContain(`data-session="${closed[0]!.id}"`);

@@ -14,7 +14,7 @@ export const exportRoutes = (svc: Services) =>
       async ({ query }) => {
         const storage = svc.db;
         if (!storage) return notFound("database");
-        if (query.session_id !== undefined && !storage.session(query.session_id)) return notFound("session");
+        if (query.session_id !== undefined && !(await storage.session(query.session_id))) return notFound("session");
         // Everything captured so far goes to disk first, so the export holds what memory shows.
         await storage.flush();
         const name = query.session_id ? `hashscope-${query.session_id}` : "hashscope";

@@ -17,7 +17,7 @@ export const messageRoutes = (svc: Services) => {
     )
     .get(
       "/:id",
-      ({ params }) => h.message(params.id) ?? notFound("message"),
+      async ({ params }) => (await h.message(params.id)) ?? notFound("message"),
       { detail: { summary: "One message", tags: ["messages"] } },
     );
 };

@@ -16,10 +16,10 @@ export const sessionRoutes = (svc: Services) => {
   return new Elysia({ prefix: "/api/sessions" })
     .get(
       "",
-      ({ query, set, request }) => {
-        const cursor = query.before === undefined ? undefined : h.session(query.before);
+      async ({ query, set, request }) => {
+        const cursor = query.before === undefined ? undefined : await h.session(query.before);
         if (query.before !== undefined && !cursor) return notFound("session in `before`");
-        const page = h.sessions(query.state, query.limit, cursor);
+        const page = await h.sessions(query.state, query.limit, cursor);
         // A full page may have more after it: say where (curl -i shows it; the body stays a plain list).
         if (page.length === query.limit) {
           const next = new URL(request.url);
@@ -35,10 +35,10 @@ export const sessionRoutes = (svc: Services) => {
     )
     .get(
       "/:id",
-      ({ params }) => {
-        const s = h.session(params.id);
+      async ({ params }) => {
+        const s = await h.session(params.id);
         if (!s) return notFound("session");
-        const stored = svc.db ? { messages_stored: svc.db.storedMessageCount(s.id) } : {};
+        const stored = svc.db ? { messages_stored: await svc.db.storedMessageCount(s.id) } : {};
         return { ...s, stats: { messages_in_memory: svc.store.sessionMessageCount(s.id), ...stored } };
       },
       { detail: { summary: "One session with stats", tags: ["sessions"] } },

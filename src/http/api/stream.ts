@@ -40,7 +40,7 @@ export async function* messageFeed(
         break;
       }
       const captured = store.lastSeq;
-      const page = past.since(filter, last, want);
+      const page = await past.since(filter, last, want);
       sent += page.length;
       if (page.length) last = page[page.length - 1]!.seq;
       // A short page holds every match up to what was captured when it was read.
