@@ -6,7 +6,7 @@
 import type { Socket } from "bun";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { HASHSCOPE_PORTS, spawnWithPorts } from "./spawn";
+import { spawnBenchPool, spawnHashScope } from "./spawn";
 
 const MINERS = Number(process.argv[2] ?? 1000);
 const SECONDS = Number(process.argv[3] ?? 10);
@@ -62,20 +62,8 @@ async function run(port: number): Promise<number[]> {
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
-const pool = await spawnWithPorts(["bun", "run", "bench/answer-server.ts"], {}, /port (\d+)/);
-const hs = await spawnWithPorts(
-  ["bun", "run", "src/main.ts"],
-  {
-    POOL_HOST: `127.0.0.1:${pool.port}`,
-    LISTEN_HOST: "127.0.0.1",
-    LISTEN_PORT: "0",
-    API_HOST: "127.0.0.1",
-    API_PORT: "0",
-    DATABASE_URL: `sqlite:${DB_FILE}`,
-    CAPTURE_MAX_SESSIONS: String(MINERS * 2),
-  },
-  HASHSCOPE_PORTS,
-);
+const pool = await spawnBenchPool("bench/answer-server.ts");
+const hs = await spawnHashScope(pool.port, { DATABASE_URL: `sqlite:${DB_FILE}`, CAPTURE_MAX_SESSIONS: String(MINERS * 2) });
 try {
   const direct = await run(pool.port);
   const relayed = await run(hs.port);

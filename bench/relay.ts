@@ -7,7 +7,7 @@
 import type { Socket } from "bun";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { HASHSCOPE_PORTS, spawnWithPorts } from "./spawn";
+import { spawnBenchPool, spawnHashScope } from "./spawn";
 
 const ROUND_TRIPS = 10_000;
 /** A database file as in the default configuration (writes go through the writer thread). */
@@ -75,12 +75,8 @@ async function throughput(port: number): Promise<number> {
   return mbps;
 }
 
-const echo = await spawnWithPorts(["bun", "run", "bench/echo-server.ts"], {}, /port (\d+)/);
-const hs = await spawnWithPorts(
-  ["bun", "run", "src/main.ts"],
-  { POOL_HOST: `127.0.0.1:${echo.port}`, LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", DATABASE_URL: `sqlite:${DB_FILE}` },
-  HASHSCOPE_PORTS,
-);
+const echo = await spawnBenchPool("bench/echo-server.ts");
+const hs = await spawnHashScope(echo.port, { DATABASE_URL: `sqlite:${DB_FILE}` });
 try {
   await roundTrips(echo.port); // warm-up
   await roundTrips(hs.port);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { emptyCounters, emptyFacts, type MessageRecord, type SessionRecord } from "../src/capture/records";
 import { openDatabase } from "../src/db/open";
 import { prepareWrites, writeBatch } from "../src/db/statements";
-import { HASHSCOPE_PORTS, spawnWithPorts } from "./spawn";
+import { spawnBenchPool, spawnHashScope } from "./spawn";
 
 const STORED = Number(process.argv[2] ?? 100_000);
 const DB_FILE = `${tmpdir()}/hashscope-bench-slow-read-${process.pid}.db`;
@@ -69,12 +69,8 @@ const row = (label: string, xs: number[], searchMs: string) =>
 const tFill = performance.now();
 fillDatabase();
 console.log(`stored ${STORED} messages in ${((performance.now() - tFill) / 1000).toFixed(1)} s`);
-const echo = await spawnWithPorts(["bun", "run", "bench/echo-server.ts"], {}, /port (\d+)/);
-const hs = await spawnWithPorts(
-  ["bun", "run", "src/main.ts"],
-  { POOL_HOST: `127.0.0.1:${echo.port}`, LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", DATABASE_URL: `sqlite:${DB_FILE}` },
-  HASHSCOPE_PORTS,
-);
+const echo = await spawnBenchPool("bench/echo-server.ts");
+const hs = await spawnHashScope(echo.port, { DATABASE_URL: `sqlite:${DB_FILE}` });
 try {
   const api = `http://127.0.0.1:${hs.port2}`;
   const quiet = await roundTripsFor(hs.port, WINDOW_MS);

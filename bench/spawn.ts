@@ -20,4 +20,15 @@ export async function spawnWithPorts(
 }
 
 /** How HashScope's start line names the proxy port and the API port. */
-export const HASHSCOPE_PORTS = /127\.0\.0\.1:(\d+) →.*http:\/\/127\.0\.0\.1:(\d+)/;
+const HASHSCOPE_PORTS = /127\.0\.0\.1:(\d+) →.*http:\/\/127\.0\.0\.1:(\d+)/;
+
+/** HashScope (`src/main.ts`) on loopback with ephemeral ports in front of `poolPort`; `port` is the proxy, `port2` the API. */
+export const spawnHashScope = (poolPort: number, env: Record<string, string>) =>
+  spawnWithPorts(
+    ["bun", "run", "src/main.ts"],
+    { POOL_HOST: `127.0.0.1:${poolPort}`, LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0", ...env },
+    HASHSCOPE_PORTS,
+  );
+
+/** One of the bench "pools" (`bench/echo-server.ts`, `bench/answer-server.ts`), which print `port N`. */
+export const spawnBenchPool = (script: string) => spawnWithPorts(["bun", "run", script], {}, /port (\d+)/);

@@ -49,36 +49,38 @@ export function replayPanelFor(
   return { message: m, unavailable, params: shown, outcome };
 }
 
-export const actionRoutes = (svc: Services, renderSession: RenderSession, renderMessage: RenderMessage) =>
-  new Elysia({ name: "ui-actions" })
+type SwitchOutcome = { ok: true; text: string } | { ok: false; status: number; message: string };
+const done = (text: string): SwitchOutcome => ({ ok: true, text });
+const refused = (status: number, message: string): SwitchOutcome => ({ ok: false, status, message });
+
+export const actionRoutes = (svc: Services, renderSession: RenderSession, renderMessage: RenderMessage) => {
+  /** A session switch's answer: the controls fragment (htmx), else a redirect back, or the page with the refusal. */
+  const switched = (s: SessionRecord, request: Request, r: SwitchOutcome) => {
+    const notice: Notice = r.ok ? { ok: true, text: r.text } : { ok: false, text: r.message };
+    const status = r.ok ? 200 : r.status;
+    const now = svc.store.getSession(s.id) ?? s;
+    if (fromHtmx(request)) return htmlResponse(controlsFor(svc, now, notice), status);
+    return r.ok ? back(sessionPath(s.id)) : renderSession(now, notice, status);
+  };
+  return new Elysia({ name: "ui-actions" })
     .post("/sessions/:id/broadcast", ({ params, body, request }) => {
       const s = svc.store.getSession(params.id);
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
       const form = BroadcastBody.safeParse(body);
-      const r = form.success
-        ? setBroadcast(svc, s.id, form.data)
-        : { ok: false as const, status: 422, message: "repeat count must be a whole number from 1 to 100" };
-      const status = r.ok ? 200 : r.status;
-      const notice: Notice = r.ok
-        ? { ok: true, text: r.session.broadcast.enabled ? `Broadcast on (repeat ${r.session.broadcast.repeat_count}×).` : "Broadcast off." }
-        : { ok: false, text: r.message };
-      const now = svc.store.getSession(s.id) ?? s;
-      if (fromHtmx(request)) return htmlResponse(controlsFor(svc, now, notice), status);
-      return r.ok ? back(sessionPath(s.id)) : renderSession(now, notice, status);
+      if (!form.success) return switched(s, request, refused(422, "repeat count must be a whole number from 1 to 100"));
+      const r = setBroadcast(svc, s.id, form.data);
+      if (!r.ok) return switched(s, request, r);
+      const b = r.session.broadcast;
+      return switched(s, request, done(b.enabled ? `Broadcast on (repeat ${b.repeat_count}×).` : "Broadcast off."));
     })
     .post("/sessions/:id/auto-replay", ({ params, body, request }) => {
       const s = svc.store.getSession(params.id);
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
       const form = AutoReplayBody.safeParse(body);
-      const r = form.success
-        ? setAutoReplay(svc, s.id, form.data)
-        : { ok: false as const, status: 422, message: "count must be a whole number from 1 to 100" };
-      const status = r.ok ? 200 : r.status;
-      const notice: Notice = r.ok
-        ? { ok: true, text: r.setting.enabled ? `Auto-replay on (${r.setting.count}× per submit).` : "Auto-replay off." }
-        : { ok: false, text: r.message };
-      if (fromHtmx(request)) return htmlResponse(controlsFor(svc, s, notice), status);
-      return notice.ok ? back(sessionPath(s.id)) : renderSession(s, notice, status);
+      if (!form.success) return switched(s, request, refused(422, "count must be a whole number from 1 to 100"));
+      const r = setAutoReplay(svc, s.id, form.data);
+      if (!r.ok) return switched(s, request, r);
+      return switched(s, request, done(r.setting.enabled ? `Auto-replay on (${r.setting.count}× per submit).` : "Auto-replay off."));
     })
     .post("/messages/:id/replay", async ({ params, body, request }) => {
       const m = svc.store.getMessage(params.id);
@@ -103,3 +105,4 @@ export const actionRoutes = (svc: Services, renderSession: RenderSession, render
       const panel = replayPanelFor(svc, m, fields.length ? fields : null, outcome);
       return panel ? renderMessage(m, panel, status) : htmlResponse(replayResult(outcome), status);
     });
+};

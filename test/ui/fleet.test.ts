@@ -227,7 +227,7 @@ test("Replay on a submit's detail page shows the pool's answer and links to the 
   await page.context().close();
 }, 20_000);
 
-test("with Nostr off, the broadcast form answers 409 with the reason (plain post and htmx)", async () => {
+test("with Nostr off, the broadcast form answers 409 with the reason (plain post and htmx); the auto-replay form works", async () => {
   const plain = await startTestHashScope(pool.port);
   const m = startSimMiner({ host: "127.0.0.1", port: plain.proxyPort, worker: "solo.rig", maxHashesPerSecond: 2_000, maxSeconds: 10 });
   m.ready.catch(() => {});
@@ -249,6 +249,18 @@ test("with Nostr off, the broadcast form answers 409 with the reason (plain post
     const offR = await fetch(url, { method: "POST", headers: form, body: "enabled=false", redirect: "manual" });
     expect(offR.status).toBe(303);
     expect(offR.headers.get("location")).toBe(`/sessions/${id}`);
+    // The auto-replay form: same answers (fragment with htmx, redirect without, 422 for a bad count).
+    const arUrl = `http://127.0.0.1:${plain.apiPort}/sessions/${id}/auto-replay`;
+    const on = await fetch(arUrl, { method: "POST", headers: { ...form, "hx-request": "true" }, body: "enabled=true&count=2" });
+    expect(on.status).toBe(200);
+    expect(await on.text()).toContain("Auto-replay on (2× per submit).");
+    expect(plain.autoReplay!.get(id)).toEqual({ enabled: true, count: 2 });
+    const badCount = await fetch(arUrl, { method: "POST", headers: { ...form, "hx-request": "true" }, body: "enabled=true&count=500" });
+    expect(badCount.status).toBe(422);
+    expect(await badCount.text()).toContain("count must be a whole number from 1 to 100");
+    const arOff = await fetch(arUrl, { method: "POST", headers: form, body: "enabled=false", redirect: "manual" });
+    expect(arOff.status).toBe(303);
+    expect(plain.autoReplay!.get(id).enabled).toBe(false);
   } finally {
     await m.stop();
     await plain.stop();
