@@ -62,14 +62,19 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
 }
 
 /** For entry points: print the one-line error and exit 2. */
+/** A ConfigError ends the program with its one line and exit code 2; anything else is rethrown. */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+
 export function loadOrExit<T>(load: () => T): T {
   try {
     return load();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
+    return exitOnConfigError(err);
   }
 }

@@ -1,9 +1,9 @@
 import { loadServerConfig } from "./config";
-import { loadOrExit } from "./env";
+import { exitOnConfigError, loadOrExit } from "./env";
 import { startHashScope } from "./server";
 
 const config = loadOrExit(() => loadServerConfig());
-const hs = await startHashScope(config);
+const hs = await startHashScope(config).catch(exitOnConfigError); // e.g. DATABASE_URL in use by another HashScope
 const up = config.upstream;
 console.log(
   `HashScope: miners → ${config.listen.host}:${hs.proxyPort} → ${up.tls ? "stratum+ssl" : "stratum+tcp"}://${up.host}:${up.port}; ` +

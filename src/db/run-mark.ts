@@ -4,15 +4,15 @@ import { meta, SEQ_HIGH_WATER } from "./schema";
 
 /**
  * Which run has the database open: its process id while it does, "0" once it closed the database cleanly. A start
- * that finds another pid there follows a crash; an import that finds a live pid there would race that run for seqs.
+ * that finds a pid there follows a crash (a run still alive would hold the lock, see run-lock.ts).
  */
 const OPEN_KEY = "open_by_a_run";
 
 const setMeta = (db: Pick<Db, "insert">, key: string, value: string) =>
   db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
 
-/** The pid of the run that has the database open, or that crashed with it open; null after a clean close. */
-export function openByPid(db: Db): number | null {
+/** The pid of the run that crashed with the database open (or has it open); null after a clean close. */
+function openByPid(db: Db): number | null {
   const value = db.select().from(meta).where(eq(meta.key, OPEN_KEY)).get()?.value;
   const pid = Number(value);
   return value !== undefined && Number.isSafeInteger(pid) && pid > 0 ? pid : null;
@@ -43,15 +43,5 @@ export function markClosed(db: Db, lastSeq: number | null): void {
     );
   } catch (err) {
     console.error("storage: could not record a clean close:", err instanceof Error ? err.message : String(err));
-  }
-}
-
-/** Whether a process with this pid is running on this machine. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
   }
 }

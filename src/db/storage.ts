@@ -7,6 +7,8 @@ import { listedAfter, mergeBySeq, mergeSessions } from "./merge";
 import { openDatabase, parseDatabaseUrl, type Db } from "./open";
 import { InlineReads, WorkerReads, type DiskReads } from "./disk-reads";
 import * as reader from "./reader";
+import { ConfigError } from "../env";
+import { lockDatabaseFile, type RunLock } from "./run-lock";
 import { markClosed, markOpen } from "./run-mark";
 import type { RetentionOptions } from "./retention";
 import { InlineSink, WorkerSink, type BatchSink } from "./sink";
@@ -56,16 +58,27 @@ export class Storage {
     readonly recoveredSessions: number,
     /** The previous run ended without closing the database (killed or crashed). */
     readonly recoveredFromCrash: boolean,
+    private readonly lock: RunLock | null,
   ) {
     this.reads = parseDatabaseUrl(opts.url) === ":memory:" ? new InlineReads(db) : new WorkerReads(opts.url);
   }
 
+  /** Throws a ConfigError naming DATABASE_URL when the database cannot be used (bad path, not a database, in use). */
   static open(opts: StorageOptions): Storage {
-    const db = openDatabase(opts.url);
-    const crashed = markOpen(db);
-    const recovered = closeLiveSessions(db);
-    const firstSeq = reader.lastSeq(db) + 1 + (crashed ? CRASH_SEQ_GAP : 0);
-    return new Storage(db, opts, firstSeq, recovered, crashed);
+    const file = parseDatabaseUrl(opts.url);
+    const lock = file === ":memory:" ? null : lockDatabaseFile(file);
+    if (file !== ":memory:" && !lock)
+      throw new ConfigError("DATABASE_URL", `${file} is in use by another HashScope or an import (${file}.lock is held)`);
+    try {
+      const db = openDatabase(opts.url);
+      const crashed = markOpen(db);
+      const recovered = closeLiveSessions(db);
+      const firstSeq = reader.lastSeq(db) + 1 + (crashed ? CRASH_SEQ_GAP : 0);
+      return new Storage(db, opts, firstSeq, recovered, crashed, lock);
+    } catch (err) {
+      lock?.release();
+      throw new ConfigError("DATABASE_URL", `${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   attach(store: CaptureStore): void {
@@ -158,6 +171,7 @@ export class Storage {
     await this.reads.close();
     markClosed(this.db, this.store?.lastSeq ?? null);
     this.db.$client.close();
+    this.lock?.release();
   }
 }
 

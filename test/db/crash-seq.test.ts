@@ -71,13 +71,19 @@ test("kill -9 with traffic flowing: no seq a client was shown is handed out agai
     const watcher = watchStream(`${first.base}/api/stream`);
     const miner = startSimMiner({ host: "127.0.0.1", port: first.ports.proxy, worker: "crash.rig", maxSeconds: 20, maxHashesPerSecond: 50_000 });
     await until(() => watcher.seqs.length >= 200, 15_000, "200 messages shown live");
+    // A second HashScope on the same database is refused while the first runs: one line, exit 2.
+    const twin = spawnHashScope("twin", env);
+    expect(await twin.proc.exited).toBe(2);
+    expect(twin.output().trim()).toMatch(/^config error: DATABASE_URL: .*crash-seq\.db is in use by another HashScope or an import/);
+    expect(twin.output().trim().split("\n").length).toBe(1);
     first.child.proc.kill("SIGKILL");
     await first.child.proc.exited;
     watcher.close();
     await miner.stop();
     const shown = Math.max(...watcher.seqs);
 
-    // 2. The restart knows it follows a crash and jumps past anything the dead run could have handed out.
+    // 2. The killed process's lock went with it. The restart knows it follows a crash and jumps past anything the dead
+    //    run could have handed out.
     const second = await start(env, "second");
     const stats = await getJson<StorageStats>(`${second.base}/api/storage`);
     expect(stats.recovered_from_crash).toBe(true);

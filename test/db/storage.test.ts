@@ -208,7 +208,7 @@ test("import: a seq the database holds for another message is a conflict and not
   // This test process is the "HashScope" with b open.
   const whileOpen = run(tmp.url("conflict-b.db"));
   expect(whileOpen.exitCode).toBe(2);
-  expect(whileOpen.stderr.toString()).toContain(`HashScope (pid ${process.pid}) has`);
+  expect(whileOpen.stderr.toString()).toContain("is in use by a running HashScope (or another import); stop it first");
   await b.close();
   const conflict = run(tmp.url("conflict-b.db"));
   expect(conflict.exitCode).toBe(1);
