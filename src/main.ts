@@ -1,6 +1,7 @@
 import { loadServerConfig } from "./config";
 import { exitOnConfigError, loadOrExit } from "./env";
 import { startHashScope } from "./server";
+import { exitOnSignals } from "./shutdown";
 
 const config = loadOrExit(() => loadServerConfig());
 const hs = await startHashScope(config).catch(exitOnConfigError); // e.g. DATABASE_URL in use by another HashScope
@@ -14,7 +15,4 @@ if (hs.nostr) {
   console.log(hs.nostr.publicKeyLine);
   console.log(`nostr: run ${config.nostr.runId}${config.nostr.runIdGenerated ? " (generated; set RUN_ID for agents)" : ""}, relays ${config.nostr.relayUrls.join(", ")}`);
 }
-for (const sig of ["SIGINT", "SIGTERM"] as const)
-  process.on(sig, () => {
-    void hs.stop().finally(() => process.exit(0));
-  });
+exitOnSignals(() => hs.stop());

@@ -69,18 +69,23 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     idleTimeout: 60,
   });
   const apiPort = app.server?.port ?? config.api.port;
+  let stopping: Promise<void> | null = null;
   return {
     ...svc,
     apiPort,
     proxyPort: relay.port,
-    async stop() {
-      await db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
-      await relay.stop();
-      autoReplay.stop();
-      capture.drainAll(); // so the last submits still become share events
-      await nostr?.stop();
-      await app.stop(true);
-      await db.close(); // writes what is queued; sessions still live stay open on disk until the next start
+    /** Safe to call more than once: later calls wait for the first. */
+    stop() {
+      stopping ??= (async () => {
+        await db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
+        await relay.stop();
+        autoReplay.stop();
+        capture.drainAll(); // so the last submits still become share events
+        await nostr?.stop();
+        await app.stop(true);
+        await db.close(); // writes what is queued; sessions still live stay open on disk until the next start
+      })();
+      return stopping;
     },
   };
 }

@@ -8,6 +8,7 @@
 import { loadServerConfig } from "../config";
 import { loadOrExit } from "../env";
 import { startHashScope, type HashScope } from "../server";
+import { exitOnSignals } from "../shutdown";
 import { startRelay as startNostrRelay } from "../nostr/relay-server";
 import { startSimPool, type SimPool } from "../sim/pool";
 import { DEMO_MINERS, startDemoMiners } from "./miners";
@@ -92,7 +93,4 @@ try {
   process.exit(1);
 }
 
-for (const sig of ["SIGINT", "SIGTERM"] as const)
-  process.on(sig, () => {
-    void stopAll().finally(() => process.exit(0));
-  });
+exitOnSignals(stopAll);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { loadOrExit, parseEnv, port } from "../env.ts";
 import { startRelay } from "./relay-server.ts";
+import { exitOnSignals } from "../shutdown.ts";
 
 /** `bun run relay`: a local NIP-01 relay. Prints exactly one line with the real URL (tests read the port from it). */
 
@@ -20,8 +21,4 @@ const relay = (() => {
 })();
 console.log(`relay listening on ${relay.url}`);
 
-const shutdown = (): void => {
-  void relay.stop().finally(() => process.exit(0));
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+exitOnSignals(() => relay.stop());
