@@ -221,6 +221,9 @@ export class RelayPool {
       if (performance.now() - r.openedAt >= STABLE_MS) r.attempt = 0;
       this.o.log(`nostr: lost ${r.url}: ${why}`);
       this.o.onStatus?.(r.url, false);
+    } else if (!r.everOpened && r.attempt === 0) {
+      // Said once: a relay that is never reached would otherwise be silent (retries go on with backoff).
+      this.o.log(`nostr: cannot reach ${r.url}: ${why}; retrying with backoff (events are queued meanwhile)`);
     }
     // What was sent but not acknowledged may be lost with the socket: send it again later.
     if (r.inflight.size > 0) {

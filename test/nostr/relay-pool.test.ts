@@ -34,10 +34,14 @@ describe("relay pool", () => {
   test("events published while the relay is down (first connect failing) are delivered once it starts", async () => {
     const port = freePort();
     const url = `ws://127.0.0.1:${port}`;
-    const pub = pool([url]);
+    const logged: string[] = [];
+    const pub = new RelayPool({ urls: [url], ...fast, log: (l) => logged.push(l) });
+    cleanups.push(() => pub.close());
     for (let i = 1; i <= 3; i++) pub.publish(buildShareEvent(shareContent(`down-${i}`, i), sk));
     expect(pub.counters()).toMatchObject({ published: 3, queued: 3, connected: 0, sent: 0 });
-    await waitFor(() => (pub.status()[0]?.attempt ?? 0) >= 2, 3000, "two failed connects");
+    await waitFor(() => (pub.status()[0]?.attempt ?? 0) >= 3, 3000, "three failed connects");
+    // The unreachable relay is said once, not once per attempt.
+    expect(logged.filter((l) => l.startsWith(`nostr: cannot reach ${url}:`))).toHaveLength(1);
 
     const relay: RelayHandle = startRelay({ hostname: "127.0.0.1", port });
     cleanups.push(() => relay.stop());
