@@ -5,6 +5,7 @@ import type { ServerConfig } from "./config";
 import { createApp } from "./http/app";
 import type { Services } from "./http/services";
 import { startRelay } from "./proxy/relay";
+import { logUpstreamFailures } from "./proxy/upstream-log";
 import { isoNow } from "./time";
 import { Storage } from "./db/storage";
 import { AutoReplay } from "./mitm/auto-replay";
@@ -41,6 +42,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     store,
     capture,
   });
+  const stopUpstreamLog = logUpstreamFailures(store.events, (line) => console.error(line));
   const replay = new ReplayService(store, capture, relay);
   const autoReplay = new AutoReplay(store, replay);
   autoReplay.start();
@@ -79,6 +81,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
       stopping ??= (async () => {
         await db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
         await relay.stop();
+        stopUpstreamLog();
         autoReplay.stop();
         capture.drainAll(); // so the last submits still become share events
         await nostr?.stop();
