@@ -1,6 +1,7 @@
 import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
+import { PendingReplies } from "./pending-replies";
 import * as reader from "./reader";
 import type { ReadReply, ReadRequest } from "./read-worker";
 
@@ -77,25 +78,17 @@ export class InlineReads extends DiskReads {
 /** On a reader thread with its own (WAL) connection; calls are answered in order. */
 export class WorkerReads extends DiskReads {
   private readonly worker: Worker;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly replies = new PendingReplies<unknown>();
 
   constructor(url: string) {
     super();
     this.worker = new Worker(new URL("./read-worker.ts", import.meta.url).href);
     this.worker.onmessage = (e: MessageEvent<ReadReply>) => {
       const r = e.data;
-      const w = this.waiting.get(r.id);
-      this.waiting.delete(r.id);
-      if (r.error !== null) w?.reject(new Error(r.error));
       // JSON text: cheaper for this thread to take than a structured clone of the records.
-      else w?.resolve((JSON.parse(r.json) as { value: unknown }).value);
+      this.replies.settle(r.id, r.error, r.error === null ? (JSON.parse(r.json) as { value: unknown }).value : undefined);
     };
-    this.worker.onerror = (e) => {
-      const err = new Error(`database reader thread failed: ${e.message}`);
-      for (const w of this.waiting.values()) w.reject(err);
-      this.waiting.clear();
-    };
+    this.worker.onerror = (e) => this.replies.failAll(new Error(`database reader thread failed: ${e.message}`));
     this.post({ type: "open", url });
   }
 
@@ -104,16 +97,13 @@ export class WorkerReads extends DiskReads {
   }
 
   protected run(call: ReadCall): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.post({ type: "read", id, call });
-    });
+    const [id, done] = this.replies.open();
+    this.post({ type: "read", id, call });
+    return done;
   }
 
   async close(): Promise<void> {
-    for (const w of this.waiting.values()) w.reject(new Error("database reader closed"));
-    this.waiting.clear();
+    this.replies.failAll(new Error("database reader closed"));
     this.worker.terminate();
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from "./open";
+import { PendingReplies } from "./pending-replies";
 import { startRetention, type RetentionOptions, type RetentionStats } from "./retention";
 import { prepareWrites, writeBatch, type Batch, type Writes } from "./statements";
 import type { WorkerReply, WorkerRequest } from "./write-worker";
@@ -43,8 +44,7 @@ export class InlineSink implements BatchSink {
  */
 export class WorkerSink implements BatchSink {
   private readonly worker: Worker;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly replies = new PendingReplies<void>();
   private retention: RetentionStats | null = null;
   private closed: Promise<void> | null = null;
   private onClosed: (() => void) | null = null;
@@ -52,11 +52,7 @@ export class WorkerSink implements BatchSink {
   constructor(url: string, retention: RetentionOptions, retentionIntervalMs?: number) {
     this.worker = new Worker(new URL("./write-worker.ts", import.meta.url).href);
     this.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onReply(e.data);
-    this.worker.onerror = (e) => {
-      const err = new Error(`database writer thread failed: ${e.message}`);
-      for (const w of this.waiting.values()) w.reject(err);
-      this.waiting.clear();
-    };
+    this.worker.onerror = (e) => this.replies.failAll(new Error(`database writer thread failed: ${e.message}`));
     this.post({ type: "open", url, retention, retentionIntervalMs: retentionIntervalMs ?? null });
   }
 
@@ -65,22 +61,16 @@ export class WorkerSink implements BatchSink {
   }
 
   private onReply(r: WorkerReply): void {
-    if (r.type === "done") {
-      const w = this.waiting.get(r.id);
-      this.waiting.delete(r.id);
-      if (r.error === null) w?.resolve();
-      else w?.reject(new Error(r.error));
-    } else if (r.type === "retention") this.retention = r.stats;
+    if (r.type === "done") this.replies.settle(r.id, r.error, undefined);
+    else if (r.type === "retention") this.retention = r.stats;
     else if (r.type === "closed") this.onClosed?.();
   }
 
   write(batch: Batch): Promise<void> {
     if (this.closed) return Promise.reject(new Error("database writer is closed"));
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.post({ type: "batch", id, batchJson: JSON.stringify(batch) });
-    });
+    const [id, done] = this.replies.open();
+    this.post({ type: "batch", id, batchJson: JSON.stringify(batch) });
+    return done;
   }
 
   retentionStats(): RetentionStats | null {
