@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "./open";
 import { meta, SEQ_HIGH_WATER } from "./schema";
+import { prepareWrites } from "./statements";
 
 /**
  * Which run has the database open: its process id while it does, "0" once it closed the database cleanly. A start
@@ -8,21 +9,11 @@ import { meta, SEQ_HIGH_WATER } from "./schema";
  */
 const OPEN_KEY = "open_by_a_run";
 
-const setMeta = (db: Pick<Db, "insert">, key: string, value: string) =>
-  db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
-
-/** The pid of the run that crashed with the database open (or has it open); null after a clean close. */
-function openByPid(db: Db): number | null {
-  const value = db.select().from(meta).where(eq(meta.key, OPEN_KEY)).get()?.value;
-  const pid = Number(value);
-  return value !== undefined && Number.isSafeInteger(pid) && pid > 0 ? pid : null;
-}
-
 /** Record this run as the one with the database open; true when the previous run never closed it (a crash). */
 export function markOpen(db: Db): boolean {
-  const crashed = openByPid(db) !== null;
-  setMeta(db, OPEN_KEY, String(process.pid));
-  return crashed;
+  const previous = db.select().from(meta).where(eq(meta.key, OPEN_KEY)).get()?.value;
+  prepareWrites(db).setMeta(OPEN_KEY, String(process.pid)); // the pid is for people reading the file; any value but "0" means open
+  return previous !== undefined && previous !== "0";
 }
 
 /**
@@ -32,15 +23,15 @@ export function markOpen(db: Db): boolean {
  */
 export function markClosed(db: Db, lastSeq: number | null): void {
   try {
+    const w = prepareWrites(db);
     // Immediate: a deferred transaction that reads first can fail at once instead of waiting for the lock.
-    db.transaction(
-      (tx) => {
+    db.$client
+      .transaction(() => {
         // This run's store started past every earlier seq, so its last one is the highest.
-        if (lastSeq !== null) setMeta(tx, SEQ_HIGH_WATER, String(lastSeq));
-        setMeta(tx, OPEN_KEY, "0");
-      },
-      { behavior: "immediate" },
-    );
+        if (lastSeq !== null) w.setMeta(SEQ_HIGH_WATER, String(lastSeq));
+        w.setMeta(OPEN_KEY, "0");
+      })
+      .immediate();
   } catch (err) {
     console.error("storage: could not record a clean close:", err instanceof Error ? err.message : String(err));
   }

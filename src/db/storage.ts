@@ -46,7 +46,9 @@ export class Storage {
   private sink: BatchSink | null = null;
   private store: CaptureStore | null = null;
 
-  /** History reads: on a reader thread for a file, here for `sqlite::memory:` (see disk-reads.ts). */
+  /** `sqlite::memory:` exists only on this thread's connection, so it is read and written here; a file from workers. */
+  private readonly memory: boolean;
+  /** History reads: on a reader thread for a file (see disk-reads.ts). */
   private readonly reads: DiskReads;
 
   private constructor(
@@ -60,7 +62,8 @@ export class Storage {
     readonly recoveredFromCrash: boolean,
     private readonly lock: RunLock | null,
   ) {
-    this.reads = parseDatabaseUrl(opts.url) === ":memory:" ? new InlineReads(db) : new WorkerReads(opts.url);
+    this.memory = parseDatabaseUrl(opts.url) === ":memory:";
+    this.reads = this.memory ? new InlineReads(db) : new WorkerReads(opts.url);
   }
 
   /** Throws a ConfigError naming DATABASE_URL when the database cannot be used (bad path, not a database, in use). */
@@ -83,9 +86,7 @@ export class Storage {
 
   attach(store: CaptureStore): void {
     this.store = store;
-    // A file is written from a worker thread; `sqlite::memory:` exists only on this connection, so it is written here.
-    const memory = parseDatabaseUrl(this.opts.url) === ":memory:";
-    this.sink = memory
+    this.sink = this.memory
       ? new InlineSink(this.db, this.opts.retention, this.opts.retentionIntervalMs)
       : new WorkerSink(this.opts.url, this.opts.retention, this.opts.retentionIntervalMs);
     this.writer = new CaptureWriter(this.sink, store, { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }).start();
