@@ -5,39 +5,29 @@ import { z } from "zod";
  * read through this schema like any other input, so the page can only show what was declared.
  */
 
-/** A JSON schema fragment, as far as the page describes it. */
-type JsonSchema = {
-  type?: string | undefined;
-  enum?: unknown[] | undefined;
-  anyOf?: JsonSchema[] | undefined;
-  minimum?: number | undefined;
-  maximum?: number | undefined;
-  exclusiveMinimum?: number | undefined;
-  minLength?: number | undefined;
-  maxLength?: number | undefined;
-  pattern?: string | undefined;
-  default?: unknown;
-  properties?: Record<string, JsonSchema> | undefined;
-  required?: string[] | undefined;
-  items?: JsonSchema | undefined;
-};
-const JsonSchema: z.ZodType<JsonSchema> = z.lazy(() =>
-  z.object({
-    type: z.string().optional(),
-    enum: z.array(z.unknown()).optional(),
-    anyOf: z.array(JsonSchema).optional(),
-    minimum: z.number().optional(),
-    maximum: z.number().optional(),
-    exclusiveMinimum: z.number().optional(),
-    minLength: z.number().optional(),
-    maxLength: z.number().optional(),
-    pattern: z.string().optional(),
-    default: z.unknown().optional(),
-    properties: z.record(z.string(), JsonSchema).optional(),
-    required: z.array(z.string()).optional(),
-    items: JsonSchema.optional(),
-  }),
-);
+/** A JSON schema fragment, as far as the page describes it (getters: the schema refers to itself). */
+const JsonSchema = z.object({
+  type: z.string().optional(),
+  enum: z.array(z.unknown()).optional(),
+  get anyOf() {
+    return z.array(JsonSchema).optional();
+  },
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  exclusiveMinimum: z.number().optional(),
+  minLength: z.number().optional(),
+  maxLength: z.number().optional(),
+  pattern: z.string().optional(),
+  default: z.unknown().optional(),
+  get properties() {
+    return z.record(z.string(), JsonSchema).optional();
+  },
+  required: z.array(z.string()).optional(),
+  get items() {
+    return JsonSchema.optional();
+  },
+});
+type JsonSchema = z.infer<typeof JsonSchema>;
 
 const Operation = z.object({
   summary: z.string().optional(),

@@ -18,12 +18,21 @@ export type BroadcastBody = z.infer<typeof BroadcastBody>;
 
 export type BroadcastOutcome = { ok: true; session: SessionRecord } | { ok: false; status: 404 | 409; message: string };
 
+/**
+ * What every per-session switch (broadcast, auto-replay) checks first: the session exists, and one switched on is live.
+ * Turning a switch on where nothing can come of it would look on while doing nothing: say so instead.
+ */
+export function switchRefusal(svc: Services, sessionId: string, enabling: boolean): { status: 404 | 409; message: string } | null {
+  const session = svc.store.getSession(sessionId);
+  if (!session) return { status: 404, message: "session not found" };
+  if (enabling && session.state !== "live") return { status: 409, message: "the session is closed: it sends no more shares" };
+  return null;
+}
+
 /** The one place the switch is set (the API route and the session page's form both call it). */
 export function setBroadcast(svc: Services, sessionId: string, body: BroadcastBody): BroadcastOutcome {
-  const current = svc.store.getSession(sessionId);
-  if (!current) return { ok: false, status: 404, message: "session not found" };
-  // Turning it on where nothing can come of it would look on while doing nothing: say so instead.
-  if (body.enabled && current.state !== "live") return { ok: false, status: 409, message: "the session is closed: it sends no more shares" };
+  const refusal = switchRefusal(svc, sessionId, body.enabled);
+  if (refusal) return { ok: false, ...refusal };
   if (body.enabled && !svc.nostr)
     return { ok: false, status: 409, message: "Nostr is disabled (NOSTR_ENABLED=false): nothing can be broadcast" };
   const session = svc.store.updateSession(sessionId, (s) => {

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AutoReplaySetting } from "../../mitm/auto-replay";
 import { ReplayError } from "../../mitm/replay";
-import { flag, repeat } from "./broadcast";
+import { flag, repeat, switchRefusal } from "./broadcast";
 import type { Services } from "../services";
 import { errorBody, notFound } from "./errors";
 
@@ -16,10 +16,9 @@ export type AutoReplayOutcome = { ok: true; setting: AutoReplaySetting } | { ok:
 
 /** The one place auto-replay is switched (the API route and the session page's form both call it). */
 export function setAutoReplay(svc: Services, sessionId: string, body: AutoReplayBody): AutoReplayOutcome {
-  const session = svc.store.getSession(sessionId);
-  if (!session) return { ok: false, status: 404, message: "session not found" };
+  const refusal = switchRefusal(svc, sessionId, body.enabled);
+  if (refusal) return { ok: false, ...refusal };
   if (!svc.autoReplay) return { ok: false, status: 503, message: "auto-replay is not available in this HashScope" };
-  if (body.enabled && session.state !== "live") return { ok: false, status: 409, message: "the session is closed: it sends no more shares" };
   const count = body.count ?? svc.autoReplay.get(sessionId).count;
   return { ok: true, setting: svc.autoReplay.set(sessionId, { enabled: body.enabled, count }) };
 }
