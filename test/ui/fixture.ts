@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { startSimPool, type SimPool } from "../../src/sim/pool";
 import { startSimMiner, type SimMiner, type SimMinerOptions } from "../../src/sim/miner";
@@ -58,4 +59,16 @@ export async function startUiWorld(): Promise<UiWorld> {
       await pool.stop();
     },
   };
+}
+
+/** One UiWorld for a test file: started before its tests, stopped after them; `use` receives it. */
+export function useUiWorld(use: (w: UiWorld) => void): void {
+  let w: UiWorld | undefined;
+  beforeAll(async () => {
+    w = await startUiWorld();
+    use(w);
+  }, 40_000);
+  afterAll(async () => {
+    await w?.stop();
+  }, 20_000);
 }

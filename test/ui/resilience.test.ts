@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createApp } from "../../src/http/app";
 import { uiRoutes } from "../../src/ui/routes";
 import { rowSeqs, watchErrors } from "../helpers/browser";
 import { until } from "../helpers/net";
-import { startUiWorld, type UiWorld } from "./fixture";
+import { useUiWorld, type UiWorld } from "./fixture";
 
 let w: UiWorld;
-
-beforeAll(async () => {
-  w = await startUiWorld();
-}, 40_000);
-
-afterAll(async () => {
-  await w?.stop();
-}, 20_000);
+useUiWorld((world) => (w = world));
 
 /** A second HTTP server over the same services (same store), so it can be stopped and started on one port. */
 const serveUi = (port: number) =>

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { rowSeqs, screenshot, watchErrors } from "../helpers/browser";
 import { until } from "../helpers/net";
 import { parseUiQuery } from "../../src/ui/filters";
-import { startUiWorld, type UiWorld } from "./fixture";
+import { useUiWorld, type UiWorld } from "./fixture";
 
 let w: UiWorld;
-
-beforeAll(async () => {
-  w = await startUiWorld();
-}, 40_000);
-
-afterAll(async () => {
-  await w?.stop();
-}, 20_000);
+useUiWorld((world) => (w = world));
 
 test("rows appear live while a simulated miner runs", async () => {
   const page = await w.page();

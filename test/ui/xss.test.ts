@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { screenshot, watchErrors } from "../helpers/browser";
 import { until } from "../helpers/net";
-import { startUiWorld, type UiWorld } from "./fixture";
+import { useUiWorld, type UiWorld } from "./fixture";
 
 /** Hostile text from traffic: if any of it ran, window.__xss would be set. */
 const SCRIPT = "<script>window.__xss=1</script>";
@@ -13,14 +13,7 @@ const AGENT = `${IMG}'onmouseover='window.__xss=1`;
 const SHOW = `pool says:\n${SCRIPT}\r\n${IMG}`;
 
 let w: UiWorld;
-
-beforeAll(async () => {
-  w = await startUiWorld();
-}, 40_000);
-
-afterAll(async () => {
-  await w?.stop();
-}, 20_000);
+useUiWorld((world) => (w = world));
 
 const xssRan = (page: Page) => page.evaluate(() => "__xss" in window);
 /** No element from traffic made it into the DOM as markup. */
