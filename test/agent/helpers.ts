@@ -1,4 +1,5 @@
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { until } from "../helpers/net";
 import { startAgent, type AgentHandle, type AgentOptions } from "../../agent/agent.ts";
 import { loadAgentConfig } from "../../agent/config.ts";
 import { buildShareEvent, parseTelemetry, runFilter, type ShareContent, type TelemetryContent } from "../../src/nostr/events.ts";
@@ -23,14 +24,8 @@ export type Rig = {
   stop(): Promise<void>;
 };
 
-export async function waitFor(check: () => boolean, ms = 4000, what = "condition"): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    if (check()) return;
-    await Bun.sleep(10);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
+/** `until` with this suite's own default bound of 4000 ms. */
+export const waitFor = (check: () => boolean, ms = 4000, what = "condition"): Promise<void> => until(check, ms, what);
 
 let seq = 0;
 export function share(params: unknown[], repeat = 1, runId = RUN): ShareContent {

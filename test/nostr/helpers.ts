@@ -1,4 +1,5 @@
 import type { ShareContent, TelemetryContent } from "../../src/nostr/events.ts";
+import { until } from "../helpers/net";
 
 /** Shared fixtures for the Nostr tests: sample contents, a raw NIP-01 client, a relay child process. */
 
@@ -56,15 +57,8 @@ export function telemetryContent(agentId: string, runId = RUN): TelemetryContent
   };
 }
 
-/** Resolves when `check` returns true, or throws after `ms` (polling, bounded). */
-export async function waitFor(check: () => boolean, ms = 3000, what = "condition"): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    if (check()) return;
-    await Bun.sleep(10);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
+/** `until` with this suite's own default bound of 3000 ms. */
+export const waitFor = (check: () => boolean, ms = 3000, what = "condition"): Promise<void> => until(check, ms, what);
 
 /** A bare WebSocket client that records every frame, for protocol-level tests. */
 export class RawClient {
