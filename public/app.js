@@ -32,6 +32,10 @@
       live.paused = !live.paused;
       if (!live.paused) flush();
     },
+    /** Overview cards: keep the server-rendered number until the first `stats` event (CSP build: no statements in attributes). */
+    paint: function (el, key) {
+      if (this.stats) el.textContent = this.fmt(key);
+    },
     fmt: function (key) {
       var v = live.stats ? live.stats[key] : null;
       if (typeof v !== "number") return "";

@@ -3,6 +3,7 @@ import { CapturePipeline } from "./capture/ingest";
 import { CaptureStore } from "./capture/store";
 import type { ServerConfig } from "./config";
 import { createApp } from "./http/app";
+import { MAX_BODY_BYTES } from "./http/guard";
 import type { Services } from "./http/services";
 import { startRelay } from "./proxy/relay";
 import { logUpstreamFailures } from "./proxy/upstream-log";
@@ -69,6 +70,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     port: config.api.port,
     reusePort: false,
     idleTimeout: 60,
+    maxRequestBodySize: MAX_BODY_BYTES, // bodies without a Content-Length are cut here too (413)
   });
   const apiPort = app.server?.port ?? config.api.port;
   let stopping: Promise<void> | null = null;

@@ -45,8 +45,11 @@ test("pages need the token; /login sets the cookie and goes back to a local page
   expect(ok.status).toBe(303);
   expect(ok.headers.get("location")).toBe("/messages");
   const cookie = ok.headers.get("set-cookie")!;
-  expect(cookie).toContain("hashscope_token=");
+  expect(cookie).toContain("hashscope_session=");
+  expect(cookie).not.toContain(TOKEN); // a signed session, never the token itself
   expect(cookie).toContain("HttpOnly");
+  expect(cookie).toContain("SameSite=Strict");
+  expect(cookie).not.toContain("Secure"); // plain http here
   const page = await fetch(`${base}/messages`, { headers: { cookie: cookie.split(";")[0]! } });
   expect(page.status).toBe(200);
   expect(page.headers.get("content-type")).toContain("text/html");
