@@ -35,6 +35,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   const capture = new CapturePipeline(store, {
     maxLineBytes: config.capture.maxLineBytes,
     maxBacklogBytes: CAPTURE_BACKLOG_BYTES,
+    redactPasswords: config.redactPasswords,
   });
   const relay = startRelay({
     listen: config.listen,
