@@ -14,7 +14,13 @@ import { startMitmNostr } from "./mitm/nostr";
 import { ReplayService } from "./mitm/replay";
 import { uiRoutes, type ApiSpecSource } from "./ui/routes";
 
-export type HashScope = Services & { apiPort: number; proxyPort: number; stop(): Promise<void> };
+export type HashScope = Services & {
+  apiPort: number;
+  proxyPort: number;
+  /** Every route the HTTP server registered, as its router has it (the auth test walks them all). */
+  routes(): { method: string; path: string }[];
+  stop(): Promise<void>;
+};
 
 /** Capture bytes waiting per session before capture drops (the relay never waits for capture). */
 const CAPTURE_BACKLOG_BYTES = 4 * 1024 * 1024;
@@ -79,6 +85,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     ...svc,
     apiPort,
     proxyPort: relay.port,
+    routes: () => app.routes.map((r) => ({ method: r.method, path: r.path })),
     /** Safe to call more than once: later calls wait for the first. */
     stop() {
       stopping ??= (async () => {
