@@ -43,7 +43,12 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
         path: "/api/docs",
         specPath: "/api/docs",
         provider: null,
-        documentation: { info: { title: "HashScope API", version: "0.1.0", description: "Stratum v1 capture and analysis" } },
+        documentation: {
+          info: { title: "HashScope API", version: "0.1.0", description: "Stratum v1 capture and analysis" },
+          // Every route but /health, when the API needs a token (see SECURITY.md).
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+          security: api.token === null ? [] : [{ bearer: [] }],
+        },
         // The JSON API only: the pages, their form posts and their streams are not part of it.
         exclude: { paths: [/^(?!\/api\/|\/health$|\/metrics$)/] },
         // Query strings are documented as sent (input side of each transform).
