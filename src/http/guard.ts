@@ -114,7 +114,8 @@ export function securityGuard(o: GuardOptions) {
       if (given !== null && access.token !== null && sameToken(given, access.token)) bearerOk.add(request);
       if (access.token === null) {
         // Open API: the session cookie only carries the CSRF token, handed out with the first page.
-        if (!session && request.method === "GET" && !path.startsWith("/api/")) {
+        const page = request.method === "GET" && !path.startsWith("/api/") && (!o.publicPaths.has(path) || path === "/login");
+        if (!session && page) {
           const fresh = keys.issue();
           sessionOf.set(request, fresh.id);
           set.headers["set-cookie"] = sessionCookie(fresh.cookie, overTls(request));

@@ -6,6 +6,7 @@ import type { HashScope } from "../../src/server";
 import { startSimPool, type SimPool } from "../../src/sim/pool";
 import { safeNext } from "../../src/ui/login";
 import { startTestHashScope } from "../helpers/hashscope";
+import { until } from "../helpers/net";
 import { hashScopePorts, spawnHashScope } from "../helpers/procs";
 
 const TOKEN = "auth-test-token-0123456789";
@@ -155,6 +156,8 @@ describe("closed by default", () => {
       const url = `http://127.0.0.1:${api}`;
       expect((await fetch(`${url}/api/sessions`)).status).toBe(401);
       expect((await fetch(`${url}/health`)).status).toBe(200);
+      // The access lines follow the start line (stdout and stderr arrive separately): wait for them, bounded.
+      await until(() => child.output().includes("curl:"), 5000, "the access lines");
       const token = /\/login\?token=([A-Za-z0-9_-]+)/.exec(child.output())?.[1];
       expect(token).toBeDefined();
       expect(child.output().split(token!).length - 1).toBe(2); // the login URL and the curl line, once each
@@ -173,7 +176,7 @@ describe("closed by default", () => {
     const child = spawnHashScope("open", { POOL_HOST: `127.0.0.1:${pool.port}`, API_AUTH: "none", DATABASE_URL: "sqlite::memory:" });
     try {
       const { api } = await hashScopePorts(child);
-      expect(child.output()).toContain("WARNING: API_AUTH=none");
+      await until(() => child.output().includes("WARNING: API_AUTH=none"), 5000, "the warning");
       expect((await fetch(`http://127.0.0.1:${api}/api/sessions`)).status).toBe(200);
     } finally {
       await child.stop();

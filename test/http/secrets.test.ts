@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readableByOthers } from "../../src/env";
+import { until } from "../helpers/net";
 import { hashScopePorts, spawnScript } from "../helpers/procs";
 
 const MAIN = join(import.meta.dir, "../../src/main.ts");
@@ -37,7 +38,8 @@ test("NOSTR_SK from a world-readable .env: a warning at start, and the key is ne
   const child = spawnScript("secrets", [MAIN], { LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "0", API_HOST: "127.0.0.1", API_PORT: "0" }, dir);
   try {
     const { api } = await hashScopePorts(child);
-    expect(child.output()).toContain(`WARNING: .env can be read by other users (mode 644)`);
+    // Printed first, on stderr, which may arrive after the start line on stdout: wait for it, bounded.
+    await until(() => child.output().includes("WARNING: .env can be read by other users (mode 644)"), 5000, "the .env warning");
     const base = `http://127.0.0.1:${api}`;
     for (const p of ["/api/nostr", "/api/stats", "/api/storage", "/metrics", "/api/docs", "/", "/agents", "/docs", "/health"]) {
       const body = await (await fetch(`${base}${p}`)).text();
