@@ -64,6 +64,20 @@ describe("names from traffic", () => {
   });
 });
 
+test("a 10,000-deep JSON line from a miner is relayed, recorded and shown (detail page, API, export) without a 500", async () => {
+  const line = `{"id":900,"method":"deep.one","params":${"[".repeat(10_000)}${"]".repeat(10_000)}}\n`;
+  const before = upstream.receivedBytes();
+  await miner.send(enc.encode(line));
+  await until(() => upstream.receivedBytes() === before + line.length, 5000, "deep line relayed");
+  let deep: MessageRecord | undefined;
+  await until(() => {
+    void messages().then((ms) => (deep = ms.find((m) => m.method === "deep.one")), () => {});
+    return deep !== undefined;
+  }, 5000, "deep line captured");
+  for (const p of [`/messages/${deep!.id}`, `/api/messages/${deep!.id}`, "/api/export", "/messages?method=deep.one", `/sessions/${deep!.session_id}`])
+    expect((await fetch(`${base}${p}`)).status, p).toBe(200);
+});
+
 describe("REDACT_PASSWORDS (default on)", () => {
   test("the authorize password is masked in API, SSE, export, pages and the database; the pool gets the exact bytes", async () => {
     // Resuming after the current last seq: the stream cannot miss the line, however late it subscribes.
