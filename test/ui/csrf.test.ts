@@ -127,6 +127,15 @@ for (const mode of ["open (loopback, no token)", "with a token, signed in"] as c
       await page.waitForFunction(() => document.getElementById("indicator")?.getAttribute("data-state") === "live");
       await page.click("#pause");
       expect(await page.textContent("#pause")).toBe("Resume"); // an Alpine expression, evaluated by the CSP build
+      // Every page, live ones included, runs without a CSP violation or script error.
+      const msg = w.hs.store.query({ method: "mining.submit" }, 1)[0]!;
+      for (const p of ["/", "/sessions", "/agents", "/docs", `/messages/${msg.id}`, "/login"]) {
+        await page.goto(`${w.base}${p}`);
+        await page.waitForLoadState("load");
+      }
+      await page.goto(`${w.base}/`);
+      // The overview cards follow the stats events through the store method the CSP build can call.
+      await page.waitForFunction(() => document.getElementById("indicator")?.getAttribute("data-state") === "live");
       expect(errors).toEqual([]);
       await page.context().close();
     }, 30_000);
