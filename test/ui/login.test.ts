@@ -56,4 +56,10 @@ test("pages need the token; /login sets the cookie and goes back to a local page
 
   const offsite = await fetch(`${base}/login`, form({ token: TOKEN, next: "//evil.example/" }));
   expect(offsite.headers.get("location")).toBe("/");
+  const tabbed = await fetch(`${base}/login?next=%2F%09%2Fexample.invalid&token=${TOKEN}`, { redirect: "manual" });
+  expect(tabbed.headers.get("location")).toBe("/"); // the issue's open redirect: a tab that browsers drop
+
+  // Behind a TLS proxy the cookie is Secure.
+  const tls = await fetch(`${base}/login`, { ...form({ token: TOKEN, next: "/" }), headers: { ...form({}).headers, "x-forwarded-proto": "https" } });
+  expect(tls.headers.get("set-cookie")).toContain("; Secure");
 });
