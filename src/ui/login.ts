@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { sameToken, sessionCookie } from "../http/auth";
+import { cookieValue, sameToken, SESSION_COOKIE, sessionCookie } from "../http/auth";
 import { overTls, sessionKeysFor } from "../http/guard";
 import { loginPage } from "../../views/simple";
 import { htmlResponse } from "./html";
@@ -42,7 +42,13 @@ export const loginRoutes = (token: string | null) => {
     .get("/login", ({ query, request }) => {
       const next = safeNext(query.next);
       if (typeof query.token === "string") return signIn(request, query.token, next);
-      return htmlResponse(loginPage(next, null, token !== null));
+      const signedIn = token !== null && sessionKeysFor(token).verify(cookieValue(request, SESSION_COOKIE)) !== null;
+      return htmlResponse(loginPage(next, null, token !== null, signedIn));
     })
-    .post("/login", ({ body, request }) => signIn(request, field(body, "token") ?? "", safeNext(field(body, "next"))));
+    .post("/login", ({ body, request }) => signIn(request, field(body, "token") ?? "", safeNext(field(body, "next"))))
+    // Sign out: this browser's cookie is dropped (other sessions end when API_TOKEN changes). Needs the CSRF token.
+    .post("/logout", ({ request }) => {
+      const gone = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${overTls(request) ? "; Secure" : ""}`;
+      return new Response(null, { status: 303, headers: { location: "/login", "set-cookie": gone } });
+    });
 };
