@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page, Request as PwRequest } from "playwright-core";
 import { until } from "../helpers/net";
-import { watchErrors } from "../helpers/browser";
+import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, watchErrors } from "../helpers/browser";
 import { startUiWorld, type UiWorld } from "./fixture";
 
 /**
@@ -141,3 +142,22 @@ for (const mode of ["open (loopback, no token)", "with a token, signed in"] as c
     }, 30_000);
   });
 }
+
+test("DNS rebinding: a name the attacker points at 127.0.0.1 reaches HashScope's port but gets 421, page and API", async () => {
+  const w = await startUiWorld();
+  // The resolver rule plays the attacker's DNS: rebind.test now resolves to loopback (no traffic leaves the machine).
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"], timeout: 30_000 });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    for (const p of ["/", "/api/sessions", "/api/export", "/api/stream"]) {
+      const r = await page.goto(`http://rebind.test:${w.hs.apiPort}${p}`);
+      expect(r?.status(), p).toBe(421);
+      expect(await page.content(), p).not.toContain("session");
+    }
+    // The same page under an allowed name works (the rule changed nothing else).
+    expect((await page.goto(`${w.base}/api/sessions`))?.status()).toBe(200);
+  } finally {
+    await browser.close();
+    await w.stop();
+  }
+}, 40_000);
