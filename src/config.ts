@@ -24,7 +24,7 @@ const ServerEnv = z
     API_ALLOWED_HOSTS: z
       .string()
       .transform((s) => s.split(",").map((p) => p.trim().toLowerCase()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^(\*|\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/, "must be host names or [v6] addresses, comma-separated (no ports), or *")))
+      .pipe(z.array(z.string().regex(/^(\*|\[[0-9a-f:.]+\]|[a-z0-9._-]+)$/, "must be host names or [v6] addresses, comma-separated (no ports), or *")))
       .optional(),
     /** A second token good for GET /metrics only (a scraper need not hold API_TOKEN). */
     METRICS_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
