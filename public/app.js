@@ -42,6 +42,14 @@
       return key === "messages_per_s" ? v.toLocaleString("en-US", { maximumFractionDigits: 1 }) : v.toLocaleString("en-US");
     },
   };
+  // Every htmx request to our own origin carries the page's CSRF token (forms also carry it as a field; this covers
+  // an hx-post outside a form). The server puts the token in the page's csrf-token meta tag.
+  document.addEventListener("htmx:config:request", function (e) {
+    var req = e.detail && e.detail.ctx && e.detail.ctx.request;
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!req || !meta || new URL(req.action || "", location.href).origin !== location.origin) return;
+    req.headers["X-CSRF-Token"] = meta.getAttribute("content");
+  });
   document.addEventListener("alpine:init", function () {
     window.Alpine.store("live", live);
     live = window.Alpine.store("live"); // the reactive proxy from now on

@@ -85,9 +85,14 @@ const formField = (body: unknown, key: string): string | null => {
   return typeof v === "string" ? v : null;
 };
 
-/** The hidden CSRF field, placed first in every POST form of a page (the token is base64url: nothing to escape). */
+/**
+ * The page's CSRF token: a hidden field first in every POST form, and a `csrf-token` meta tag in the head that
+ * public/app.js adds to every htmx request (for a button posting outside a form). base64url: nothing to escape.
+ */
 export const withCsrfFields = (page: string, token: string): string =>
-  page.replace(/<form\b[^>]*\bmethod="post"[^>]*>/gi, (tag) => `${tag}<input type="hidden" name="${CSRF_FIELD}" value="${token}">`);
+  page
+    .replace(/<form\b[^>]*\bmethod="post"[^>]*>/gi, (tag) => `${tag}<input type="hidden" name="${CSRF_FIELD}" value="${token}">`)
+    .replace("</head>", `<meta name="csrf-token" content="${token}">\n</head>`);
 
 export function securityGuard(o: GuardOptions) {
   const { access } = o;

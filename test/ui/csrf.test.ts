@@ -124,6 +124,22 @@ for (const mode of ["open (loopback, no token)", "with a token, signed in"] as c
       await page.click("#auto-replay-off");
       await page.waitForSelector("#auto-replay-on");
       expect(w.hs.autoReplay!.get(id).enabled).toBe(false);
+      // An hx-post outside any form (no hidden field) carries the token from the page's meta tag.
+      await page.evaluate((sid) => {
+        const b = document.createElement("button");
+        b.id = "probe";
+        b.setAttribute("hx-post", `/sessions/${encodeURIComponent(sid)}/auto-replay`);
+        b.setAttribute("hx-vals", '{"enabled":"true","count":"3"}');
+        b.setAttribute("hx-target", "#session-controls");
+        b.setAttribute("hx-swap", "outerHTML");
+        document.body.append(b);
+        (window as unknown as { htmx: { process(e: Element): void } }).htmx.process(b);
+      }, id);
+      await page.click("#probe");
+      await page.waitForSelector("#auto-replay-off");
+      expect(w.hs.autoReplay!.get(id)).toEqual({ enabled: true, count: 3 });
+      await page.click("#auto-replay-off");
+      await page.waitForSelector("#auto-replay-on");
       await page.goto(`${w.base}/messages`);
       await page.waitForFunction(() => document.getElementById("indicator")?.getAttribute("data-state") === "live");
       await page.click("#pause");
