@@ -32,12 +32,24 @@
       live.paused = !live.paused;
       if (!live.paused) flush();
     },
+    /** Overview cards: keep the server-rendered number until the first `stats` event (CSP build: no statements in attributes). */
+    paint: function (el, key) {
+      if (this.stats) el.textContent = this.fmt(key);
+    },
     fmt: function (key) {
       var v = live.stats ? live.stats[key] : null;
       if (typeof v !== "number") return "";
       return key === "messages_per_s" ? v.toLocaleString("en-US", { maximumFractionDigits: 1 }) : v.toLocaleString("en-US");
     },
   };
+  // Every htmx request to our own origin carries the page's CSRF token (forms also carry it as a field; this covers
+  // an hx-post outside a form). The server puts the token in the page's csrf-token meta tag.
+  document.addEventListener("htmx:config:request", function (e) {
+    var req = e.detail && e.detail.ctx && e.detail.ctx.request;
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!req || !meta || new URL(req.action || "", location.href).origin !== location.origin) return;
+    req.headers["X-CSRF-Token"] = meta.getAttribute("content");
+  });
   document.addEventListener("alpine:init", function () {
     window.Alpine.store("live", live);
     live = window.Alpine.store("live"); // the reactive proxy from now on

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { addressableKind, bool, hex64, parseEnv, port, positiveInt, runId, wsUrlList, type Env } from "./env";
 import { parsePoolHost } from "./pool-url";
+import { resolveAccess } from "./http/access";
 
 /** Server (MITM) configuration, SPEC §2. Names are those of the original HashScope. */
 const pubkeyList = z
@@ -17,6 +18,18 @@ const ServerEnv = z
     API_HOST: z.string().default("0.0.0.0"),
     API_PORT: port.default(8000),
     API_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
+    /** auto: a token is required unless API_HOST is loopback (generated when API_TOKEN is unset); token: always; none: open (warned). */
+    API_AUTH: z.enum(["auto", "token", "none"]).default("auto"),
+    /** Host: names the UI and API answer to (DNS-rebinding guard); `*` allows any. */
+    API_ALLOWED_HOSTS: z
+      .string()
+      .transform((s) => s.split(",").map((p) => p.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(\*|\[[0-9a-f:.]+\]|[a-z0-9._-]+)$/, "must be host names or [v6] addresses, comma-separated (no ports), or *")))
+      .optional(),
+    /** A second token good for GET /metrics only (a scraper need not hold API_TOKEN). */
+    METRICS_TOKEN: z.string().min(8, "must be at least 8 characters").optional(),
+    /** Mask the mining.authorize password in what HashScope shows and stores (relayed bytes stay exact). */
+    REDACT_PASSWORDS: bool.default(true),
     CAPTURE_MAX_MESSAGES: positiveInt.default(50_000),
     CAPTURE_MAX_PER_SESSION: positiveInt.default(10_000),
     CAPTURE_MAX_SESSIONS: positiveInt.default(1_000),
@@ -42,6 +55,8 @@ const ServerEnv = z
   .superRefine((env, ctx) => {
     const up = parsePoolHost(env.POOL_HOST, env.POOL_PORT);
     if (typeof up === "string") ctx.addIssue({ code: "custom", path: ["POOL_HOST"], message: up });
+    if (env.API_AUTH === "none" && env.API_TOKEN)
+      ctx.addIssue({ code: "custom", path: ["API_AUTH"], message: "is none but API_TOKEN is set (unset one of them)" });
     if (env.NOSTR_ENABLED && !env.NOSTR_RELAY_URL)
       ctx.addIssue({ code: "custom", path: ["NOSTR_RELAY_URL"], message: "is required when NOSTR_ENABLED is true" });
   })
@@ -51,7 +66,13 @@ const ServerEnv = z
     return {
       upstream,
       listen: { host: env.LISTEN_HOST, port: env.LISTEN_PORT },
-      api: { host: env.API_HOST, port: env.API_PORT, token: env.API_TOKEN ?? null },
+      api: {
+        host: env.API_HOST,
+        port: env.API_PORT,
+        ...resolveAccess({ host: env.API_HOST, auth: env.API_AUTH, token: env.API_TOKEN, allowedHosts: env.API_ALLOWED_HOSTS }),
+        metricsToken: env.METRICS_TOKEN ?? null,
+      },
+      redactPasswords: env.REDACT_PASSWORDS,
       capture: {
         maxMessages: env.CAPTURE_MAX_MESSAGES,
         maxPerSession: env.CAPTURE_MAX_PER_SESSION,

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { z } from "zod";
 
 /**
@@ -77,4 +78,16 @@ export function loadOrExit<T>(load: () => T): T {
   } catch (err) {
     return exitOnConfigError(err);
   }
+}
+
+/** A warning when `path` (e.g. .env, which may hold API_TOKEN or NOSTR_SK) can be read by other users; else null. */
+export function readableByOthers(path: string): string | null {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    return null; // no such file
+  }
+  if ((mode & 0o077) === 0) return null;
+  return `WARNING: ${path} can be read by other users (mode ${(mode & 0o777).toString(8)}) and may hold secrets: chmod 600 ${path}`;
 }

@@ -1,8 +1,11 @@
 import { loadServerConfig } from "./config";
-import { exitOnConfigError, loadOrExit } from "./env";
+import { exitOnConfigError, loadOrExit, readableByOthers } from "./env";
+import { accessLines } from "./http/access";
 import { startHashScope } from "./server";
 import { exitOnSignals } from "./shutdown";
 
+const envWarning = readableByOthers(".env"); // Bun reads .env from the working directory
+if (envWarning) console.error(envWarning);
 const config = loadOrExit(() => loadServerConfig());
 const hs = await startHashScope(config).catch(exitOnConfigError); // e.g. DATABASE_URL in use by another HashScope
 const up = config.upstream;
@@ -10,6 +13,7 @@ console.log(
   `HashScope: miners → ${config.listen.host}:${hs.proxyPort} → ${up.tls ? "stratum+ssl" : "stratum+tcp"}://${up.host}:${up.port}; ` +
     `UI and API on http://${config.api.host}:${hs.apiPort}/`,
 );
+for (const line of accessLines(config.api, config.api.host, hs.apiPort)) (line.startsWith("WARNING") ? console.error : console.log)(line);
 if (hs.nostr) {
   // The public key only; the secret never leaves the process.
   console.log(hs.nostr.publicKeyLine);

@@ -3,6 +3,7 @@ import { CapturePipeline } from "./capture/ingest";
 import { CaptureStore } from "./capture/store";
 import type { ServerConfig } from "./config";
 import { createApp } from "./http/app";
+import { MAX_BODY_BYTES } from "./http/guard";
 import type { Services } from "./http/services";
 import { startRelay } from "./proxy/relay";
 import { logUpstreamFailures } from "./proxy/upstream-log";
@@ -13,7 +14,13 @@ import { startMitmNostr } from "./mitm/nostr";
 import { ReplayService } from "./mitm/replay";
 import { uiRoutes, type ApiSpecSource } from "./ui/routes";
 
-export type HashScope = Services & { apiPort: number; proxyPort: number; stop(): Promise<void> };
+export type HashScope = Services & {
+  apiPort: number;
+  proxyPort: number;
+  /** Every route the HTTP server registered, as its router has it (the auth test walks them all). */
+  routes(): { method: string; path: string }[];
+  stop(): Promise<void>;
+};
 
 /** Capture bytes waiting per session before capture drops (the relay never waits for capture). */
 const CAPTURE_BACKLOG_BYTES = 4 * 1024 * 1024;
@@ -34,6 +41,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   const capture = new CapturePipeline(store, {
     maxLineBytes: config.capture.maxLineBytes,
     maxBacklogBytes: CAPTURE_BACKLOG_BYTES,
+    redactPasswords: config.redactPasswords,
   });
   const relay = startRelay({
     listen: config.listen,
@@ -69,6 +77,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     port: config.api.port,
     reusePort: false,
     idleTimeout: 60,
+    maxRequestBodySize: MAX_BODY_BYTES, // bodies without a Content-Length are cut here too (413)
   });
   const apiPort = app.server?.port ?? config.api.port;
   let stopping: Promise<void> | null = null;
@@ -76,6 +85,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     ...svc,
     apiPort,
     proxyPort: relay.port,
+    routes: () => app.routes.map((r) => ({ method: r.method, path: r.path })),
     /** Safe to call more than once: later calls wait for the first. */
     stop() {
       stopping ??= (async () => {

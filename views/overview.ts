@@ -7,7 +7,7 @@ import { sessionTable } from "./sessions";
 
 /** A number the server renders and Alpine keeps current from the `stats` SSE event. */
 const stat = (key: keyof OverviewStats, s: OverviewStats): Raw =>
-  html`<b x-data x-effect="if ($store.live.stats) $el.textContent = $store.live.fmt('${key}')">${count(s[key])}</b>`;
+  html`<b x-data x-effect="$store.live.paint($el, '${key}')">${count(s[key])}</b>`;
 
 export const overviewSessions = (live: SessionRecord[]): Raw =>
   html`<h2>Live sessions <small>${live.length}</small></h2>${sessionTable(live.slice(0, 50), "No live sessions. Point a miner at the proxy port, or run `bun run demo`.")}`;

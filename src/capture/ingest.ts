@@ -1,5 +1,6 @@
 import { LineFramer, type FramedLine } from "../stratum/framing";
 import { parseLine } from "../stratum/parse";
+import { redactLine } from "../stratum/redact";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
 import { learnFacts } from "../stratum/facts";
 import { isShareAccepted } from "../stratum/outcome";
@@ -13,6 +14,8 @@ export type CaptureOptions = {
   maxLineBytes: number;
   /** Bytes waiting for capture per session; past it chunks are relayed but not captured (counted). */
   maxBacklogBytes: number;
+  /** Mask mining.authorize passwords in the record (REDACT_PASSWORDS; the relayed bytes are never touched). */
+  redactPasswords?: boolean;
   /** Jobs remembered per session, for share context (broadcast) and the UI. */
   maxJobs?: number;
 };
@@ -169,7 +172,8 @@ export class CapturePipeline {
   ): MessageRecord | undefined {
     const session = this.store.getSession(sessionId);
     if (!session) return undefined;
-    const p = parseLine(line);
+    const parsed = parseLine(line);
+    const { line: p, redacted } = this.opts.redactPasswords ? redactLine(parsed) : { line: parsed, redacted: null };
     const msg: NewMessage = {
       session_id: sessionId,
       direction,
@@ -206,6 +210,7 @@ export class CapturePipeline {
       msg.decoded = d.decoded;
       if (d.error) msg.parse_error = `${msg.method ?? "response"}: ${d.error}`;
     }
+    if (redacted) msg.decoded = { ...(msg.decoded ?? {}), redacted }; // the record says what it no longer shows
     const stored = this.store.add(msg);
     if (!stored) return undefined;
     if (p.kind === "request" && p.rpc_id !== null)

@@ -7,7 +7,8 @@ import { sessionRoutes } from "./api/sessions";
 import { messageRoutes } from "./api/messages";
 import { streamRoutes } from "./api/stream";
 import { statsRoutes } from "./api/stats";
-import { authGuard } from "./auth";
+import { securityGuard } from "./guard";
+import { ASSET_PATHS } from "../ui/assets";
 import { exportRoutes } from "./api/export";
 import { broadcastRoutes } from "./api/broadcast";
 import { agentRoutes } from "./api/agents";
@@ -15,7 +16,10 @@ import { replayRoutes } from "./api/replay";
 
 /** The HTTP server: JSON API (curl-friendly) and, mounted by the UI module, the pages. */
 export function createApp(svc: Services, extra: Elysia[] = []) {
+  const api = svc.config.api;
   const app = new Elysia()
+    // First: host, credentials and cross-origin checks run before routing, parsing and validation.
+    .use(securityGuard({ access: api, metricsToken: api.metricsToken, publicPaths: new Set(["/health", "/login", ...ASSET_PATHS]) }))
     .onError(({ code, error, set }) => {
       if (code === "VALIDATION") {
         set.status = 422;
@@ -39,14 +43,18 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
         path: "/api/docs",
         specPath: "/api/docs",
         provider: null,
-        documentation: { info: { title: "HashScope API", version: "0.1.0", description: "Stratum v1 capture and analysis" } },
+        documentation: {
+          info: { title: "HashScope API", version: "0.1.0", description: "Stratum v1 capture and analysis" },
+          // Every route but /health, when the API needs a token (see SECURITY.md).
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+          security: api.token === null ? [] : [{ bearer: [] }],
+        },
         // The JSON API only: the pages, their form posts and their streams are not part of it.
         exclude: { paths: [/^(?!\/api\/|\/health$|\/metrics$)/] },
         // Query strings are documented as sent (input side of each transform).
         mapJsonSchema: { zod: (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
       }),
     )
-    .use(authGuard(svc.config.api.token))
     .use(statsRoutes(svc))
     .use(sessionRoutes(svc))
     .use(messageRoutes(svc))

@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
 import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import sseJs from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
-import alpineJs from "alpinejs/dist/cdn.min.js" with { type: "file" };
+// The CSP build of Alpine: it evaluates x-* expressions with its own parser, so the CSP needs no 'unsafe-eval'.
+import alpineJs from "@alpinejs/csp/dist/cdn.min.js" with { type: "file" };
 import styleCss from "../../public/style.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
 
@@ -18,10 +19,19 @@ const file = (path: string, cache: string, type: string) => () =>
 
 const JS = "text/javascript; charset=utf-8";
 
-export const assetRoutes = () =>
-  new Elysia({ name: "ui-assets" })
-    .get("/vendor/htmx.min.js", file(htmxJs, VENDOR_CACHE, JS))
-    .get("/vendor/hx-sse.min.js", file(sseJs, VENDOR_CACHE, JS))
-    .get("/vendor/alpine.min.js", file(alpineJs, VENDOR_CACHE, JS))
-    .get("/static/style.css", file(styleCss, OWN_CACHE, "text/css; charset=utf-8"))
-    .get("/static/app.js", file(appJs, OWN_CACHE, JS));
+const ASSETS: [path: string, file: string, cache: string, type: string][] = [
+  ["/vendor/htmx.min.js", htmxJs, VENDOR_CACHE, JS],
+  ["/vendor/hx-sse.min.js", sseJs, VENDOR_CACHE, JS],
+  ["/vendor/alpine.min.js", alpineJs, VENDOR_CACHE, JS],
+  ["/static/style.css", styleCss, OWN_CACHE, "text/css; charset=utf-8"],
+  ["/static/app.js", appJs, OWN_CACHE, JS],
+];
+
+/** The login page loads these, so they are served without credentials (they are the same for everyone). */
+export const ASSET_PATHS: readonly string[] = ASSETS.map(([p]) => p);
+
+export const assetRoutes = () => {
+  const app = new Elysia({ name: "ui-assets" });
+  for (const [path, f, cache, type] of ASSETS) app.get(path, file(f, cache, type));
+  return app;
+};

@@ -100,6 +100,10 @@ function fromSpecs(d: Decoded, specs: Spec[]): Field[] {
 const generic = (d: Decoded): Field[] =>
   Object.entries(d).map(([k, v]) => ({ label: k.replace(/_/g, " "), value: value(k, v), mono: false }));
 
+/** Own keys only: a method named "toString" or "__proto__" is traffic, not a key of Object.prototype. */
+const specsFor = (table: Record<string, Spec[]>, method: string | null): Spec[] | undefined =>
+  method !== null && Object.prototype.hasOwnProperty.call(table, method) ? table[method] : undefined;
+
 export function decodedFields(m: MessageRecord): Field[] {
   const d = m.decoded;
   if (d === null) return [];
@@ -115,11 +119,11 @@ export function decodedFields(m: MessageRecord): Field[] {
       out.push({ label: "Error message", value: text(message) });
       if (data !== null && data !== undefined) out.push({ label: "Error data", value: text(data), mono: true });
     }
-    const specs = m.method ? RESULT_FIELDS[m.method] : undefined;
+    const specs = specsFor(RESULT_FIELDS, m.method);
     if (specs) out.push(...fromSpecs(d, specs));
     return out;
   }
-  const specs = m.method ? REQUEST_FIELDS[m.method] : undefined;
+  const specs = specsFor(REQUEST_FIELDS, m.method);
   const fields = specs ? fromSpecs(d, specs) : generic(d);
   if (m.method === "mining.submit" && d.share && typeof d.share === "object") fields.push(...shareFields(d.share as Decoded));
   return fields;

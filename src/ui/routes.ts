@@ -62,7 +62,7 @@ export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
     if (!apiSpec) return htmlResponse(notFoundPage("The API page"), 404);
     const d = ApiDescription.safeParse(await apiSpec(request));
     if (!d.success) return htmlResponse(notFoundPage("A readable API description"), 500);
-    return htmlResponse(apiDocsPage(d.data, new URL(request.url).origin));
+    return htmlResponse(apiDocsPage(d.data, new URL(request.url).origin, svc.config.api.token !== null));
   });
   return ui;
 }

@@ -3,11 +3,11 @@ declare module "htmx.org/dist/*" {
   const path: string;
   export default path;
 }
-declare module "alpinejs/dist/*" {
+declare module "*.css" {
   const path: string;
   export default path;
 }
-declare module "*.css" {
+declare module "@alpinejs/csp/dist/*" {
   const path: string;
   export default path;
 }

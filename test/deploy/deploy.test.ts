@@ -38,6 +38,10 @@ describe("deployment files", () => {
     expect(from.length).toBeGreaterThanOrEqual(2);
     expect(from.every((l) => l.includes("oven/bun:"))).toBe(true);
     expect(text).toContain("bun install --frozen-lockfile --production");
+    // The runtime stage runs as the image's unprivileged user, never root.
+    const runtime = text.slice(text.lastIndexOf("\nFROM "));
+    expect(runtime).toMatch(/^USER bun$/m);
+    expect(runtime.slice(runtime.search(/^USER /m))).not.toMatch(/^USER root/m);
     const cmd = JSON.parse(/^CMD (.*)$/m.exec(text)![1]!) as string[];
     expect(script(cmd)).toBe("start");
     const server = loadServerConfig({ POOL_HOST: "pool.example.com" });

@@ -1,7 +1,10 @@
 import { loadServerConfig } from "../../src/config";
 import { startHashScope, type HashScope } from "../../src/server";
 
-/** Start a HashScope on loopback with ephemeral ports in front of `poolPort`. */
+/**
+ * Start a HashScope on loopback with ephemeral ports in front of `poolPort`. Loopback needs no token (SECURITY.md);
+ * pass API_TOKEN (or API_AUTH=token) in `env` to test the closed API.
+ */
 export async function startTestHashScope(poolPort: number, env: Record<string, string> = {}): Promise<HashScope> {
   const config = loadServerConfig({
     POOL_HOST: `127.0.0.1:${poolPort}`,

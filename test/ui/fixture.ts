@@ -21,9 +21,10 @@ export type UiWorld = {
 /** Very low difficulty (4,096 hashes a share) and a throttled hash rate: a few shares a second for next to no CPU. */
 export const UI_DIFFICULTY = 2 ** -20;
 
-export async function startUiWorld(): Promise<UiWorld> {
+/** `env`: extra HashScope settings, e.g. API_TOKEN. */
+export async function startUiWorld(env: Record<string, string> = {}): Promise<UiWorld> {
   const pool = await startSimPool({ difficulty: UI_DIFFICULTY, jobIntervalMs: 0 });
-  const hs = await startTestHashScope(pool.port);
+  const hs = await startTestHashScope(pool.port, env);
   let browser: Browser;
   try {
     browser = await launchBrowser();
@@ -62,10 +63,10 @@ export async function startUiWorld(): Promise<UiWorld> {
 }
 
 /** One UiWorld for a test file: started before its tests, stopped after them; `use` receives it. */
-export function useUiWorld(use: (w: UiWorld) => void): void {
+export function useUiWorld(use: (w: UiWorld) => void, env: Record<string, string> = {}): void {
   let w: UiWorld | undefined;
   beforeAll(async () => {
-    w = await startUiWorld();
+    w = await startUiWorld(env);
     use(w);
   }, 40_000);
   afterAll(async () => {
