@@ -76,7 +76,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     kindShare: e.NOSTR_KIND_SHARE,
     kindTelemetry: e.NOSTR_KIND_TELEMETRY,
     agentId: e.AGENT_ID ?? defaultAgentId(e),
-    region: e.FLY_REGION ?? e.AGENT_REGION ?? null,
+    region: e.AGENT_REGION ?? e.FLY_REGION ?? null,
     telemetryIntervalMs: Math.round(e.TELEMETRY_INTERVAL_SEC * 1000),
     submitTimeoutMs: e.SUBMIT_TIMEOUT_MS,
     maxInflight: e.MAX_INFLIGHT_SUBMITS,
