@@ -81,7 +81,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
   const since = Math.floor(Date.now() / 1000) - (opts.lookbackSec ?? 0);
   let taking = true;
   const sub = relay.subscribe({
-    filter: runFilter(expect, since),
+    filter: runFilter(expect, since, keys.pk),
     parse: shareParser(expect, stats),
     onEvent: (share) => {
       if (!taking) return;

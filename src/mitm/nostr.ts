@@ -47,7 +47,7 @@ export function startMitmNostr(
   // Reports older than the offline window say nothing about now; the relay keeps each agent's latest anyway.
   const since = Math.floor(Date.now() / 1000 - 3 * n.telemetryIntervalSec);
   const sub: PoolSubscription = pool.subscribe({
-    filter: runFilter(expect, since),
+    filter: runFilter(expect, since, keys.pk),
     parse: (e) => {
       const r = parseTelemetry(e, expect);
       if (!r.ok) fleet.reject(r.reason);
