@@ -99,6 +99,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
       stats: stats.snapshot(),
       jobs: pool.jobs,
       errors: stats.errors,
+      recentJobs: pool.recentJobs,
     });
   const timer = new TelemetryTimer(relay, current, keys.sk, config.kindTelemetry, config.telemetryIntervalMs, log);
   pool.start();

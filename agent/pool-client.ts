@@ -5,7 +5,8 @@
  */
 import { ClientClosedError, StratumClient, type JsonValue, type RpcReply, type ServerMessage } from "../src/stratum/client.ts";
 import { normaliseError } from "../src/stratum/outcome.ts";
-import type { ConnState } from "../src/nostr/events.ts";
+import { MAX_RECENT_JOBS, type ConnState } from "../src/nostr/events.ts";
+import { jobReport, type JobReport } from "../src/nostr/job-report.ts";
 import type { Upstream } from "../src/capture/records.ts";
 
 export type PoolClientOptions = {
@@ -65,6 +66,8 @@ export class AgentPoolClient {
   extranonce2Size: number | null = null;
   versionMask: string | null = null;
   readonly jobs: JobFacts = { notify_total: 0, clean_jobs_total: 0, last_notify_at: null, last_prevhash: null };
+  /** The newest jobs as reported in telemetry (what they were and when they arrived), oldest first. */
+  readonly recentJobs: JobReport[] = [];
   /** Completed handshakes; more than one means reconnects happened. */
   sessions = 0;
   reconnectsFollowed = 0;
@@ -231,6 +234,11 @@ export class AgentPoolClient {
           this.knownJobs.clear();
         }
         this.jobs.last_notify_at = new Date().toISOString();
+        const report = jobReport(p, this.extranonce1, this.extranonce2Size, this.jobs.last_notify_at);
+        if (report) {
+          this.recentJobs.push(report);
+          if (this.recentJobs.length > MAX_RECENT_JOBS) this.recentJobs.shift();
+        }
         if (typeof p[1] === "string") this.jobs.last_prevhash = p[1];
         if (typeof p[0] === "string") {
           this.knownJobs.add(p[0]);

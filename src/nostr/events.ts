@@ -2,12 +2,15 @@ import { z } from "zod";
 import { finalizeEvent, validateEvent, verifyEvent, type NostrEvent } from "nostr-tools/pure";
 import type { Filter } from "nostr-tools/filter";
 import { RpcId } from "../capture/records.ts";
+import { JobReport } from "./job-report.ts";
 
 /** docs/nostr.md: the two HashScope event kinds, their tags and their JSON content. */
 
 export const SCHEMA = "hashscope.v1";
 export const DEFAULT_KIND_SHARE = 30080;
 export const DEFAULT_KIND_TELEMETRY = 30079;
+/** Jobs carried in each telemetry report: each report repeats the newest, so a missed report loses none. */
+export const MAX_RECENT_JOBS = 32;
 
 export type { NostrEvent, Filter };
 
@@ -81,6 +84,8 @@ export const TelemetryContent = z.object({
     last_prevhash: z.string().nullable(),
   }),
   errors: z.array(z.string()).max(10),
+  /** The agent's newest jobs from its own pool connection, oldest first (docs/nostr.md); optional for older agents. */
+  recent_jobs: z.array(JobReport).max(MAX_RECENT_JOBS).default([]),
 });
 export type TelemetryContent = z.infer<typeof TelemetryContent>;
 
