@@ -74,6 +74,7 @@ export class AgentPoolClient {
   private client: StratumClient | null = null;
   private ready = false;
   private knownJobs = new Set<string>();
+  private notifiesOnConnection = 0;
   private configureUnsupported = false;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -141,6 +142,7 @@ export class AgentPoolClient {
     if (this.stopped) return;
     this.ready = false;
     this.knownJobs = new Set();
+    this.notifiesOnConnection = 0;
     const { host, port, tls } = this.target;
     const client = new StratumClient({
       host,
@@ -234,7 +236,7 @@ export class AgentPoolClient {
           this.knownJobs.clear();
         }
         this.jobs.last_notify_at = new Date().toISOString();
-        const report = jobReport(p, this.extranonce1, this.extranonce2Size, this.jobs.last_notify_at);
+        const report = jobReport(p, this.extranonce1, this.extranonce2Size, this.jobs.last_notify_at, this.notifiesOnConnection++ === 0);
         if (report) {
           this.recentJobs.push(report);
           if (this.recentJobs.length > MAX_RECENT_JOBS) this.recentJobs.shift();

@@ -81,10 +81,13 @@ export class FleetRegistry {
     this.timer = null;
   }
 
-  /** Record a verified telemetry event received at `receivedMs` (wall clock). */
-  ingest(t: TelemetryContent, event: NostrEvent, receivedMs = Date.now()): void {
+  /** Record a verified telemetry event received at `receivedMs` (wall clock); false when refused (agent_id_taken). */
+  ingest(t: TelemetryContent, event: NostrEvent, receivedMs = Date.now()): boolean {
     let e = this.agents.get(t.agent_id);
-    if (e && e.pubkey !== event.pubkey && receivedMs - e.lastSeenMs < this.offlineAfterMs) return this.reject("agent_id_taken");
+    if (e && e.pubkey !== event.pubkey && receivedMs - e.lastSeenMs < this.offlineAfterMs) {
+      this.reject("agent_id_taken");
+      return false;
+    }
     this.c.received++;
     this.reports.publish({ event_id: event.id, content: t, received_at: new Date(receivedMs).toISOString() });
     // A report the relay stored long ago (catch-up after a subscribe) does not make its agent look alive now.
@@ -97,7 +100,7 @@ export class FleetRegistry {
     } else if (Date.parse(t.ts) < Date.parse(e.latest.ts)) {
       this.c.stale++;
       this.pushHistory(e, t);
-      return;
+      return true;
     }
     e.latest = t;
     e.pubkey = event.pubkey;
@@ -107,6 +110,7 @@ export class FleetRegistry {
     const view = this.view(t.agent_id, e, Date.now());
     e.wasOnline = view.online;
     this.updates.publish({ type: "agent", agent: view });
+    return true;
   }
 
   /** Count an event refused by verification. */

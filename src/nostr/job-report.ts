@@ -23,6 +23,11 @@ export const JobReport = z.object({
   coinbase_outputs: z.number().int().nonnegative().nullable(),
   /** No merkle branches: a block with only the coinbase transaction. */
   empty: z.boolean(),
+  /**
+   * The first job on a new connection: the connection joined a block already current, so this is not when the
+   * block reached the pool's clients (propagation leaves it out).
+   */
+  first_on_connection: z.boolean().default(false),
   /** Wall clock of the receiver when the notify arrived (its own clock; HashScope corrects agents' by their offset). */
   received_at: isoTs,
 });
@@ -119,6 +124,7 @@ export function jobReport(
   extranonce1: string | null,
   extranonce2Size: number | null,
   receivedAt: string,
+  firstOnConnection = false,
 ): JobReport | null {
   if (!Array.isArray(params)) return null;
   const [jobId, prevhash, coinb1, coinb2, branches, , , , clean] = params as unknown[];
@@ -138,6 +144,7 @@ export function jobReport(
     coinbase_value_sat: facts?.value_sat ?? null,
     coinbase_outputs: facts?.outputs ?? null,
     empty: branches.length === 0,
+    first_on_connection: firstOnConnection,
     received_at: receivedAt,
   };
 }

@@ -4,6 +4,7 @@ import { hexToBytes } from "nostr-tools/utils";
 import { shareParser } from "../../agent/agent";
 import { AgentStats } from "../../agent/stats";
 import type { SessionRecord } from "../../src/capture/records";
+import type { BlockView, ClockView } from "../../src/mitm/blocks";
 import type { AgentView } from "../../src/mitm/fleet";
 import type { NostrStatus } from "../../src/mitm/nostr";
 import { buildShareEvent, runFilter, shareTags, type Expect, type NostrEvent } from "../../src/nostr/events";
@@ -220,6 +221,42 @@ export function fleetSuite(impl: RelayImpl): void {
     // Nothing else submitted to the pool besides the miner and the three agents.
     expect(pool.stats.submits).toBe(submitted + 3 * submitted * REPEAT);
   }, 40_000);
+
+  test("block propagation: each new block lines up HashScope's miner and all three agents, with the pool's height and coinbase", async () => {
+    // The broadcast test's miner has gone: a new one (too slow to find a share) gives HashScope its own connection again.
+    const watcher = startSimMiner({ host: "127.0.0.1", port: hs.proxyPort, worker: "bc1qe2e.watch", maxShares: 1, maxSeconds: 25, maxHashesPerSecond: 1, batchSize: 1 });
+    cleanups.push(() => watcher.stop());
+    await watcher.ready;
+    const submitsBefore = pool.stats.submits;
+    // Blocks that began after every source was connected (sim pool: a clean job every 4th, one job per 1.5 s).
+    type Blocks = { blocks: BlockView[]; clocks: ClockView[] };
+    const full = (b: BlockView) => b.sightings.filter((s) => !s.joined).length === 4;
+    const got = await poll(() => getJson<Blocks>("/api/fleet/blocks"), (r) => r.blocks.some(full), 20_000, "a block seen by all four sources");
+    const blk = got.blocks.find(full)!;
+    expect(blk.sightings.map((s) => s.source).sort()).toEqual(["hashscope", ...AGENTS.map((a) => a.id)].sort());
+    const poolAddr = `127.0.0.1:${pool.port}`;
+    for (const s of blk.sightings) {
+      expect(s.pool).toBe(poolAddr);
+      expect(s.delay_ms).toBeGreaterThanOrEqual(0);
+      // Every connection got the same block's facts from the pool (the coinbases differ only by extranonce).
+      expect(s.height).toBe(blk.height);
+      expect(s.clean_jobs).toBe(true);
+      expect(s.coinbase_outputs).toBe(1);
+      expect(s.coinbase_value_sat).toBeGreaterThanOrEqual(312_500_000);
+      expect(s.region).toBe(s.kind === "hashscope" ? null : AGENTS.find((a) => a.id === s.source)!.region);
+    }
+    expect(blk.height).not.toBeNull();
+    expect(blk.sightings[0]!.delay_ms).toBe(0);
+    expect(blk.first?.source).toBe(blk.sightings[0]!.source);
+    // Each agent's clock offset was measured (same machine: small, but no threshold here).
+    expect(got.clocks.map((c) => c.agent_id).sort()).toEqual(AGENTS.map((a) => a.id).sort());
+    for (const c of got.clocks) expect(c.offset_ms).not.toBeNull();
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^hashscope_fleet_blocks_total [1-9]\d*$/m);
+    expect(metrics).toContain('hashscope_fleet_last_block_delay_ms{source="hashscope",region="",pool="127.0.0.1:');
+    await watcher.stop();
+    expect(pool.stats.submits).toBe(submitsBefore);
+  }, 30_000);
 
   test("forged share events (wrong author, bad signature, wrong run) never make an agent submit; the agent parser counts them", async () => {
     expect(sessionId).not.toBe(""); // needs the broadcast run above

@@ -62,8 +62,27 @@ export const statsRoutes = (svc: Services) =>
           ["hashscope_shares_rejected_total", "counter", s.shares.rejected],
           ["hashscope_capture_dropped_bytes_total", "counter", s.capture.dropped_bytes],
         ] as const;
-        const body = lines.map(([name, type, v]) => `# TYPE ${name} ${type}\n${name} ${v}`).join("\n") + "\n";
+        const body = lines.map(([name, type, v]) => `# TYPE ${name} ${type}\n${name} ${v}`).join("\n") + "\n" + fleetMetrics(svc);
         return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
       },
       { detail: { summary: "Prometheus metrics", tags: ["meta"] } },
     );
+
+const label = (v: string): string => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+
+/** Block propagation (docs/nostr.md): per source, blocks it saw first among those kept, and its delay on the newest block. */
+function fleetMetrics(svc: Services): string {
+  const board = svc.nostr?.blocks;
+  if (!board) return "";
+  const blocks = board.list(200);
+  const first = new Map<string, number>();
+  for (const b of blocks) if (b.first) first.set(b.first.source, (first.get(b.first.source) ?? 0) + 1);
+  const out = ["# TYPE hashscope_fleet_blocks_total counter", `hashscope_fleet_blocks_total ${board.counters.blocks}`];
+  out.push("# TYPE hashscope_fleet_blocks_first gauge");
+  for (const [src, n] of first) out.push(`hashscope_fleet_blocks_first{source="${label(src)}"} ${n}`);
+  out.push("# TYPE hashscope_fleet_last_block_delay_ms gauge");
+  for (const s of blocks[0]?.sightings ?? []) {
+    out.push(`hashscope_fleet_last_block_delay_ms{source="${label(s.source)}",region="${label(s.region ?? "")}",pool="${label(s.pool)}"} ${s.delay_ms}`);
+  }
+  return out.join("\n") + "\n";
+}
