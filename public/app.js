@@ -176,6 +176,10 @@
   document.addEventListener("fleet-summary", function (e) {
     place(e.detail.data, null);
   });
+  // Block propagation: the whole section, replaced in place.
+  document.addEventListener("fleet-blocks", function (e) {
+    place(e.detail.data, null);
+  });
 
   // "12 s ago" texts stay true between updates (the same steps as src/ui/agents.ts age()).
   function age(iso) {

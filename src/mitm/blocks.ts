@@ -102,9 +102,11 @@ export class BlockBoard {
 
   /** Newest block first; sightings earliest first. */
   list(limit = 50): BlockView[] {
-    const views = [...this.blocks.values()].map((b) => this.view(b));
-    views.sort((a, b) => Date.parse(b.first?.at ?? "") - Date.parse(a.first?.at ?? ""));
-    return views.slice(0, limit);
+    // By the earliest sighting on the sources' own clocks (a block every source joined has no `first`).
+    return [...this.blocks.values()]
+      .sort((a, b) => b.firstMs - a.firstMs)
+      .slice(0, limit)
+      .map((b) => this.view(b));
   }
 
   private record(source: string, kind: SourceKind, region: string | null, pool: string, job: JobReport, ownMs: number): void {

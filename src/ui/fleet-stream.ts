@@ -3,6 +3,7 @@ import type { AgentView, FleetUpdate } from "../mitm/fleet";
 import type { Services } from "../http/services";
 import { sseEvent, sseResponse } from "../http/sse";
 import { agentCard, fleetSummary } from "../../views/agents";
+import { blocksSection } from "../../views/blocks";
 import { agentDomId, fleetTotals } from "./agents";
 import { oneLine } from "./html";
 
@@ -22,8 +23,12 @@ function frame(svc: Services, updates: FleetUpdate[]): string {
   let out = "";
   for (const u of latest.values())
     out += u.type === "agent" ? cardEvent(u.agent, now) : sseEvent("agent-removed", agentDomId(u.agent_id));
-  return out + sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(svc.fleet?.list(now) ?? []))));
+  return out + sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(svc.fleet?.list(now) ?? [])))) + blocksEvent(svc);
 }
+
+/** The whole block-propagation section; agents' reports bring the jobs, so it is re-sent with each fleet batch. */
+const blocksEvent = (svc: Services): string =>
+  svc.nostr ? sseEvent("fleet-blocks", oneLine(blocksSection(svc.nostr.blocks.list(), svc.nostr.blocks.clocks()))) : "";
 
 export const fleetStreamRoutes = (svc: Services) =>
   new Elysia({ name: "ui-fleet-stream" }).get("/ui/stream/agents", ({ request }) => {
@@ -34,7 +39,7 @@ export const fleetStreamRoutes = (svc: Services) =>
       const live = fleet?.updates.subscribe(signal, 1000);
       const now = Date.now();
       const all = fleet?.list(now) ?? [];
-      yield `retry: 1000\n: connected\n\n${all.map((a) => cardEvent(a, now)).join("")}${sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(all))))}`;
+      yield `retry: 1000\n: connected\n\n${all.map((a) => cardEvent(a, now)).join("")}${sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(all))))}${blocksEvent(svc)}`;
       if (!live) {
         // Nostr off: nothing will ever change; keep the stream (and the live indicator) open until the page leaves.
         await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));

@@ -127,6 +127,14 @@ function pages(svc: Services, meter: RateMeter) {
       return new Response(null, { status: 303, headers: { location: `/sessions/${encodeURIComponent(params.id)}` } });
     })
     .get("/agents", () =>
-      htmlResponse(agentsPage({ agents: svc.fleet?.list() ?? [], nostr: svc.nostr !== undefined, stream: "/ui/stream/agents" })),
+      htmlResponse(
+        agentsPage({
+          agents: svc.fleet?.list() ?? [],
+          nostr: svc.nostr !== undefined,
+          stream: "/ui/stream/agents",
+          blocks: svc.nostr?.blocks.list() ?? [],
+          clocks: svc.nostr?.blocks.clocks() ?? [],
+        }),
+      ),
     );
 }
