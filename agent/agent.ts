@@ -100,6 +100,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
       jobs: pool.jobs,
       errors: stats.errors,
       recentJobs: pool.recentJobs,
+      timings: pool.timings.snapshot(),
     });
   const timer = new TelemetryTimer(relay, current, keys.sk, config.kindTelemetry, config.telemetryIntervalMs, log);
   pool.start();

@@ -7,6 +7,7 @@ import { ClientClosedError, StratumClient, type JsonValue, type RpcReply, type S
 import { normaliseError } from "../src/stratum/outcome.ts";
 import { MAX_RECENT_JOBS, type ConnState } from "../src/nostr/events.ts";
 import { jobReport, type JobReport } from "../src/nostr/job-report.ts";
+import { ConnTimings } from "./timings.ts";
 import type { Upstream } from "../src/capture/records.ts";
 
 export type PoolClientOptions = {
@@ -68,6 +69,8 @@ export class AgentPoolClient {
   readonly jobs: JobFacts = { notify_total: 0, clean_jobs_total: 0, last_notify_at: null, last_prevhash: null };
   /** The newest jobs as reported in telemetry (what they were and when they arrived), oldest first. */
   readonly recentJobs: JobReport[] = [];
+  /** Connect, TLS, subscribe and authorize times of each completed handshake. */
+  readonly timings = new ConnTimings();
   /** Completed handshakes; more than one means reconnects happened. */
   sessions = 0;
   reconnectsFollowed = 0;
@@ -179,6 +182,8 @@ export class AgentPoolClient {
     if (this.client !== client) return;
     this.ready = true;
     this.sessions++;
+    this.timings.add("connect_ms", client.timing.connectMs);
+    if (tls) this.timings.add("tls_handshake_ms", client.timing.tlsHandshakeMs);
     this.everConnected = true;
     this.sessionStart = openedAt;
     this.o.log?.(`pool: connected to ${host}:${port} as ${this.o.worker} (extranonce1 ${this.extranonce1}, size ${this.extranonce2Size}, version mask ${this.versionMask ?? "none"})`);
@@ -209,12 +214,14 @@ export class AgentPoolClient {
       }
     }
     const sub = await c.request("mining.subscribe", [this.o.userAgent], t);
+    this.timings.add("subscribe_ms", sub.latencyMs);
     const e = normaliseError(sub.error);
     if (e) throw new Error(`subscribe refused: ${e.code ?? ""} ${e.message}`.trim());
     const res = Array.isArray(sub.result) ? sub.result : [];
     this.extranonce1 = typeof res[1] === "string" ? res[1] : null;
     this.extranonce2Size = typeof res[2] === "number" ? res[2] : null;
     const auth = await c.request("mining.authorize", [this.o.worker, this.o.password], t);
+    this.timings.add("authorize_ms", auth.latencyMs);
     const ae = normaliseError(auth.error);
     if (auth.result !== true || ae) {
       this.setState("error");

@@ -15,6 +15,7 @@ export type TelemetryInput = {
   jobs: JobFacts;
   errors: readonly string[];
   recentJobs?: readonly JobReport[];
+  timings?: TelemetryContent["timings"];
   ts?: string;
 };
 
@@ -31,6 +32,7 @@ export function telemetryContent(i: TelemetryInput): TelemetryContent {
     jobs: { ...i.jobs },
     errors: i.errors.slice(-10),
     recent_jobs: (i.recentJobs ?? []).map((j) => ({ ...j })),
+    timings: i.timings ?? null,
   };
 }
 

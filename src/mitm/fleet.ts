@@ -19,6 +19,8 @@ export type AgentView = {
   pool_target: TelemetryContent["pool_target"];
   stats: TelemetryContent["stats"];
   jobs: TelemetryContent["jobs"];
+  /** Pool connection timings (null from agents that do not send them). */
+  timings: TelemetryContent["timings"];
   errors: string[];
   /** The agent's own timestamp of that report. */
   ts: string;
@@ -185,6 +187,7 @@ export class FleetRegistry {
       pool_target: t.pool_target,
       stats: t.stats,
       jobs: t.jobs,
+      timings: t.timings,
       errors: t.errors,
       ts: t.ts,
       pubkey: e.pubkey,

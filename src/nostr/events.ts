@@ -46,6 +46,10 @@ export const ShareContent = z.object({
 });
 export type ShareContent = z.infer<typeof ShareContent>;
 
+const msOrNull = z.number().nonnegative().nullable();
+/** Percentiles over the agent's recent connections (or submits); `n` values in the window. */
+const Percentiles = z.object({ p50: msOrNull, p90: msOrNull, p99: msOrNull, last: msOrNull, n: count });
+
 export const ConnState = z.enum(["connecting", "connected", "reconnecting", "error"]);
 export type ConnState = z.infer<typeof ConnState>;
 
@@ -84,6 +88,11 @@ export const TelemetryContent = z.object({
     last_prevhash: z.string().nullable(),
   }),
   errors: z.array(z.string()).max(10),
+  /** Pool connection timings per (re)connect: TCP connect, TLS handshake (stratum+ssl only), subscribe and authorize round trips. */
+  timings: z
+    .object({ connect_ms: Percentiles, tls_handshake_ms: Percentiles, subscribe_ms: Percentiles, authorize_ms: Percentiles })
+    .nullable()
+    .default(null),
   /** The agent's newest jobs from its own pool connection, oldest first (docs/nostr.md); optional for older agents. */
   recent_jobs: z.array(JobReport).max(MAX_RECENT_JOBS).default([]),
 });

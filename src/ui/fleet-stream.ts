@@ -4,6 +4,7 @@ import type { Services } from "../http/services";
 import { sseEvent, sseResponse } from "../http/sse";
 import { agentCard, fleetSummary } from "../../views/agents";
 import { blocksSection } from "../../views/blocks";
+import { latencySection } from "../../views/latency";
 import { agentDomId, fleetTotals } from "./agents";
 import { oneLine } from "./html";
 
@@ -28,7 +29,10 @@ function frame(svc: Services, updates: FleetUpdate[]): string {
 
 /** The whole block-propagation section; agents' reports bring the jobs, so it is re-sent with each fleet batch. */
 const blocksEvent = (svc: Services): string =>
-  svc.nostr ? sseEvent("fleet-blocks", oneLine(blocksSection(svc.nostr.blocks.list(), svc.nostr.blocks.clocks()))) : "";
+  svc.nostr
+    ? sseEvent("fleet-blocks", oneLine(blocksSection(svc.nostr.blocks.list(), svc.nostr.blocks.clocks()))) +
+      sseEvent("fleet-latency", oneLine(latencySection(svc.fleet?.list() ?? [])))
+    : "";
 
 export const fleetStreamRoutes = (svc: Services) =>
   new Elysia({ name: "ui-fleet-stream" }).get("/ui/stream/agents", ({ request }) => {

@@ -125,6 +125,9 @@ export function fleetSuite(impl: RelayImpl): void {
       expect(v.region).toBe(a.region);
       expect(v.pubkey).toBe(getPublicKey(hexToBytes(a.sk)));
       expect(v.pool_target).toEqual({ host: "127.0.0.1", port: pool.port });
+    // One handshake so far: connect, subscribe and authorize timed once; no TLS on this pool.
+    expect(v.timings).toMatchObject({ connect_ms: { n: 1 }, subscribe_ms: { n: 1 }, authorize_ms: { n: 1 }, tls_handshake_ms: { n: 0, p50: null } });
+    expect(v.timings!.subscribe_ms.p50).toBe(v.timings!.subscribe_ms.last);
     }
     // Each agent authorized on the pool with its own worker, and logged its public key only.
     for (const [i, a] of agents.entries()) {

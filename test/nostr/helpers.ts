@@ -55,6 +55,7 @@ export function telemetryContent(agentId: string, runId = RUN): TelemetryContent
     jobs: { notify_total: 5, clean_jobs_total: 1, last_notify_at: new Date().toISOString(), last_prevhash: "00".repeat(32) },
     errors: [],
     recent_jobs: [],
+    timings: null,
   };
 }
 

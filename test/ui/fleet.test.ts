@@ -224,6 +224,12 @@ test("block propagation fills in live: a new block on the pool shows as a row an
   expect(await row.locator("td b", { hasText: "first" }).count()).toBe(1);
   expect(await page.locator("#fleet-blocks svg.blocks-chart circle").count()).toBeGreaterThanOrEqual(2);
   expect(await page.textContent("#fleet-blocks thead")).toContain(HOSTILE_ID);
+  // Latency per region, side by side: one row per agent, the sim pool's agents with connect/subscribe/authorize times.
+  const latencyRow = page.locator("#fleet-latency tbody tr", { hasText: "agent-a" });
+  await latencyRow.waitFor();
+  expect(await latencyRow.locator("td").nth(3).textContent()).toMatch(/ms \/ .* \/ .* \(1\)$/);
+  expect(await latencyRow.locator("td").nth(4).textContent()).toBe("—"); // no TLS to this pool
+  expect(await page.locator("#fleet-latency tbody tr").count()).toBe(hs.fleet!.list().length);
   expect(await xssRan(page)).toBe(false);
   expect(await injected(page)).toBe(0);
   await page.locator("#fleet-blocks").scrollIntoViewIfNeeded();
