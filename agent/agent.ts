@@ -8,6 +8,7 @@ import { parseShare, runFilter, type Expect, type ParseResult, type ShareContent
 import type { NostrKeys } from "../src/nostr/keys.ts";
 import type { AgentConfig } from "./config.ts";
 import { AgentPoolClient, agentWorkerName } from "./pool-client.ts";
+import { BehaviourChecks } from "./checks.ts";
 import { AgentStats } from "./stats.ts";
 import { Submitter } from "./submitter.ts";
 import { TelemetryTimer, telemetryContent } from "./telemetry.ts";
@@ -53,6 +54,8 @@ export function shareParser(expect: Expect, stats: AgentStats): (raw: unknown) =
 export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOptions = {}): AgentHandle {
   const log = opts.log ?? (() => {});
   const stats = new AgentStats();
+  const checks = new BehaviourChecks();
+  let submitter: Submitter | null = null;
   const worker = agentWorkerName(config.workerBase);
   const pool = new AgentPoolClient({
     pool: config.pool,
@@ -66,8 +69,9 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
     onError: (text) => stats.error(`pool: ${text}`),
     onState: (s) => log(`pool: state ${s}`),
     ...(opts.onPoolLine ? { onLine: opts.onPoolLine } : {}),
+    ...(config.staleCheck ? { onNewBlock: (stale: { jobId: string; ntime: string }) => void submitter?.staleProbe(stale).then((r) => checks.stale(r)) } : {}),
   });
-  const submitter = new Submitter(pool, stats, { maxInflight: config.maxInflight, timeoutMs: config.submitTimeoutMs, log });
+  submitter = new Submitter(pool, stats, { maxInflight: config.maxInflight, timeoutMs: config.submitTimeoutMs, log });
   const relay = new RelayPool({
     urls: config.relayUrls,
     log,
@@ -84,8 +88,9 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
     filter: runFilter(expect, since, keys.pk),
     parse: shareParser(expect, stats),
     onEvent: (share) => {
-      if (!taking) return;
-      void submitter.handle(share);
+      if (!taking || !submitter) return;
+      const sameEn1 = share.context.extranonce1 !== null && share.context.extranonce1 === pool.extranonce1;
+      void submitter.handle(share).then((results) => checks.shareEvent(results, sameEn1));
     },
   });
 
@@ -101,6 +106,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
       errors: stats.errors,
       recentJobs: pool.recentJobs,
       timings: pool.timings.snapshot(),
+      checks: checks.snapshot(),
     });
   const timer = new TelemetryTimer(relay, current, keys.sk, config.kindTelemetry, config.telemetryIntervalMs, log);
   pool.start();

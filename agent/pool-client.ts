@@ -29,6 +29,8 @@ export type PoolClientOptions = {
   onState?: (state: ConnState) => void;
   /** Every line on the agent's pool connection (for debugging and tests). */
   onLine?: (line: string, direction: "in" | "out") => void;
+  /** A clean_jobs notify on a connection that had a job before it: that job (now stale by the pool's own word). */
+  onNewBlock?: (stale: { jobId: string; ntime: string }) => void;
 };
 
 export type JobFacts = {
@@ -84,7 +86,9 @@ export class AgentPoolClient {
   private stopped = false;
   private everConnected = false;
   private sessionStart = 0;
-  private readonly o: Required<Omit<PoolClientOptions, "onState" | "onError" | "log" | "onLine">> & Pick<PoolClientOptions, "onState" | "onError" | "log" | "onLine">;
+  private lastJob: { jobId: string; ntime: string } | null = null;
+  private readonly o: Required<Omit<PoolClientOptions, "onState" | "onError" | "log" | "onLine" | "onNewBlock">> &
+    Pick<PoolClientOptions, "onState" | "onError" | "log" | "onLine" | "onNewBlock">;
 
   constructor(opts: PoolClientOptions) {
     this.o = {
@@ -146,6 +150,7 @@ export class AgentPoolClient {
     this.ready = false;
     this.knownJobs = new Set();
     this.notifiesOnConnection = 0;
+    this.lastJob = null;
     const { host, port, tls } = this.target;
     const client = new StratumClient({
       host,
@@ -249,6 +254,9 @@ export class AgentPoolClient {
           if (this.recentJobs.length > MAX_RECENT_JOBS) this.recentJobs.shift();
         }
         if (typeof p[1] === "string") this.jobs.last_prevhash = p[1];
+        const stale = this.lastJob;
+        if (typeof p[0] === "string" && typeof p[7] === "string") this.lastJob = { jobId: p[0], ntime: p[7] };
+        if (p[8] === true && stale && this.ready && stale.jobId !== p[0]) this.o.onNewBlock?.(stale);
         if (typeof p[0] === "string") {
           this.knownJobs.add(p[0]);
           if (this.knownJobs.size > MAX_KNOWN_JOBS) this.knownJobs.delete(this.knownJobs.values().next().value as string);

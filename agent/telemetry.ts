@@ -16,6 +16,7 @@ export type TelemetryInput = {
   errors: readonly string[];
   recentJobs?: readonly JobReport[];
   timings?: TelemetryContent["timings"];
+  checks?: TelemetryContent["checks"];
   ts?: string;
 };
 
@@ -33,6 +34,7 @@ export function telemetryContent(i: TelemetryInput): TelemetryContent {
     errors: i.errors.slice(-10),
     recent_jobs: (i.recentJobs ?? []).map((j) => ({ ...j })),
     timings: i.timings ?? null,
+    checks: i.checks ?? null,
   };
 }
 

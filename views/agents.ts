@@ -4,6 +4,7 @@ import { count, dateTime, latency } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { blocksSection } from "./blocks";
 import { latencySection } from "./latency";
+import { checksSection } from "./checks";
 import { layout } from "./layout";
 import type { BlockView, ClockView } from "../src/mitm/blocks";
 
@@ -76,7 +77,7 @@ export function agentsPage(p: FleetPage): Raw {
 ${fleetSummary(fleetTotals(p.agents))}
 ${p.agents.length ? "" : emptyState(p.nostr)}
 <div class="agent-cards" id="agent-cards">${p.agents.map((a) => agentCard(a, now))}</div>
-${p.nostr ? html`${latencySection(p.agents)}${blocksSection(p.blocks, p.clocks)}` : ""}
+${p.nostr ? html`${latencySection(p.agents)}${checksSection(p.agents)}${blocksSection(p.blocks, p.clocks)}` : ""}
 </div>`;
   return layout({ title: "Agents", nav: "agents", body, live: p.stream !== null });
 }

@@ -21,6 +21,8 @@ export type AgentView = {
   jobs: TelemetryContent["jobs"];
   /** Pool connection timings (null from agents that do not send them). */
   timings: TelemetryContent["timings"];
+  /** Pool behaviour checks (null from agents that do not send them). */
+  checks: TelemetryContent["checks"];
   errors: string[];
   /** The agent's own timestamp of that report. */
   ts: string;
@@ -188,6 +190,7 @@ export class FleetRegistry {
       stats: t.stats,
       jobs: t.jobs,
       timings: t.timings,
+      checks: t.checks,
       errors: t.errors,
       ts: t.ts,
       pubkey: e.pubkey,

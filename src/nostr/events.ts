@@ -50,6 +50,15 @@ const msOrNull = z.number().nonnegative().nullable();
 /** Percentiles over the agent's recent connections (or submits); `n` values in the window. */
 const Percentiles = z.object({ p50: msOrNull, p90: msOrNull, p99: msOrNull, last: msOrNull, n: count });
 
+/** One pool behaviour check (docs/nostr.md): verdicts, the pool's exact answers, the latest one. */
+const Check = z.object({
+  refused: count,
+  accepted: count,
+  inconclusive: count,
+  answers: z.record(z.string(), count),
+  last: z.object({ verdict: z.enum(["refused", "accepted", "inconclusive"]), answer: z.string(), at: isoTs }).nullable(),
+});
+
 export const ConnState = z.enum(["connecting", "connected", "reconnecting", "error"]);
 export type ConnState = z.infer<typeof ConnState>;
 
@@ -93,6 +102,8 @@ export const TelemetryContent = z.object({
     .object({ connect_ms: Percentiles, tls_handshake_ms: Percentiles, subscribe_ms: Percentiles, authorize_ms: Percentiles })
     .nullable()
     .default(null),
+  /** Pool behaviour checks: replayed share refused, duplicate of an accepted share refused, share for a stale job refused. */
+  checks: z.object({ replay: Check, duplicate: Check, stale: Check }).nullable().default(null),
   /** The agent's newest jobs from its own pool connection, oldest first (docs/nostr.md); optional for older agents. */
   recent_jobs: z.array(JobReport).max(MAX_RECENT_JOBS).default([]),
 });

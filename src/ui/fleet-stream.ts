@@ -5,6 +5,7 @@ import { sseEvent, sseResponse } from "../http/sse";
 import { agentCard, fleetSummary } from "../../views/agents";
 import { blocksSection } from "../../views/blocks";
 import { latencySection } from "../../views/latency";
+import { checksSection } from "../../views/checks";
 import { agentDomId, fleetTotals } from "./agents";
 import { oneLine } from "./html";
 
@@ -31,7 +32,8 @@ function frame(svc: Services, updates: FleetUpdate[]): string {
 const blocksEvent = (svc: Services): string =>
   svc.nostr
     ? sseEvent("fleet-blocks", oneLine(blocksSection(svc.nostr.blocks.list(), svc.nostr.blocks.clocks()))) +
-      sseEvent("fleet-latency", oneLine(latencySection(svc.fleet?.list() ?? [])))
+      sseEvent("fleet-latency", oneLine(latencySection(svc.fleet?.list() ?? []))) +
+      sseEvent("fleet-checks", oneLine(checksSection(svc.fleet?.list() ?? [])))
     : "";
 
 export const fleetStreamRoutes = (svc: Services) =>

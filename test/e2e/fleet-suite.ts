@@ -93,6 +93,8 @@ export function fleetSuite(impl: RelayImpl): void {
           AGENT_REGION: a.region,
           TELEMETRY_INTERVAL_SEC: "1",
           SUBMIT_TIMEOUT_MS: "5000",
+          // The stale-job probe would add submits to the exact per-worker counts below (test/agent/checks.test.ts covers it).
+          AGENT_STALE_CHECK: "false",
         }),
       );
     }
@@ -217,6 +219,10 @@ export function fleetSuite(impl: RelayImpl): void {
       expect(view.stats.submits_rejected_total).toBe(outs.filter((o) => !o.accepted).length);
       expect(view.stats.reject_reasons).toEqual(reasons);
       expect(view.stats.submits_timeout_total).toBe(0);
+    // The replay check: one verdict per share event, from the first answer, as the pool gave it.
+    const firstAnswers = view.checks!.replay;
+    expect(firstAnswers.refused + firstAnswers.accepted + firstAnswers.inconclusive).toBe(submitted);
+    expect(Object.values(firstAnswers.answers).reduce((a, b) => a + b, 0)).toBe(submitted);
       expect(view.stats.latency_ms.p50).not.toBeNull();
       // The agent lost the relay and came back (it logs each connect).
       expect(countOf(agents[i]!.output(), `nostr: connected to ${relay!.url}`)).toBeGreaterThanOrEqual(2);

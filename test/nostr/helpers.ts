@@ -56,6 +56,7 @@ export function telemetryContent(agentId: string, runId = RUN): TelemetryContent
     errors: [],
     recent_jobs: [],
     timings: null,
+    checks: null,
   };
 }
 

@@ -230,6 +230,11 @@ test("block propagation fills in live: a new block on the pool shows as a row an
   expect(await latencyRow.locator("td").nth(3).textContent()).toMatch(/ms \/ .* \/ .* \(1\)$/);
   expect(await latencyRow.locator("td").nth(4).textContent()).toBe("—"); // no TLS to this pool
   expect(await page.locator("#fleet-latency tbody tr").count()).toBe(hs.fleet!.list().length);
+  // Behaviour checks: agent-b's pool refused every replayed share with its (hostile) message, shown as text.
+  const checksRow = page.locator("#fleet-checks tbody tr", { hasText: "agent-b" });
+  expect(await checksRow.locator("td").nth(3).textContent()).toContain(`23 ${HOSTILE_REJECT}`);
+  expect(await checksRow.locator("td .st.ok").first().textContent()).toMatch(/^refused \d+$/);
+  expect(await page.textContent("#fleet-checks dl")).toContain("a refusal is the right answer");
   expect(await xssRan(page)).toBe(false);
   expect(await injected(page)).toBe(0);
   await page.locator("#fleet-blocks").scrollIntoViewIfNeeded();
