@@ -107,6 +107,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
       recentJobs: pool.recentJobs,
       timings: pool.timings.snapshot(),
       checks: checks.snapshot(),
+      difficulty: pool.difficulty,
     });
   const timer = new TelemetryTimer(relay, current, keys.sk, config.kindTelemetry, config.telemetryIntervalMs, log);
   pool.start();

@@ -17,6 +17,7 @@ export type TelemetryInput = {
   recentJobs?: readonly JobReport[];
   timings?: TelemetryContent["timings"];
   checks?: TelemetryContent["checks"];
+  difficulty?: number | null;
   ts?: string;
 };
 
@@ -35,6 +36,7 @@ export function telemetryContent(i: TelemetryInput): TelemetryContent {
     recent_jobs: (i.recentJobs ?? []).map((j) => ({ ...j })),
     timings: i.timings ?? null,
     checks: i.checks ?? null,
+    difficulty: i.difficulty ?? null,
   };
 }
 

@@ -186,6 +186,9 @@
   document.addEventListener("fleet-checks", function (e) {
     place(e.detail.data, null);
   });
+  document.addEventListener("fleet-pools", function (e) {
+    place(e.detail.data, null);
+  });
 
   // "12 s ago" texts stay true between updates (the same steps as src/ui/agents.ts age()).
   function age(iso) {

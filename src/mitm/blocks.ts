@@ -1,4 +1,4 @@
-import type { JobReport } from "../nostr/job-report";
+import { subsidySat, type JobReport } from "../nostr/job-report";
 import { stratumPrevhashToDisplay } from "../stratum/prevhash";
 
 /**
@@ -33,6 +33,8 @@ export type Sighting = {
   clean_jobs: boolean;
   merkle_branches: number;
   coinbase_value_sat: number | null;
+  /** Coinbase value minus the subsidy at that height: the fees the template pays (null without both). */
+  fees_sat: number | null;
   coinbase_outputs: number | null;
   empty: boolean;
   /** Jobs this source got for this block so far. */
@@ -47,6 +49,20 @@ export type BlockView = {
   sightings: Sighting[];
 };
 export type ClockView = { agent_id: string; offset_ms: number | null; samples: number };
+/** One pool as seen by every source on it, over the blocks kept. */
+export type PoolView = {
+  pool: string;
+  sources: string[];
+  /** Blocks with an arrival (not joined) from a source on this pool. */
+  blocks: number;
+  /** Blocks where a source on this pool was first overall. */
+  first: number;
+  /** Median ms after the first source, over those blocks (this pool's earliest source per block). */
+  delay_ms_p50: number | null;
+  empty_templates: number;
+  /** The newest block's template on this pool. */
+  last: { height: number | null; coinbase_value_sat: number | null; fees_sat: number | null; coinbase_outputs: number | null; merkle_branches: number } | null;
+};
 
 type Raw = { kind: SourceKind; region: string | null; pool: string; job: JobReport; ownMs: number; jobs: number };
 type Block = { prevhash: string; firstMs: number; by: Map<string, Raw> };
@@ -107,6 +123,32 @@ export class BlockBoard {
       .sort((a, b) => b.firstMs - a.firstMs)
       .slice(0, limit)
       .map((b) => this.view(b));
+  }
+
+  /** Pools side by side: timing, templates and coinbase per pool, from the kept blocks (newest first). */
+  pools(): PoolView[] {
+    const out = new Map<string, PoolView & { delays: number[] }>();
+    for (const b of this.list(this.maxBlocks)) {
+      const seen = new Set<string>();
+      for (const s of b.sightings) {
+        let p = out.get(s.pool);
+        if (!p) out.set(s.pool, (p = { pool: s.pool, sources: [], blocks: 0, first: 0, delay_ms_p50: null, empty_templates: 0, last: null, delays: [] }));
+        if (!p.sources.includes(s.source)) p.sources.push(s.source);
+        p.last ??= { height: s.height, coinbase_value_sat: s.coinbase_value_sat, fees_sat: s.fees_sat, coinbase_outputs: s.coinbase_outputs, merkle_branches: s.merkle_branches };
+        if (s.joined || seen.has(s.pool)) continue;
+        seen.add(s.pool); // sightings are earliest first: the first one per pool is that pool's arrival
+        p.blocks++;
+        if (s.empty) p.empty_templates++;
+        if (s.delay_ms === 0) p.first++;
+        if (s.delay_ms !== null) p.delays.push(s.delay_ms);
+      }
+    }
+    return [...out.values()]
+      .map(({ delays, ...p }) => {
+        const sorted = delays.sort((a, b) => a - b);
+        return { ...p, sources: p.sources.sort(), delay_ms_p50: sorted.length ? sorted[Math.ceil(sorted.length / 2) - 1]! : null };
+      })
+      .sort((a, b) => a.pool.localeCompare(b.pool));
   }
 
   private record(source: string, kind: SourceKind, region: string | null, pool: string, job: JobReport, ownMs: number): void {
@@ -171,6 +213,7 @@ export class BlockBoard {
       clean_jobs: r.job.clean_jobs,
       merkle_branches: r.job.merkle_branches,
       coinbase_value_sat: r.job.coinbase_value_sat,
+      fees_sat: r.job.coinbase_value_sat !== null && r.job.height !== null ? r.job.coinbase_value_sat - subsidySat(r.job.height) : null,
       coinbase_outputs: r.job.coinbase_outputs,
       empty: r.job.empty,
       jobs: r.jobs,

@@ -23,6 +23,8 @@ export type AgentView = {
   timings: TelemetryContent["timings"];
   /** Pool behaviour checks (null from agents that do not send them). */
   checks: TelemetryContent["checks"];
+  /** The share difficulty the agent's pool set. */
+  difficulty: number | null;
   errors: string[];
   /** The agent's own timestamp of that report. */
   ts: string;
@@ -191,6 +193,7 @@ export class FleetRegistry {
       jobs: t.jobs,
       timings: t.timings,
       checks: t.checks,
+      difficulty: t.difficulty,
       errors: t.errors,
       ts: t.ts,
       pubkey: e.pubkey,

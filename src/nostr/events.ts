@@ -102,6 +102,8 @@ export const TelemetryContent = z.object({
     .object({ connect_ms: Percentiles, tls_handshake_ms: Percentiles, subscribe_ms: Percentiles, authorize_ms: Percentiles })
     .nullable()
     .default(null),
+  /** The share difficulty the pool set on the agent's connection (mining.set_difficulty), null before any. */
+  difficulty: z.number().positive().nullable().default(null),
   /** Pool behaviour checks: replayed share refused, duplicate of an accepted share refused, share for a stale job refused. */
   checks: z.object({ replay: Check, duplicate: Check, stale: Check }).nullable().default(null),
   /** The agent's newest jobs from its own pool connection, oldest first (docs/nostr.md); optional for older agents. */

@@ -6,7 +6,8 @@ import { agentCard, fleetSummary } from "../../views/agents";
 import { blocksSection } from "../../views/blocks";
 import { latencySection } from "../../views/latency";
 import { checksSection } from "../../views/checks";
-import { agentDomId, fleetTotals } from "./agents";
+import { poolDifficulties, poolsSection } from "../../views/pools";
+import { agentDomId, fleetTotals, ownDifficulties } from "./agents";
 import { oneLine } from "./html";
 
 /**
@@ -25,15 +26,16 @@ function frame(svc: Services, updates: FleetUpdate[]): string {
   let out = "";
   for (const u of latest.values())
     out += u.type === "agent" ? cardEvent(u.agent, now) : sseEvent("agent-removed", agentDomId(u.agent_id));
-  return out + sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(svc.fleet?.list(now) ?? [])))) + blocksEvent(svc);
+  return out + sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(svc.fleet?.list(now) ?? [])))) + sectionsEvent(svc);
 }
 
-/** The whole block-propagation section; agents' reports bring the jobs, so it is re-sent with each fleet batch. */
-const blocksEvent = (svc: Services): string =>
+/** The latency, checks, block-propagation and pools sections, whole: agents' reports change them, so they are re-sent with each fleet batch. */
+const sectionsEvent = (svc: Services): string =>
   svc.nostr
     ? sseEvent("fleet-blocks", oneLine(blocksSection(svc.nostr.blocks.list(), svc.nostr.blocks.clocks()))) +
       sseEvent("fleet-latency", oneLine(latencySection(svc.fleet?.list() ?? []))) +
-      sseEvent("fleet-checks", oneLine(checksSection(svc.fleet?.list() ?? [])))
+      sseEvent("fleet-checks", oneLine(checksSection(svc.fleet?.list() ?? []))) +
+      sseEvent("fleet-pools", oneLine(poolsSection(svc.nostr.blocks.pools(), poolDifficulties(svc.fleet?.list() ?? [], ownDifficulties(svc)))))
     : "";
 
 export const fleetStreamRoutes = (svc: Services) =>
@@ -45,7 +47,7 @@ export const fleetStreamRoutes = (svc: Services) =>
       const live = fleet?.updates.subscribe(signal, 1000);
       const now = Date.now();
       const all = fleet?.list(now) ?? [];
-      yield `retry: 1000\n: connected\n\n${all.map((a) => cardEvent(a, now)).join("")}${sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(all))))}${blocksEvent(svc)}`;
+      yield `retry: 1000\n: connected\n\n${all.map((a) => cardEvent(a, now)).join("")}${sseEvent("fleet-summary", oneLine(fleetSummary(fleetTotals(all))))}${sectionsEvent(svc)}`;
       if (!live) {
         // Nostr off: nothing will ever change; keep the stream (and the live indicator) open until the page leaves.
         await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));

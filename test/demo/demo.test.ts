@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import type { BlockView } from "../../src/mitm/blocks";
+import type { BlockView, PoolView } from "../../src/mitm/blocks";
 import { until } from "../helpers/net";
 import { spawnScript, type ChildProcess } from "../helpers/procs";
 
@@ -47,6 +47,13 @@ test("the demo's block table lines up HashScope's miners and both agents on the 
   // The fleet page shows the table.
   const page = await (await fetch(`http://127.0.0.1:${api}/agents`)).text();
   expect(page).toContain('id="fleet-blocks"');
+  expect(page).toContain('id="fleet-pools"');
+  // Pools side by side: pool A (HashScope's miners) and each agent's target, each with blocks delivered.
+  const poolViews = ((await (await fetch(`http://127.0.0.1:${api}/api/fleet/blocks`)).json()) as { pools: PoolView[] }).pools;
+  expect(poolViews.map((p) => p.pool).sort()).toEqual([...new Set(blk!.sightings.map((s) => s.pool))].sort());
+  for (const p of poolViews) expect(p.blocks).toBeGreaterThan(0);
+  // The simulated templates pay fees: a coinbase above the subsidy.
+  for (const p of poolViews) expect(p.last?.fees_sat ?? -1).toBeGreaterThanOrEqual(0);
   expect(page).toContain(blk!.height!.toLocaleString("en-US"));
   expect(await demo.stop(5000)).toBe(0);
 }, 60_000);

@@ -82,6 +82,27 @@ describe("block board", () => {
     ]);
   });
 
+  test("pools side by side: blocks delivered, first, median delay, empty templates, newest coinbase and fees", () => {
+    const b = new BlockBoard();
+    // Block A: pool-a first (HashScope), pool-b 300 ms later with an empty template.
+    b.ownJob("pool-a:1", job(PREV_A, "1", T0));
+    b.agentReport("x", "sin", "pool-b:1", iso(T0), [job(PREV_A, "9", T0 + 300, { empty: true, merkle_branches: 0, coinbase_value_sat: 312_500_000 })], T0);
+    // Block B: pool-b first this time, pool-a 100 ms later.
+    b.agentReport("x", "sin", "pool-b:1", iso(T0 + 600_000), [job(PREV_B, "10", T0 + 600_000, { height: 900_002 })], T0 + 600_000);
+    b.ownJob("pool-a:1", job(PREV_B, "2", T0 + 600_100, { height: 900_002, coinbase_value_sat: 312_512_345 }));
+    const pools = b.pools();
+    expect(pools.map((p) => [p.pool, p.sources, p.blocks, p.first, p.delay_ms_p50, p.empty_templates])).toEqual([
+      ["pool-a:1", ["hashscope"], 2, 1, 0, 0],
+      ["pool-b:1", ["x"], 2, 1, 0, 1],
+    ]);
+    expect(pools[0]!.last).toEqual({ height: 900_002, coinbase_value_sat: 312_512_345, fees_sat: 12_345, coinbase_outputs: 2, merkle_branches: 3 });
+    const [newest] = b.list();
+    expect(newest!.sightings.map((s) => [s.source, s.delay_ms, s.fees_sat])).toEqual([
+      ["x", 0, 312_600_000 - 312_500_000],
+      ["hashscope", 100, 12_345],
+    ]);
+  });
+
   test("bounded: past maxBlocks the oldest block is forgotten and counted", () => {
     const b = new BlockBoard({ maxBlocks: 3 });
     for (let i = 0; i < 5; i++) b.ownJob("p:1", job(i.toString(16).padStart(2, "0").repeat(32), String(i), T0 + i * 1000));

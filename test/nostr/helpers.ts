@@ -57,6 +57,7 @@ export function telemetryContent(agentId: string, runId = RUN): TelemetryContent
     recent_jobs: [],
     timings: null,
     checks: null,
+    difficulty: null,
   };
 }
 

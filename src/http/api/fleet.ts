@@ -12,13 +12,14 @@ export const fleetRoutes = (svc: Services) =>
     ({ query }) => ({
       blocks: svc.nostr?.blocks.list(query.limit) ?? [],
       clocks: svc.nostr?.blocks.clocks() ?? [],
+      pools: svc.nostr?.blocks.pools() ?? [],
       counters: svc.nostr ? { ...svc.nostr.blocks.counters } : { jobs: 0, blocks: 0, evicted: 0 },
     }),
     {
       query: BlocksQuery,
       detail: {
         summary:
-          "Per block (prevhash), newest first: which source (HashScope's miners per pool, each agent) got a job on it first and how many ms later each other did, with what the job was; `limit` 1..200 (50)",
+          "Per block (prevhash), newest first (and `pools`: the same per pool, side by side): which source (HashScope's miners per pool, each agent) got a job on it first and how many ms later each other did, with what the job was; `limit` 1..200 (50)",
         tags: ["agents"],
       },
     },
