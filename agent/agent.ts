@@ -55,7 +55,8 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
   const log = opts.log ?? (() => {});
   const stats = new AgentStats();
   const checks = new BehaviourChecks();
-  let submitter: Submitter | null = null;
+  // Called by the pool client only once it is connected, i.e. after `submitter` below exists.
+  const probeStale = (stale: { jobId: string; ntime: string }): void => void submitter.staleProbe(stale).then((r) => checks.stale(r));
   const worker = agentWorkerName(config.workerBase);
   const pool = new AgentPoolClient({
     pool: config.pool,
@@ -69,9 +70,9 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
     onError: (text) => stats.error(`pool: ${text}`),
     onState: (s) => log(`pool: state ${s}`),
     ...(opts.onPoolLine ? { onLine: opts.onPoolLine } : {}),
-    ...(config.staleCheck ? { onNewBlock: (stale: { jobId: string; ntime: string }) => void submitter?.staleProbe(stale).then((r) => checks.stale(r)) } : {}),
+    ...(config.staleCheck ? { onNewBlock: probeStale } : {}),
   });
-  submitter = new Submitter(pool, stats, { maxInflight: config.maxInflight, timeoutMs: config.submitTimeoutMs, log });
+  const submitter = new Submitter(pool, stats, { maxInflight: config.maxInflight, timeoutMs: config.submitTimeoutMs, log });
   const relay = new RelayPool({
     urls: config.relayUrls,
     log,
@@ -88,7 +89,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
     filter: runFilter(expect, since, keys.pk),
     parse: shareParser(expect, stats),
     onEvent: (share) => {
-      if (!taking || !submitter) return;
+      if (!taking) return;
       const sameEn1 = share.context.extranonce1 !== null && share.context.extranonce1 === pool.extranonce1;
       void submitter.handle(share).then((results) => checks.shareEvent(results, sameEn1));
     },
