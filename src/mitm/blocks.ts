@@ -1,4 +1,5 @@
 import { subsidySat, type JobReport } from "../nostr/job-report";
+import { Hub } from "../capture/hub";
 import { stratumPrevhashToDisplay } from "../stratum/prevhash";
 
 /**
@@ -76,6 +77,8 @@ export class BlockBoard {
   private readonly maxBlocks: number;
   /** Jobs recorded (first per source and block, plus later jobs counted), and blocks forgotten past the bound. */
   readonly counters = { jobs: 0, blocks: 0, evicted: 0 };
+  /** A source's first sighting of a block was recorded (live views re-render; later jobs of a block do not publish). */
+  readonly changes = new Hub<null>();
 
   constructor(opts: { maxBlocks?: number } = {}) {
     this.maxBlocks = opts.maxBlocks ?? 200;
@@ -174,6 +177,7 @@ export class BlockBoard {
     }
     b.by.set(source, { kind, region, pool, job, ownMs, jobs: 1 });
     b.firstMs = Math.min(b.firstMs, ownMs);
+    this.changes.publish(null);
   }
 
   private evict(): void {
