@@ -8,7 +8,8 @@ import { stratumPrevhashToDisplay } from "../stratum/prevhash";
  * Agents' arrival times are on their own clocks; they are put on HashScope's clock with a per-agent offset estimated
  * from telemetry: the smallest (HashScope receive time − agent's report time) over recent reports. That is the clock
  * offset plus the fastest relay delivery seen, so a corrected agent time can be late by that delivery time, never
- * early (docs/nostr.md). Bounded: the newest `maxBlocks` blocks.
+ * early (docs/nostr.md). Bounded: the newest `maxBlocks` blocks, `maxSources` sources per block, `maxAgents` agents'
+ * clocks (telemetry may come from any key when NOSTR_AGENT_PUBKEYS is unset, so ids are hostile input).
  */
 
 export type SourceKind = "hashscope" | "agent";
@@ -75,13 +76,20 @@ export class BlockBoard {
   private readonly offsets = new Map<string, number[]>();
   private readonly agentJobs = new Map<string, Set<string>>();
   private readonly maxBlocks: number;
-  /** Jobs recorded (first per source and block, plus later jobs counted), and blocks forgotten past the bound. */
-  readonly counters = { jobs: 0, blocks: 0, evicted: 0 };
+  private readonly maxSources: number;
+  private readonly maxAgents: number;
+  /**
+   * Jobs recorded (first per source and block, plus later jobs counted), blocks forgotten past the bound, sightings
+   * refused because a block already had `maxSources` sources.
+   */
+  readonly counters = { jobs: 0, blocks: 0, evicted: 0, sources_refused: 0 };
   /** A source's first sighting of a block was recorded (live views re-render; later jobs of a block do not publish). */
   readonly changes = new Hub<null>();
 
-  constructor(opts: { maxBlocks?: number } = {}) {
+  constructor(opts: { maxBlocks?: number; maxSources?: number; maxAgents?: number } = {}) {
     this.maxBlocks = opts.maxBlocks ?? 200;
+    this.maxSources = opts.maxSources ?? 64;
+    this.maxAgents = opts.maxAgents ?? 1000;
   }
 
   /** A job one of HashScope's own miner sessions got from `pool` (host:port). */
@@ -91,6 +99,12 @@ export class BlockBoard {
 
   /** A telemetry report: one offset sample (receivedMs − report ts), then its jobs not seen before. */
   agentReport(agentId: string, region: string | null, pool: string, reportTs: string, jobs: readonly JobReport[], receivedMs = Date.now()): void {
+    if (!this.offsets.has(agentId) && this.offsets.size >= this.maxAgents) {
+      // Forget the agent first seen longest ago (insertion order).
+      const oldest = this.offsets.keys().next().value as string;
+      this.offsets.delete(oldest);
+      this.agentJobs.delete(oldest);
+    }
     const sample = receivedMs - Date.parse(reportTs);
     if (Number.isFinite(sample)) {
       const s = this.offsets.get(agentId) ?? [];
@@ -173,6 +187,10 @@ export class BlockBoard {
       // Reports may arrive out of order (catch-up): keep the earliest arrival.
       // A joined sighting stays joined: a later job of the same block on that connection is no arrival either.
       if (ownMs < have.ownMs) Object.assign(have, { job: { ...job, first_on_connection: have.job.first_on_connection || job.first_on_connection }, ownMs, pool, region });
+      return;
+    }
+    if (b.by.size >= this.maxSources) {
+      this.counters.sources_refused++;
       return;
     }
     b.by.set(source, { kind, region, pool, job, ownMs, jobs: 1 });

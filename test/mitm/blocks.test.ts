@@ -66,7 +66,7 @@ describe("block board", () => {
     expect(blocks.map((x) => x.prevhash)).toEqual([PREV_B, PREV_A]); // newest first
     expect(blocks[1]!.sightings).toHaveLength(1);
     expect(blocks[1]!.sightings[0]).toMatchObject({ job_id: "1", jobs: 2, clean_jobs: true });
-    expect(b.counters).toEqual({ jobs: 3, blocks: 2, evicted: 0 });
+    expect(b.counters).toEqual({ jobs: 3, blocks: 2, evicted: 0, sources_refused: 0 });
   });
 
   test("a source that connected while the block was current is 'joined': no delay, never first", () => {
@@ -101,6 +101,14 @@ describe("block board", () => {
       ["x", 0, 312_600_000 - 312_500_000],
       ["hashscope", 100, 12_345],
     ]);
+  });
+
+  test("bounded against forged agent ids: sources per block and agents' clocks", () => {
+    const b = new BlockBoard({ maxSources: 3, maxAgents: 4 });
+    for (let i = 0; i < 6; i++) b.agentReport(`forged-${i}`, null, "p:1", iso(T0), [job(PREV_A, String(i), T0 + i)], T0 + 10);
+    expect(b.list()[0]!.sightings).toHaveLength(3);
+    expect(b.counters.sources_refused).toBe(3);
+    expect(b.clocks().map((c) => c.agent_id)).toEqual(["forged-2", "forged-3", "forged-4", "forged-5"]);
   });
 
   test("bounded: past maxBlocks the oldest block is forgotten and counted", () => {

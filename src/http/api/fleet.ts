@@ -13,7 +13,7 @@ export const fleetRoutes = (svc: Services) =>
       blocks: svc.nostr?.blocks.list(query.limit) ?? [],
       clocks: svc.nostr?.blocks.clocks() ?? [],
       pools: svc.nostr?.blocks.pools() ?? [],
-      counters: svc.nostr ? { ...svc.nostr.blocks.counters } : { jobs: 0, blocks: 0, evicted: 0 },
+      counters: svc.nostr ? { ...svc.nostr.blocks.counters } : { jobs: 0, blocks: 0, evicted: 0, sources_refused: 0 },
     }),
     {
       query: BlocksQuery,
