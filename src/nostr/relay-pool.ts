@@ -110,8 +110,11 @@ export class RelayPool {
         }
         const r = opts.parse(raw);
         if (!r.ok) {
-          // Not remembered: a forged copy must not hide the genuine event with the same id.
           this.c.rejected[r.reason] = (this.c.rejected[r.reason] ?? 0) + 1;
+          // A bad signature is not remembered: a forged copy must not hide the genuine event with the same id. Any
+          // other reason comes after the signature check, so the id is that event's own: a second delivery (another
+          // relay, a catch-up query) is a duplicate, not a second refusal.
+          if (evId !== null && r.reason !== "bad_signature") seen.add(evId);
           return;
         }
         seen.add(r.event.id);

@@ -98,6 +98,32 @@ describe("relay pool against a scripted relay", () => {
     expect(relay.frames.filter((f) => f.msg[0] === "REQ").length).toBe(2);
   }, 10000);
 
+  test("an authentic event refused by the checks (wrong run) is refused once; its second delivery is a duplicate", async () => {
+    const foreign = finalizeEvent({ kind: 30080, created_at: Math.floor(Date.now() / 1000), tags: shareTags("other-run", "f"), content: JSON.stringify(shareContent("f", 1, "other-run")) }, sk);
+    const relay = scriptedRelay((ws, msg) => {
+      if (msg[0] !== "REQ") return;
+      // Stored answer and catch-up both carry it (as a relay that ignores the label filter would).
+      ws.send(JSON.stringify(["EVENT", msg[1], foreign]));
+      ws.send(JSON.stringify(["EOSE", msg[1]]));
+    });
+    cleanups.push(() => relay.stop());
+    const p = new RelayPool({ urls: [relay.url], requeryAfterEoseMs: 50, keepaliveMs: 0 });
+    cleanups.push(() => p.close());
+    let refusedByParser = 0;
+    p.subscribe({
+      filter: runFilter(expectShare),
+      parse: (e) => {
+        const r = parseShare(e, expectShare);
+        if (!r.ok) refusedByParser++;
+        return r;
+      },
+      onEvent: () => {},
+    });
+    await waitFor(() => p.counters().duplicates === 1, 3000, "the second delivery");
+    expect(p.counters()).toMatchObject({ received: 2, duplicates: 1, rejected: { wrong_run: 1 }, catchups: 1 });
+    expect(refusedByParser).toBe(1);
+  }, 10000);
+
   test("a relay that goes silent is dropped by the keepalive and reconnected", async () => {
     const relay = scriptedRelay(() => {}); // accepts the socket, never answers
     cleanups.push(() => relay.stop());
