@@ -30,12 +30,13 @@ afterAll(async () => {
  */
 async function scenario(run: string, filterA: Filter, filterB: Filter, requeryAfterEoseMs: number, waitMs: number): Promise<string[]> {
   const expect_: Expect = { kind: 30080, runId: run, authors: [getPublicKey(sk)] };
-  const a = await RawClient.open(relay.url);
-  expect(await a.req("a", filterA)).toEqual([]);
-  a.close();
+  // Both sockets open first, so between A's query and B's only the publish round trip passes.
   const pb = new RelayPool({ urls: [relay.url], keepaliveMs: 0, requeryAfterEoseMs });
   pools.push(pb);
   await waitFor(() => pb.counters().connected === 1, 3000, "B connected");
+  const a = await RawClient.open(relay.url);
+  expect(await a.req("a", filterA)).toEqual([]);
+  a.close();
   const e = buildShareEvent(shareContent("e1", 1, run), sk);
   publisher.send(["EVENT", e]);
   await publisher.next((f) => f[0] === "OK" && f[1] === e.id);
