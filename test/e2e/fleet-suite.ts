@@ -263,6 +263,11 @@ export function fleetSuite(impl: RelayImpl): void {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^hashscope_fleet_blocks_total [1-9]\d*$/m);
     expect(metrics).toContain('hashscope_fleet_last_block_delay_ms{source="hashscope",region="",pool="127.0.0.1:');
+    for (const a of AGENTS) {
+      expect(metrics).toMatch(new RegExp(`^hashscope_fleet_latency_ms\\{agent="${a.id}",region="${a.region}",step="subscribe",quantile="p50"\\} [\\d.]+$`, "m"));
+      // The broadcast run's shares were replayed on each agent's connection and refused by the sim pool.
+      expect(metrics).toMatch(new RegExp(`^hashscope_fleet_checks_total\\{agent="${a.id}",check="replay",verdict="refused"\\} [1-9]\\d*$`, "m"));
+    }
     await watcher.stop();
     expect(pool.stats.submits).toBe(submitsBefore);
   }, 30_000);
