@@ -8,6 +8,7 @@ import { parseShare, runFilter, type Expect, type ParseResult, type ShareContent
 import type { NostrKeys } from "../src/nostr/keys.ts";
 import type { AgentConfig } from "./config.ts";
 import { AgentPoolClient, agentWorkerName } from "./pool-client.ts";
+import { BehaviourChecks } from "./checks.ts";
 import { AgentStats } from "./stats.ts";
 import { Submitter } from "./submitter.ts";
 import { TelemetryTimer, telemetryContent } from "./telemetry.ts";
@@ -53,6 +54,9 @@ export function shareParser(expect: Expect, stats: AgentStats): (raw: unknown) =
 export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOptions = {}): AgentHandle {
   const log = opts.log ?? (() => {});
   const stats = new AgentStats();
+  const checks = new BehaviourChecks();
+  // Called by the pool client only once it is connected, i.e. after `submitter` below exists.
+  const probeStale = (stale: { jobId: string; ntime: string }): void => void submitter.staleProbe(stale).then((r) => checks.stale(r));
   const worker = agentWorkerName(config.workerBase);
   const pool = new AgentPoolClient({
     pool: config.pool,
@@ -66,6 +70,7 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
     onError: (text) => stats.error(`pool: ${text}`),
     onState: (s) => log(`pool: state ${s}`),
     ...(opts.onPoolLine ? { onLine: opts.onPoolLine } : {}),
+    ...(config.staleCheck ? { onNewBlock: probeStale } : {}),
   });
   const submitter = new Submitter(pool, stats, { maxInflight: config.maxInflight, timeoutMs: config.submitTimeoutMs, log });
   const relay = new RelayPool({
@@ -81,11 +86,12 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
   const since = Math.floor(Date.now() / 1000) - (opts.lookbackSec ?? 0);
   let taking = true;
   const sub = relay.subscribe({
-    filter: runFilter(expect, since),
+    filter: runFilter(expect, since, keys.pk),
     parse: shareParser(expect, stats),
     onEvent: (share) => {
       if (!taking) return;
-      void submitter.handle(share);
+      const sameEn1 = share.context.extranonce1 !== null && share.context.extranonce1 === pool.extranonce1;
+      void submitter.handle(share).then((results) => checks.shareEvent(results, sameEn1));
     },
   });
 
@@ -99,6 +105,10 @@ export function startAgent(config: AgentConfig, keys: NostrKeys, opts: AgentOpti
       stats: stats.snapshot(),
       jobs: pool.jobs,
       errors: stats.errors,
+      recentJobs: pool.recentJobs,
+      timings: pool.timings.snapshot(),
+      checks: checks.snapshot(),
+      difficulty: pool.difficulty,
     });
   const timer = new TelemetryTimer(relay, current, keys.sk, config.kindTelemetry, config.telemetryIntervalMs, log);
   pool.start();

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { addressableKind, hex64, parseEnv, port, runId, wsUrlList, type Env } from "../src/env.ts";
+import { addressableKind, bool, hex64, parseEnv, port, runId, wsUrlList, type Env } from "../src/env.ts";
 import { parsePoolHost } from "../src/pool-url.ts";
 import type { Upstream } from "../src/capture/records.ts";
 
@@ -28,6 +28,8 @@ const AgentEnv = z
     /** Not in the SPEC table: how long a submit waits for the pool's answer. */
     SUBMIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     MAX_INFLIGHT_SUBMITS: z.coerce.number().int().min(1).max(10_000).default(256),
+    /** The stale-job behaviour check: one probe submit per new block (docs/nostr.md). */
+    AGENT_STALE_CHECK: bool.default(true),
   })
   .superRefine((env, ctx) => {
     const up = parsePoolHost(env.POOL_HOST, env.POOL_PORT);
@@ -51,6 +53,7 @@ export type AgentConfig = {
   telemetryIntervalMs: number;
   submitTimeoutMs: number;
   maxInflight: number;
+  staleCheck: boolean;
 };
 
 /** Fly sets FLY_REGION and FLY_MACHINE_ID on every machine; elsewhere the host name identifies the agent. */
@@ -76,9 +79,10 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     kindShare: e.NOSTR_KIND_SHARE,
     kindTelemetry: e.NOSTR_KIND_TELEMETRY,
     agentId: e.AGENT_ID ?? defaultAgentId(e),
-    region: e.FLY_REGION ?? e.AGENT_REGION ?? null,
+    region: e.AGENT_REGION ?? e.FLY_REGION ?? null,
     telemetryIntervalMs: Math.round(e.TELEMETRY_INTERVAL_SEC * 1000),
     submitTimeoutMs: e.SUBMIT_TIMEOUT_MS,
     maxInflight: e.MAX_INFLIGHT_SUBMITS,
+    staleCheck: e.AGENT_STALE_CHECK,
   };
 }

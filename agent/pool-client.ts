@@ -5,7 +5,9 @@
  */
 import { ClientClosedError, StratumClient, type JsonValue, type RpcReply, type ServerMessage } from "../src/stratum/client.ts";
 import { normaliseError } from "../src/stratum/outcome.ts";
-import type { ConnState } from "../src/nostr/events.ts";
+import { MAX_RECENT_JOBS, type ConnState } from "../src/nostr/events.ts";
+import { jobReport, type JobReport } from "../src/nostr/job-report.ts";
+import { ConnTimings } from "./timings.ts";
 import type { Upstream } from "../src/capture/records.ts";
 
 export type PoolClientOptions = {
@@ -27,6 +29,8 @@ export type PoolClientOptions = {
   onState?: (state: ConnState) => void;
   /** Every line on the agent's pool connection (for debugging and tests). */
   onLine?: (line: string, direction: "in" | "out") => void;
+  /** A clean_jobs notify on a connection that had a job before it: that job (now stale by the pool's own word). */
+  onNewBlock?: (stale: { jobId: string; ntime: string }) => void;
 };
 
 export type JobFacts = {
@@ -65,19 +69,26 @@ export class AgentPoolClient {
   extranonce2Size: number | null = null;
   versionMask: string | null = null;
   readonly jobs: JobFacts = { notify_total: 0, clean_jobs_total: 0, last_notify_at: null, last_prevhash: null };
+  /** The newest jobs as reported in telemetry (what they were and when they arrived), oldest first. */
+  readonly recentJobs: JobReport[] = [];
+  /** Connect, TLS, subscribe and authorize times of each completed handshake. */
+  readonly timings = new ConnTimings();
   /** Completed handshakes; more than one means reconnects happened. */
   sessions = 0;
   reconnectsFollowed = 0;
   private client: StratumClient | null = null;
   private ready = false;
   private knownJobs = new Set<string>();
+  private notifiesOnConnection = 0;
   private configureUnsupported = false;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private everConnected = false;
   private sessionStart = 0;
-  private readonly o: Required<Omit<PoolClientOptions, "onState" | "onError" | "log" | "onLine">> & Pick<PoolClientOptions, "onState" | "onError" | "log" | "onLine">;
+  private lastJob: { jobId: string; ntime: string } | null = null;
+  private readonly o: Required<Omit<PoolClientOptions, "onState" | "onError" | "log" | "onLine" | "onNewBlock">> &
+    Pick<PoolClientOptions, "onState" | "onError" | "log" | "onLine" | "onNewBlock">;
 
   constructor(opts: PoolClientOptions) {
     this.o = {
@@ -138,6 +149,8 @@ export class AgentPoolClient {
     if (this.stopped) return;
     this.ready = false;
     this.knownJobs = new Set();
+    this.notifiesOnConnection = 0;
+    this.lastJob = null;
     const { host, port, tls } = this.target;
     const client = new StratumClient({
       host,
@@ -174,6 +187,8 @@ export class AgentPoolClient {
     if (this.client !== client) return;
     this.ready = true;
     this.sessions++;
+    this.timings.add("connect_ms", client.timing.connectMs);
+    if (tls) this.timings.add("tls_handshake_ms", client.timing.tlsHandshakeMs);
     this.everConnected = true;
     this.sessionStart = openedAt;
     this.o.log?.(`pool: connected to ${host}:${port} as ${this.o.worker} (extranonce1 ${this.extranonce1}, size ${this.extranonce2Size}, version mask ${this.versionMask ?? "none"})`);
@@ -204,12 +219,14 @@ export class AgentPoolClient {
       }
     }
     const sub = await c.request("mining.subscribe", [this.o.userAgent], t);
+    this.timings.add("subscribe_ms", sub.latencyMs);
     const e = normaliseError(sub.error);
     if (e) throw new Error(`subscribe refused: ${e.code ?? ""} ${e.message}`.trim());
     const res = Array.isArray(sub.result) ? sub.result : [];
     this.extranonce1 = typeof res[1] === "string" ? res[1] : null;
     this.extranonce2Size = typeof res[2] === "number" ? res[2] : null;
     const auth = await c.request("mining.authorize", [this.o.worker, this.o.password], t);
+    this.timings.add("authorize_ms", auth.latencyMs);
     const ae = normaliseError(auth.error);
     if (auth.result !== true || ae) {
       this.setState("error");
@@ -231,7 +248,15 @@ export class AgentPoolClient {
           this.knownJobs.clear();
         }
         this.jobs.last_notify_at = new Date().toISOString();
+        const report = jobReport(p, this.extranonce1, this.extranonce2Size, this.jobs.last_notify_at, this.notifiesOnConnection++ === 0);
+        if (report) {
+          this.recentJobs.push(report);
+          if (this.recentJobs.length > MAX_RECENT_JOBS) this.recentJobs.shift();
+        }
         if (typeof p[1] === "string") this.jobs.last_prevhash = p[1];
+        const stale = this.lastJob;
+        if (typeof p[0] === "string" && typeof p[7] === "string") this.lastJob = { jobId: p[0], ntime: p[7] };
+        if (p[8] === true && stale && this.ready && stale.jobId !== p[0]) this.o.onNewBlock?.(stale);
         if (typeof p[0] === "string") {
           this.knownJobs.add(p[0]);
           if (this.knownJobs.size > MAX_KNOWN_JOBS) this.knownJobs.delete(this.knownJobs.values().next().value as string);

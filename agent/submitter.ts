@@ -15,6 +15,7 @@ import type { AgentStats, SubmitResult } from "./stats.ts";
 export type SubmitPort = {
   readonly worker: string;
   readonly isReady: boolean;
+  readonly extranonce2Size: number | null;
   knowsJob(jobId: string): boolean;
   submit(params: JsonValue[], timeoutMs: number): Promise<RpcReply>;
 };
@@ -93,6 +94,22 @@ export class Submitter {
       runs.push(this.one(params));
     }
     return Promise.all(runs);
+  }
+
+  /**
+   * The stale-job check's probe: a share for the job before the pool's clean_jobs, with zero extranonce2 and nonce
+   * (docs/nostr.md). Counted as a check, not in the share-event stats.
+   */
+  async staleProbe(stale: { jobId: string; ntime: string }): Promise<SubmitResult> {
+    const en2 = "00".repeat(Math.max(0, Math.min(16, this.pool.extranonce2Size ?? 4)));
+    if (!this.pool.isReady) return { kind: "not_connected" };
+    const start = performance.now();
+    try {
+      return classifyReply(await this.pool.submit([this.pool.worker, stale.jobId, en2, stale.ntime, "00000000"], this.o.timeoutMs));
+    } catch (err) {
+      if (err instanceof RpcTimeoutError) return { kind: "timeout", latencyMs: performance.now() - start };
+      return { kind: "not_connected" };
+    }
   }
 
   private async one(params: JsonValue[]): Promise<SubmitResult> {

@@ -2,6 +2,7 @@
 import { finalizeEvent } from "nostr-tools/pure";
 import { SCHEMA, TelemetryContent, telemetryTags, type ConnState, type NostrEvent } from "../src/nostr/events.ts";
 import type { JobFacts } from "./pool-client.ts";
+import type { JobReport } from "../src/nostr/job-report.ts";
 import type { StatsSnapshot } from "./stats.ts";
 
 export type TelemetryInput = {
@@ -13,6 +14,10 @@ export type TelemetryInput = {
   stats: StatsSnapshot;
   jobs: JobFacts;
   errors: readonly string[];
+  recentJobs?: readonly JobReport[];
+  timings?: TelemetryContent["timings"];
+  checks?: TelemetryContent["checks"];
+  difficulty?: number | null;
   ts?: string;
 };
 
@@ -28,6 +33,10 @@ export function telemetryContent(i: TelemetryInput): TelemetryContent {
     stats: { ...i.stats, latency_ms: { ...i.stats.latency_ms }, reject_reasons: { ...i.stats.reject_reasons } },
     jobs: { ...i.jobs },
     errors: i.errors.slice(-10),
+    recent_jobs: (i.recentJobs ?? []).map((j) => ({ ...j })),
+    timings: i.timings ?? null,
+    checks: i.checks ?? null,
+    difficulty: i.difficulty ?? null,
   };
 }
 

@@ -188,6 +188,19 @@
   document.addEventListener("fleet-summary", function (e) {
     place(e.detail.data, null);
   });
+  // Block propagation: the whole section, replaced in place.
+  document.addEventListener("fleet-blocks", function (e) {
+    place(e.detail.data, null);
+  });
+  document.addEventListener("fleet-latency", function (e) {
+    place(e.detail.data, null);
+  });
+  document.addEventListener("fleet-checks", function (e) {
+    place(e.detail.data, null);
+  });
+  document.addEventListener("fleet-pools", function (e) {
+    place(e.detail.data, null);
+  });
 
   // "12 s ago" texts stay true between updates (the same steps as src/ui/agents.ts age()).
   function age(iso) {

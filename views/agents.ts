@@ -2,7 +2,12 @@ import type { AgentView } from "../src/mitm/fleet";
 import { age, agentDomId, fleetTotals, type FleetTotals } from "../src/ui/agents";
 import { count, dateTime, latency } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
+import { blocksSection } from "./blocks";
+import { latencySection } from "./latency";
+import { checksSection } from "./checks";
+import { poolDifficulties, poolsSection, type PoolDifficulty } from "./pools";
 import { layout } from "./layout";
+import type { BlockView, ClockView, PoolView } from "../src/mitm/blocks";
 
 /** The agent fleet: one card per agent (also sent alone over SSE when that agent changes) and a totals line. */
 
@@ -54,7 +59,15 @@ export function fleetSummary(t: FleetTotals): Raw {
   return html`<p class="fleet-summary" id="fleet-summary"><b>${count(t.online)}</b> of ${count(t.agents)} agents online · received <b>${count(t.received)}</b> · attempted <b>${count(t.attempted)}</b> · <span class="ok-text">accepted ${count(t.accepted)}</span> · <span class="bad-text">rejected ${count(t.rejected)}</span> · timeouts ${count(t.timeouts)} · ${rate(t.per_s_10s)} submits/s</p>`;
 }
 
-export type FleetPage = { agents: AgentView[]; nostr: boolean; stream: string | null };
+export type FleetPage = {
+  agents: AgentView[];
+  nostr: boolean;
+  stream: string | null;
+  blocks: BlockView[];
+  clocks: ClockView[];
+  pools: PoolView[];
+  ownDifficulties: PoolDifficulty[];
+};
 
 function emptyState(nostr: boolean): Raw {
   const start = html`<pre class="hint">RUN_ID=&lt;same as HashScope&gt; NOSTR_RELAY_URL=ws://127.0.0.1:7447 \\
@@ -73,6 +86,7 @@ export function agentsPage(p: FleetPage): Raw {
 ${fleetSummary(fleetTotals(p.agents))}
 ${p.agents.length ? "" : emptyState(p.nostr)}
 <div class="agent-cards" id="agent-cards">${p.agents.map((a) => agentCard(a, now))}</div>
+${p.nostr ? html`${latencySection(p.agents)}${checksSection(p.agents)}${blocksSection(p.blocks, p.clocks)}${poolsSection(p.pools, poolDifficulties(p.agents, p.ownDifficulties))}` : ""}
 </div>`;
   return layout({ title: "Agents", nav: "agents", body, live: p.stream !== null });
 }

@@ -1,7 +1,9 @@
 /**
- * `bun run demo`: a simulated pool (real share validation), a local Nostr relay, HashScope in front of the pool with
- * Nostr on, two agents ("demo-a", "demo-b") and a few simulated miners with the odd bad share, all on loopback and in
- * this one process. Broadcast is on for the first miner, so the fleet page fills at once. Open the printed URL.
+ * `bun run demo`: two simulated pools (real share validation) fed the same simulated chain with different delays, a
+ * local Nostr relay, HashScope in front of pool A with Nostr on, two agents "in two regions" (each through a delaying
+ * link: ams → pool A, sin → pool B) and a few simulated miners with the odd bad share, all on loopback and in this one
+ * process. Broadcast is on for the first miner, so the fleet page fills at once, and the block-propagation table gets
+ * a row per simulated block. Open the printed URL.
  *
  * Parts start in order and stop in reverse.
  */
@@ -12,7 +14,9 @@ import { exitOnSignals } from "../shutdown";
 import { startRelay as startNostrRelay } from "../nostr/relay-server";
 import { startSimPool, type SimPool } from "../sim/pool";
 import { DEMO_MINERS, startDemoMiners } from "./miners";
-import { broadcastWorker, DEMO_REGIONS, startDemoAgents } from "./nostr";
+import { startDemoChain } from "./chain";
+import { startDelayLink } from "./delay-link";
+import { broadcastWorker, startDemoAgents, type DemoAgentSpec } from "./nostr";
 
 type Part = { name: string; stop(): Promise<void> };
 
@@ -23,6 +27,13 @@ const proxyPort = env.DEMO_PROXY_PORT ?? "0";
 const relayPort = Number(env.DEMO_RELAY_PORT ?? "0");
 const runId = env.RUN_ID ?? "hashscope-demo";
 const TELEMETRY_SEC = 2;
+const BLOCK_EVERY_MS = Number(env.DEMO_BLOCK_MS ?? "20000");
+/** Simulated delays: how late each pool gets a block, and each agent's link to its pool (each way). */
+const POOL_B_LAG_MS = 250;
+const AGENT_LINKS = [
+  { region: "ams", pool: "A", linkMs: 40 },
+  { region: "sin", pool: "B", linkMs: 120 },
+] as const;
 const host = "127.0.0.1";
 const parts: Part[] = [];
 
@@ -32,8 +43,19 @@ async function stopAll(): Promise<void> {
 
 try {
   // Low difficulty so throttled miners find a share every second or two without using much CPU.
-  const pool: SimPool = await startSimPool({ hostname: host, port: 0, difficulty: 2 ** -16, jobIntervalMs: 15_000 });
-  parts.push({ name: "sim pool", stop: () => pool.stop() });
+  // New blocks come from the shared chain; the pools' own timers only refresh the job within a block.
+  const simOpts = { hostname: host, port: 0, difficulty: 2 ** -16, jobIntervalMs: 7_000, cleanEvery: 1_000_000 };
+  const pool: SimPool = await startSimPool(simOpts);
+  parts.push({ name: "sim pool A", stop: () => pool.stop() });
+  const poolB: SimPool = await startSimPool(simOpts);
+  parts.push({ name: "sim pool B", stop: () => poolB.stop() });
+  const chain = startDemoChain([{ pool, delayMs: 0 }, { pool: poolB, delayMs: POOL_B_LAG_MS }], BLOCK_EVERY_MS);
+  parts.push({ name: "sim chain", stop: async () => chain.stop() });
+  const specs: DemoAgentSpec[] = AGENT_LINKS.map((a) => {
+    const link = startDelayLink({ host, port: (a.pool === "A" ? pool : poolB).port }, a.linkMs);
+    parts.push({ name: `link ${a.region}`, stop: async () => link.stop() });
+    return { region: a.region, poolPort: link.port, label: `${a.region} → pool ${a.pool} (+${a.linkMs} ms each way)` };
+  });
 
   const relay = startNostrRelay({ hostname: host, port: relayPort });
   parts.push({ name: "nostr relay", stop: () => relay.stop() });
@@ -59,7 +81,7 @@ try {
   // Agents before the miners, so they see every share.
   const agents = startDemoAgents({
     host,
-    poolPort: pool.port,
+    agents: specs,
     relayUrl: relay.url,
     runId: config.nostr.runId,
     mitmPubkey: hs.nostr!.keys.pk,
@@ -77,11 +99,11 @@ try {
   console.log(
     [
       "HashScope demo is running:",
-      `  simulated pool   stratum+tcp://${host}:${pool.port}`,
+      `  simulated pools  A stratum+tcp://${host}:${pool.port} · B stratum+tcp://${host}:${poolB.port} (blocks ${POOL_B_LAG_MS} ms later), a new block every ${BLOCK_EVERY_MS / 1000} s`,
       `  HashScope proxy  stratum+tcp://${host}:${hs.proxyPort}  (point more miners here)`,
       `  4 simulated miners, a few bad shares on purpose`,
       `  Nostr relay      ${relay.url}  (run id ${config.nostr.runId})`,
-      `  2 agents         ${DEMO_REGIONS.join(", ")}, telemetry every ${TELEMETRY_SEC} s; broadcast is on for ${broadcastOf}`,
+      `  2 agents         ${specs.map((s) => s.label).join(", ")}; telemetry every ${TELEMETRY_SEC} s; broadcast is on for ${broadcastOf}`,
       `  ${hs.nostr!.publicKeyLine}`,
       "",
       `  Open http://${host}:${hs.apiPort}/   (fleet: /agents · Ctrl-C to stop)`,

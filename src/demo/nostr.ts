@@ -4,13 +4,16 @@ import { setBroadcast } from "../http/api/broadcast";
 import type { Services } from "../http/services";
 import { loadKeys } from "../nostr/keys";
 
-/** The demo's Nostr half: two in-process agents on the sim pool, and broadcast switched on for one demo miner. */
+/**
+ * The demo's Nostr half: two in-process agents "in two regions" (each reaches its pool through a delaying link, see
+ * delay-link.ts) on two different simulated pools, and broadcast switched on for one demo miner.
+ */
 
-export const DEMO_REGIONS = ["demo-a", "demo-b"] as const;
+export type DemoAgentSpec = { region: string; poolPort: number; label: string };
 
 export type DemoAgentsOptions = {
   host: string;
-  poolPort: number;
+  agents: readonly DemoAgentSpec[];
   relayUrl: string;
   runId: string;
   /** HashScope's public key: the agents take share events from it only. */
@@ -21,16 +24,16 @@ export type DemoAgentsOptions = {
 export type DemoAgents = { readonly agents: readonly AgentHandle[]; stop(): Promise<void> };
 
 export function startDemoAgents(o: DemoAgentsOptions): DemoAgents {
-  const agents = DEMO_REGIONS.map((region) =>
+  const agents = o.agents.map((a) =>
     startAgent(
       loadAgentConfig({
-        POOL_HOST: `${o.host}:${o.poolPort}`,
+        POOL_HOST: `${o.host}:${a.poolPort}`,
         WORKER_NAME: "demo",
         RUN_ID: o.runId,
         NOSTR_RELAY_URL: o.relayUrl,
         NOSTR_MITM_PUBKEY: o.mitmPubkey,
-        AGENT_ID: `agent-${region}`,
-        AGENT_REGION: region,
+        AGENT_ID: `agent-${a.region}`,
+        AGENT_REGION: a.region,
         TELEMETRY_INTERVAL_SEC: String(o.telemetrySec),
       }),
       loadKeys(undefined),

@@ -12,6 +12,7 @@ import { ASSET_PATHS } from "../ui/assets";
 import { exportRoutes } from "./api/export";
 import { broadcastRoutes } from "./api/broadcast";
 import { agentRoutes } from "./api/agents";
+import { fleetRoutes } from "./api/fleet";
 import { replayRoutes } from "./api/replay";
 
 /** The HTTP server: JSON API (curl-friendly) and, mounted by the UI module, the pages. */
@@ -62,6 +63,7 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     .use(exportRoutes(svc))
     .use(broadcastRoutes(svc))
     .use(agentRoutes(svc))
+    .use(fleetRoutes(svc))
     .use(replayRoutes(svc));
   for (const e of extra) app.use(e);
   return app;

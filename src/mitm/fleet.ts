@@ -19,6 +19,12 @@ export type AgentView = {
   pool_target: TelemetryContent["pool_target"];
   stats: TelemetryContent["stats"];
   jobs: TelemetryContent["jobs"];
+  /** Pool connection timings (null from agents that do not send them). */
+  timings: TelemetryContent["timings"];
+  /** Pool behaviour checks (null from agents that do not send them). */
+  checks: TelemetryContent["checks"];
+  /** The share difficulty the agent's pool set. */
+  difficulty: number | null;
   errors: string[];
   /** The agent's own timestamp of that report. */
   ts: string;
@@ -81,10 +87,13 @@ export class FleetRegistry {
     this.timer = null;
   }
 
-  /** Record a verified telemetry event received at `receivedMs` (wall clock). */
-  ingest(t: TelemetryContent, event: NostrEvent, receivedMs = Date.now()): void {
+  /** Record a verified telemetry event received at `receivedMs` (wall clock); false when refused (agent_id_taken). */
+  ingest(t: TelemetryContent, event: NostrEvent, receivedMs = Date.now()): boolean {
     let e = this.agents.get(t.agent_id);
-    if (e && e.pubkey !== event.pubkey && receivedMs - e.lastSeenMs < this.offlineAfterMs) return this.reject("agent_id_taken");
+    if (e && e.pubkey !== event.pubkey && receivedMs - e.lastSeenMs < this.offlineAfterMs) {
+      this.reject("agent_id_taken");
+      return false;
+    }
     this.c.received++;
     this.reports.publish({ event_id: event.id, content: t, received_at: new Date(receivedMs).toISOString() });
     // A report the relay stored long ago (catch-up after a subscribe) does not make its agent look alive now.
@@ -97,7 +106,7 @@ export class FleetRegistry {
     } else if (Date.parse(t.ts) < Date.parse(e.latest.ts)) {
       this.c.stale++;
       this.pushHistory(e, t);
-      return;
+      return true;
     }
     e.latest = t;
     e.pubkey = event.pubkey;
@@ -107,6 +116,7 @@ export class FleetRegistry {
     const view = this.view(t.agent_id, e, Date.now());
     e.wasOnline = view.online;
     this.updates.publish({ type: "agent", agent: view });
+    return true;
   }
 
   /** Count an event refused by verification. */
@@ -181,6 +191,9 @@ export class FleetRegistry {
       pool_target: t.pool_target,
       stats: t.stats,
       jobs: t.jobs,
+      timings: t.timings,
+      checks: t.checks,
+      difficulty: t.difficulty,
       errors: t.errors,
       ts: t.ts,
       pubkey: e.pubkey,

@@ -2,12 +2,15 @@ import { z } from "zod";
 import { finalizeEvent, validateEvent, verifyEvent, type NostrEvent } from "nostr-tools/pure";
 import type { Filter } from "nostr-tools/filter";
 import { RpcId } from "../capture/records.ts";
+import { JobReport } from "./job-report.ts";
 
-/** SPEC §5: the two HashScope event kinds, their tags and their JSON content. */
+/** docs/nostr.md: the two HashScope event kinds, their tags and their JSON content. */
 
 export const SCHEMA = "hashscope.v1";
 export const DEFAULT_KIND_SHARE = 30080;
 export const DEFAULT_KIND_TELEMETRY = 30079;
+/** Jobs carried in each telemetry report: each report repeats the newest, so a missed report loses none. */
+export const MAX_RECENT_JOBS = 32;
 
 export type { NostrEvent, Filter };
 
@@ -43,6 +46,19 @@ export const ShareContent = z.object({
 });
 export type ShareContent = z.infer<typeof ShareContent>;
 
+const msOrNull = z.number().nonnegative().nullable();
+/** Percentiles over the agent's recent connections (or submits); `n` values in the window. */
+const Percentiles = z.object({ p50: msOrNull, p90: msOrNull, p99: msOrNull, last: msOrNull, n: count });
+
+/** One pool behaviour check (docs/nostr.md): verdicts, the pool's exact answers, the latest one. */
+const Check = z.object({
+  refused: count,
+  accepted: count,
+  inconclusive: count,
+  answers: z.record(z.string(), count),
+  last: z.object({ verdict: z.enum(["refused", "accepted", "inconclusive"]), answer: z.string(), at: isoTs }).nullable(),
+});
+
 export const ConnState = z.enum(["connecting", "connected", "reconnecting", "error"]);
 export type ConnState = z.infer<typeof ConnState>;
 
@@ -69,7 +85,7 @@ export const TelemetryContent = z.object({
     submits_per_second_1min: z.number().nonnegative(),
     submits_per_second_10sec: z.number().nonnegative(),
     reject_reasons: z.record(z.string(), count),
-    // Beyond SPEC §5 (optional, so agents that send only the SPEC fields still validate): what never became a submit.
+    // Optional, so agents that send only the original fields still validate: what never became a submit.
     share_events_ignored: z.record(z.string(), count).default({}),
     submits_not_connected_total: count.default(0),
     submits_dropped_total: count.default(0),
@@ -81,14 +97,38 @@ export const TelemetryContent = z.object({
     last_prevhash: z.string().nullable(),
   }),
   errors: z.array(z.string()).max(10),
+  /** Pool connection timings per (re)connect: TCP connect, TLS handshake (stratum+ssl only), subscribe and authorize round trips. */
+  timings: z
+    .object({ connect_ms: Percentiles, tls_handshake_ms: Percentiles, subscribe_ms: Percentiles, authorize_ms: Percentiles })
+    .nullable()
+    .default(null),
+  /** The share difficulty the pool set on the agent's connection (mining.set_difficulty), null before any. */
+  difficulty: z.number().positive().nullable().default(null),
+  /** Pool behaviour checks: replayed share refused, duplicate of an accepted share refused, share for a stale job refused. */
+  checks: z.object({ replay: Check, duplicate: Check, stale: Check }).nullable().default(null),
+  /** The agent's newest jobs from its own pool connection, oldest first (docs/nostr.md); optional for older agents. */
+  recent_jobs: z.array(JobReport).max(MAX_RECENT_JOBS).default([]),
 });
 export type TelemetryContent = z.infer<typeof TelemetryContent>;
+
+/**
+ * Relays index single-letter tags only (docs/nostr.md), so the run id travels in a NIP-32 self-label,
+ * `["L", RUN_LABEL]` + `["l", run_id, RUN_LABEL]`, and relay-side filters use `#l`. `run` stays, for people reading events.
+ */
+export const RUN_LABEL = "hashscope.run";
+const runTags = (runId: string): string[][] => [
+  ["L", RUN_LABEL],
+  ["l", runId, RUN_LABEL],
+  ["run", runId],
+];
+/** Never carried by an event: a second `#l` value that makes one subscriber's filter unlike every other's. */
+const SUBSCRIBER_LABEL = "hashscope.sub:";
 
 /** Every share carries its own `d`: without it an addressable-kind relay keeps only the latest share per author. */
 export const shareTags = (runId: string, eventId: string): string[][] => [
   ["d", `${runId}:${eventId}`],
   ["t", "hashscope"],
-  ["run", runId],
+  ...runTags(runId),
   ["type", "share"],
   ["schema", SCHEMA],
 ];
@@ -97,7 +137,7 @@ export const shareTags = (runId: string, eventId: string): string[][] => [
 export const telemetryTags = (runId: string, agentId: string): string[][] => [
   ["d", `${runId}:${agentId}`],
   ["t", "hashscope"],
-  ["run", runId],
+  ...runTags(runId),
   ["type", "telemetry"],
   ["schema", SCHEMA],
   ["agent", agentId],
@@ -105,7 +145,7 @@ export const telemetryTags = (runId: string, agentId: string): string[][] => [
 
 const nowSec = (): number => Math.floor(Date.now() / 1000);
 
-/** Validates `content` (throws a ZodError when it does not match SPEC §5) and signs it. */
+/** Validates `content` (throws a ZodError when it does not match the schema) and signs it. */
 export function buildShareEvent(content: ShareContent, sk: Uint8Array, kind = DEFAULT_KIND_SHARE): NostrEvent {
   const c = ShareContent.parse(content);
   return finalizeEvent({ kind, created_at: nowSec(), tags: shareTags(c.run_id, c.event_id), content: JSON.stringify(c) }, sk);
@@ -152,7 +192,7 @@ export const tagValue = (event: NostrEvent, name: string): string | undefined =>
 
 /**
  * Checks in this order: signature (a structurally broken event is also "bad_signature"), kind, author allowlist,
- * `run` tag, JSON + zod schema, `run_id` in content. Any reason but "bad_signature" means the id is authentic.
+ * run label (`l` tag), JSON + zod schema, `run_id` in content. Any reason but "bad_signature" means the id is authentic.
  */
 export function parseIncoming<S extends z.ZodType<{ run_id: string }>>(
   event: unknown,
@@ -165,7 +205,7 @@ export function parseIncoming<S extends z.ZodType<{ run_id: string }>>(
   if (expect.authors && expect.authors.length > 0 && !expect.authors.includes(e.pubkey)) {
     return { ok: false, reason: "wrong_author" };
   }
-  if (!e.tags.some((t) => t[0] === "run" && t[1] === expect.runId)) return { ok: false, reason: "wrong_run" };
+  if (!e.tags.some((t) => t[0] === "l" && t[1] === expect.runId && t[2] === RUN_LABEL)) return { ok: false, reason: "wrong_run" };
   let json: unknown;
   try {
     json = JSON.parse(e.content);
@@ -191,9 +231,14 @@ export const parseVerified = (event: unknown): ParseResult<NostrEvent> => {
   return e ? { ok: true, content: e, event: e } : { ok: false, reason: "bad_signature" };
 };
 
-/** SPEC §5 filters. `since` in unix seconds. */
-export function runFilter(expect: Expect, since?: number): Filter {
-  const f: Filter = { kinds: [expect.kind], "#run": [expect.runId] };
+/**
+ * The relay-side filter for one run (docs/nostr.md): kind, `#l` = run id, authors when known, `since` in unix seconds.
+ * `subscriber` (e.g. the subscriber's public key) adds a second `#l` value no event carries: it matches nothing more,
+ * but makes this filter unlike any other subscriber's, so a relay that caches answers by filter (seen with
+ * @nostr-relay/core, 1 s) cannot hand one subscriber the answer it computed for another before new events arrived.
+ */
+export function runFilter(expect: Expect, since?: number, subscriber?: string): Filter {
+  const f: Filter = { kinds: [expect.kind], "#l": subscriber ? [expect.runId, `${SUBSCRIBER_LABEL}${subscriber}`] : [expect.runId] };
   if (expect.authors && expect.authors.length > 0) f.authors = [...expect.authors];
   if (since !== undefined) f.since = since;
   return f;

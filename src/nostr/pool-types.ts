@@ -18,6 +18,8 @@ export type PoolOptions = {
   connectTimeoutMs?: number;
   /** Silence after which a probe REQ is sent; twice this without any frame closes the socket. 0 disables. */
   keepaliveMs?: number;
+  /** Delay after a subscription's EOSE before its one catch-up query (same filter); 0 disables. */
+  requeryAfterEoseMs?: number;
   log?: (line: string) => void;
   onStatus?: (url: string, connected: boolean) => void;
 };
@@ -42,6 +44,8 @@ export type PoolCounters = {
   rejected: Record<string, number>;
   /** Successful connects after the first one, summed over relays. */
   reconnects: number;
+  /** Catch-up queries sent (one per subscription per relay connection, after its EOSE). */
+  catchups: number;
 };
 
 export type RelayStatus = { url: string; connected: boolean; attempt: number; queued: number; inflight: number; last_error: string | null };

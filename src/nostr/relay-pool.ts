@@ -11,11 +11,22 @@ export type { PoolCounters, PoolOptions, PoolSubscription, RelayStatus, Subscrib
  * Guarantees: every relay is retried forever with backoff; published events are queued while a relay is down and
  * re-sent when it comes back (also those sent but not yet acknowledged with OK, so delivery is at-least-once);
  * subscriptions are re-sent after each reconnect with `since` = newest seen from that relay minus a margin;
+ * after the relay's EOSE for each (re)subscription, the same query is asked once more a little later (catch-up that
+ * does not trust one answer: a relay may cache answers by filter, or register the live subscription only after its
+ * stored query ran, which loses events published in between);
  * each subscription hands an event id to its callback at most once (bounded memory of ids).
  */
 
 type Out = { id: string; frame: string };
-type Sub = { id: string; filter: Filter; newest: Map<string, number>; accept(raw: unknown, url: string): void };
+type Sub = {
+  id: string;
+  filter: Filter;
+  newest: Map<string, number>;
+  /** Per relay: the filter of the REQ whose EOSE has not come yet (its catch-up repeats it). */
+  awaitingEose: Map<string, Filter>;
+  accept(raw: unknown, url: string): void;
+};
+type Catchup = { sub: Sub; url: string };
 type Relay = {
   url: string;
   ws: WebSocket | null;
@@ -40,6 +51,10 @@ export class RelayPool {
   private readonly c: PoolCounters;
   private readonly o: Required<Omit<PoolOptions, "urls" | "onStatus">> & Pick<PoolOptions, "onStatus">;
   private nextSub = 1;
+  private nextCatchup = 1;
+  /** Catch-up query id → its subscription; ids are closed at their EOSE or with their subscription. */
+  private readonly catchups = new Map<string, Catchup>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private closed = false;
   private keepalive: ReturnType<typeof setInterval> | null = null;
 
@@ -55,10 +70,11 @@ export class RelayPool {
       sinceMarginSec: opts.sinceMarginSec ?? 10,
       connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
       keepaliveMs: opts.keepaliveMs ?? 30_000,
+      requeryAfterEoseMs: opts.requeryAfterEoseMs ?? 1500,
       log: opts.log ?? (() => {}),
       onStatus: opts.onStatus,
     };
-    this.c = { relays: urls.length, connected: 0, published: 0, sent: 0, queued: 0, dropped: 0, acked: 0, refused: 0, received: 0, duplicates: 0, rejected: {}, reconnects: 0 };
+    this.c = { relays: urls.length, connected: 0, published: 0, sent: 0, queued: 0, dropped: 0, acked: 0, refused: 0, received: 0, duplicates: 0, rejected: {}, reconnects: 0, catchups: 0 };
     this.relays = urls.map((url) => ({ url, ws: null, open: false, openedAt: 0, everOpened: false, attempt: 0, retry: null, queue: [], inflight: new Map(), lastRx: 0, lastError: null }));
     for (const r of this.relays) this.connect(r);
     if (this.o.keepaliveMs > 0) this.keepalive = setInterval(() => this.probe(), Math.max(50, this.o.keepaliveMs / 2));
@@ -85,6 +101,7 @@ export class RelayPool {
       id,
       filter: { ...opts.filter },
       newest: new Map(),
+      awaitingEose: new Map(),
       accept: (raw, url) => {
         const evId = typeof raw === "object" && raw !== null && "id" in raw && typeof raw.id === "string" ? raw.id : null;
         if (evId !== null && seen.has(evId)) {
@@ -93,8 +110,11 @@ export class RelayPool {
         }
         const r = opts.parse(raw);
         if (!r.ok) {
-          // Not remembered: a forged copy must not hide the genuine event with the same id.
           this.c.rejected[r.reason] = (this.c.rejected[r.reason] ?? 0) + 1;
+          // A bad signature is not remembered: a forged copy must not hide the genuine event with the same id. Any
+          // other reason comes after the signature check, so the id is that event's own: a second delivery (another
+          // relay, a catch-up query) is a duplicate, not a second refusal.
+          if (evId !== null && r.reason !== "bad_signature") seen.add(evId);
           return;
         }
         seen.add(r.event.id);
@@ -115,6 +135,12 @@ export class RelayPool {
       close: () => {
         if (!this.subs.delete(id)) return;
         for (const r of this.relays) if (r.open) this.write(r, JSON.stringify(["CLOSE", id]));
+        for (const [cid, c] of this.catchups) {
+          if (c.sub !== sub) continue;
+          this.catchups.delete(cid);
+          const r = this.relays.find((x) => x.url === c.url);
+          if (r?.open) this.write(r, JSON.stringify(["CLOSE", cid]));
+        }
       },
     };
   }
@@ -143,6 +169,9 @@ export class RelayPool {
     if (this.closed) return;
     this.closed = true;
     if (this.keepalive) clearInterval(this.keepalive);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.catchups.clear();
     for (const r of this.relays) {
       if (r.retry) clearTimeout(r.retry);
       this.c.dropped += r.queue.length;
@@ -217,6 +246,8 @@ export class RelayPool {
     }
     const wasOpen = r.open;
     r.open = false;
+    for (const [cid, c] of this.catchups) if (c.url === r.url) this.catchups.delete(cid);
+    for (const sub of this.subs.values()) sub.awaitingEose.delete(r.url);
     if (wasOpen) {
       if (performance.now() - r.openedAt >= STABLE_MS) r.attempt = 0;
       this.o.log(`nostr: lost ${r.url}: ${why}`);
@@ -248,7 +279,7 @@ export class RelayPool {
     if (!Array.isArray(msg)) return;
     const [verb, a, b, c] = msg as unknown[];
     if (verb === "EVENT" && typeof a === "string") {
-      const sub = this.subs.get(a);
+      const sub = this.subs.get(a) ?? this.catchups.get(a)?.sub;
       if (!sub) return;
       this.c.received++;
       sub.accept(b, r.url);
@@ -261,6 +292,8 @@ export class RelayPool {
       }
     } else if (verb === "EOSE" && a === PING_SUB) {
       this.write(r, JSON.stringify(["CLOSE", PING_SUB]));
+    } else if (verb === "EOSE" && typeof a === "string") {
+      this.onEose(r, a);
     } else if (verb === "CLOSED" && typeof a === "string") {
       r.lastError = `subscription ${a} closed: ${String(b)}`;
       this.o.log(`nostr: ${r.url} closed subscription ${a}: ${String(b)}`);
@@ -273,7 +306,32 @@ export class RelayPool {
     const f: Filter = { ...sub.filter };
     const newest = sub.newest.get(r.url);
     if (newest !== undefined) f.since = Math.max(f.since ?? 0, newest - this.o.sinceMarginSec);
-    this.write(r, JSON.stringify(["REQ", sub.id, f]));
+    if (this.write(r, JSON.stringify(["REQ", sub.id, f]))) sub.awaitingEose.set(r.url, f);
+  }
+
+  /** A subscription's stored events are in: ask the same once more later. A catch-up's own EOSE ends it. */
+  private onEose(r: Relay, subId: string): void {
+    const c = this.catchups.get(subId);
+    if (c) {
+      this.catchups.delete(subId);
+      this.write(r, JSON.stringify(["CLOSE", subId]));
+      return;
+    }
+    const sub = this.subs.get(subId);
+    const f = sub?.awaitingEose.get(r.url);
+    if (!sub || !f) return;
+    sub.awaitingEose.delete(r.url);
+    if (this.o.requeryAfterEoseMs <= 0) return;
+    const ws = r.ws;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (this.closed || r.ws !== ws || !r.open || this.subs.get(subId) !== sub) return;
+      const cid = `${subId}:c${this.nextCatchup++}`;
+      this.catchups.set(cid, { sub, url: r.url });
+      this.c.catchups++;
+      this.write(r, JSON.stringify(["REQ", cid, f]));
+    }, this.o.requeryAfterEoseMs);
+    this.timers.add(t);
   }
 
   private send(r: Relay, out: Out): void {

@@ -54,13 +54,25 @@ export class JobBook {
 
   constructor(private readonly o: JobBookOptions) {}
 
+  /**
+   * The next clean job builds on this block instead of a random one: several simulated pools fed the same blocks
+   * (a shared chain, as in the demo) send jobs on the same prevhash and height.
+   */
+  adopt(height: number, prevhash: string): void {
+    this.height = height;
+    this.prevhash = prevhash;
+    this.adopted = true;
+  }
+  private adopted = false;
+
   /** Issues a new job; `clean` starts a new block (new prevhash) and drops the earlier jobs. */
   next(clean: boolean): SimJob {
     if (clean || this.current === null) {
-      if (this.current !== null) {
+      if (this.current !== null && !this.adopted) {
         this.height++;
         this.prevhash = randomHex(32);
       }
+      this.adopted = false;
       this.jobs.clear();
       this.shares.clear();
     }

@@ -76,6 +76,8 @@ export interface SimPool {
   /** Resolves with the first outcome (already logged or future) matching `pred`. */
   waitForOutcome(pred: (o: SubmitOutcome) => boolean, timeoutMs: number): Promise<SubmitOutcome>;
   newJob(clean: boolean): SimJob;
+  /** A new block from outside (a shared simulated chain): a clean job on that height and prevhash. */
+  newBlock(height: number, prevhash: string): SimJob;
   setDifficulty(d: number): void;
   sendToAll(line: string): void;
   dropAll(hard?: boolean): void;
@@ -307,6 +309,10 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
     extranonce1Of: (connId) => [...conns.values()].find((c) => c.id === connId)?.extranonce1,
     waitForOutcome: (pred, timeoutMs) => outcomes.waitFor(pred, timeoutMs),
     newJob: issueJob,
+    newBlock(height, prevhash) {
+      jobs.adopt(height, prevhash);
+      return issueJob(true);
+    },
     setDifficulty(d) {
       difficulty = d;
       for (const c of conns.values()) {

@@ -73,6 +73,8 @@ export class StratumClient {
   unmatchedReplies = 0;
   /** Lines that were not JSON objects. */
   badLines = 0;
+  /** Monotonic ms: TCP connect (socket open), then the TLS handshake after it (null without TLS or before it ends). */
+  readonly timing: { connectMs: number | null; tlsHandshakeMs: number | null } = { connectMs: null, tlsHandshakeMs: null };
 
   constructor(private readonly opts: StratumClientOptions) {
     this.framer = new LineFramer(opts.maxLineBytes ?? 64 * 1024);
@@ -90,11 +92,20 @@ export class StratumClient {
     if (this.socket || this.closed) return Promise.reject(new Error("connect() may be called once"));
     const { host, port } = this.opts;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const t0 = performance.now();
+    let openedAt: number | null = null;
     const connecting = Bun.connect<undefined>({
       hostname: host,
       port,
       tls: this.opts.tls ?? false,
       socket: {
+        open: () => {
+          openedAt = performance.now();
+          this.timing.connectMs = openedAt - t0;
+        },
+        handshake: (_s, success) => {
+          if (success) this.timing.tlsHandshakeMs = performance.now() - (openedAt ?? t0);
+        },
         data: (_s, chunk) => this.onData(chunk),
         drain: () => this.queue?.flush(),
         close: () => this.finish("connection closed"),

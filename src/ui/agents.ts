@@ -1,4 +1,6 @@
+import type { Services } from "../http/services";
 import type { AgentView } from "../mitm/fleet";
+import type { PoolDifficulty } from "../../views/pools";
 
 /**
  * The fleet page's data: the registry's AgentView as is (no copy of its shape), plus the totals line and a DOM id
@@ -43,3 +45,7 @@ export function age(iso: string, nowMs = Date.now()): string {
   if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
   return `${Math.floor(s / 86_400)} d ago`;
 }
+
+/** The share difficulty each live miner session's pool set (for the pools table beside the agents'). */
+export const ownDifficulties = (svc: Services): PoolDifficulty[] =>
+  svc.store.listSessions("live").map((s) => ({ pool: `${s.upstream.host}:${s.upstream.port}`, difficulty: s.difficulty }));

@@ -21,6 +21,7 @@ import { loginRoutes } from "./login";
 import { overviewStats, RateMeter } from "./overview-stats";
 import { recentClosed, uiStreamRoutes } from "./streams";
 import { fleetStreamRoutes } from "./fleet-stream";
+import { ownDifficulties } from "./agents";
 import type { Notice } from "../../views/session-controls";
 import type { ReplayPanel } from "../../views/replay";
 
@@ -127,6 +128,16 @@ function pages(svc: Services, meter: RateMeter) {
       return new Response(null, { status: 303, headers: { location: `/sessions/${encodeURIComponent(params.id)}` } });
     })
     .get("/agents", () =>
-      htmlResponse(agentsPage({ agents: svc.fleet?.list() ?? [], nostr: svc.nostr !== undefined, stream: "/ui/stream/agents" })),
+      htmlResponse(
+        agentsPage({
+          agents: svc.fleet?.list() ?? [],
+          nostr: svc.nostr !== undefined,
+          stream: "/ui/stream/agents",
+          blocks: svc.nostr?.blocks.list() ?? [],
+          clocks: svc.nostr?.blocks.clocks() ?? [],
+          pools: svc.nostr?.blocks.pools() ?? [],
+          ownDifficulties: ownDifficulties(svc),
+        }),
+      ),
     );
 }

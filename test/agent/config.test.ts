@@ -48,6 +48,11 @@ describe("agent config", () => {
     expect(c.mitmPubkey).toBe("ab".repeat(32));
     expect(c.telemetryIntervalMs).toBe(500);
     expect(loadAgentConfig({ ...base, AGENT_REGION: "home", AGENT_ID: "rig-7" })).toMatchObject({ region: "home", agentId: "rig-7" });
+    // Both set: the operator's AGENT_REGION wins over the platform's FLY_REGION (the id still comes from Fly).
+    expect(loadAgentConfig({ ...base, FLY_REGION: "ams", FLY_MACHINE_ID: "m1", AGENT_REGION: "eu-west-test" })).toMatchObject({
+      region: "eu-west-test",
+      agentId: "ams-m1",
+    });
     expect(defaultAgentId({}, "my host")).toBe("my_host");
   });
 

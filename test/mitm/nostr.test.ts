@@ -60,7 +60,7 @@ async function minerSession(worker: string, maxShares: number, startHashing?: Pr
 }
 
 async function shareEvents(client: RawClient, sub: string): Promise<NostrEvent[]> {
-  return (await client.req(sub, { kinds: [30080], "#run": [RUN] })) as unknown as NostrEvent[];
+  return (await client.req(sub, { kinds: [30080], "#l": [RUN] })) as unknown as NostrEvent[];
 }
 
 test("broadcast on: each miner submit becomes one signed share event with SPEC tags and job context; off: none", async () => {
@@ -105,6 +105,8 @@ test("broadcast on: each miner submit becomes one signed share event with SPEC t
     expect(e.tags).toEqual([
       ["d", `${RUN}:${c.event_id}`],
       ["t", "hashscope"],
+      ["L", "hashscope.run"],
+      ["l", RUN, "hashscope.run"],
       ["run", RUN],
       ["type", "share"],
       ["schema", "hashscope.v1"],
@@ -225,7 +227,7 @@ test("relay down at start, then up: share events queued meanwhile are delivered"
     relay2 = startRelay({ hostname: "127.0.0.1", port });
     expect(await hs2.nostr!.pool.settled(15_000)).toBe(true);
     const client = await RawClient.open(relay2.url);
-    const evs = await client.req("late", { kinds: [30080], "#run": ["late-relay-run"] });
+    const evs = await client.req("late", { kinds: [30080], "#l": ["late-relay-run"] });
     client.close();
     expect(evs.length).toBe(published);
     expect(hs2.nostr!.pool.counters().dropped).toBe(0);
@@ -260,12 +262,12 @@ test("forged telemetry (bad signature, wrong author, wrong run) is ignored and c
   const tampered = { ...buildTelemetryEvent(telemetryContent("agent-evil", RUN), agentSk, 30079) };
   tampered.content = tampered.content.replace("agent-evil", "agent-fake");
   const wrongAuthor = buildTelemetryEvent(telemetryContent("agent-intruder", RUN), generateSecretKey(), 30079);
-  // The run tag says ours, the signed content another run.
+  // The run tags say ours, the signed content another run.
   const wrongRun = finalizeEvent(
     {
       kind: 30079,
       created_at: Math.floor(Date.now() / 1000),
-      tags: [["d", `${RUN}:x`], ["run", RUN]],
+      tags: [["d", `${RUN}:x`], ["L", "hashscope.run"], ["l", RUN, "hashscope.run"], ["run", RUN]],
       content: JSON.stringify(telemetryContent("agent-other-run", "other-run")),
     },
     agentSk,
@@ -304,7 +306,7 @@ test("relay stopped mid-run and restarted on its port: a subscriber (as an agent
   const agent = new RelayPool({ urls: [r.url], initialBackoffMs: 50, maxBackoffMs: 200 });
   const got: string[] = [];
   agent.subscribe({
-    filter: { kinds: [30080], "#run": ["restart-run"], authors: [getPublicKey(hexToBytes(MITM_SK))] },
+    filter: { kinds: [30080], "#l": ["restart-run"], authors: [getPublicKey(hexToBytes(MITM_SK))] },
     parse: (e) => parseShare(e, { kind: 30080, runId: "restart-run" }),
     onEvent: (c) => got.push(c.event_id),
   });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { finalizeEvent, generateSecretKey, getPublicKey, type NostrEvent } from "nostr-tools/pure";
+import { matchFilter } from "nostr-tools/filter";
 import {
   buildShareEvent,
   buildTelemetryEvent,
@@ -22,16 +23,23 @@ const expectShare = { kind: 30080, runId: RUN };
 describe("tags", () => {
   test("share and telemetry tags carry their own d", () => {
     expect(shareTags("r1", "e1")).toEqual([
-      ["d", "r1:e1"], ["t", "hashscope"], ["run", "r1"], ["type", "share"], ["schema", "hashscope.v1"],
+      ["d", "r1:e1"], ["t", "hashscope"], ["L", "hashscope.run"], ["l", "r1", "hashscope.run"], ["run", "r1"], ["type", "share"], ["schema", "hashscope.v1"],
     ]);
     expect(telemetryTags("r1", "a1")).toEqual([
-      ["d", "r1:a1"], ["t", "hashscope"], ["run", "r1"], ["type", "telemetry"], ["schema", "hashscope.v1"], ["agent", "a1"],
+      ["d", "r1:a1"], ["t", "hashscope"], ["L", "hashscope.run"], ["l", "r1", "hashscope.run"], ["run", "r1"], ["type", "telemetry"], ["schema", "hashscope.v1"], ["agent", "a1"],
     ]);
   });
 
-  test("runFilter follows SPEC §5", () => {
-    expect(runFilter({ kind: 30080, runId: "r", authors: [pk] }, 100)).toEqual({ kinds: [30080], "#run": ["r"], authors: [pk], since: 100 });
-    expect(runFilter({ kind: 30079, runId: "r" })).toEqual({ kinds: [30079], "#run": ["r"] });
+  test("runFilter scopes by the single-letter run label; a subscriber mark makes it unique without matching more", () => {
+    expect(runFilter({ kind: 30080, runId: "r", authors: [pk] }, 100)).toEqual({ kinds: [30080], "#l": ["r"], authors: [pk], since: 100 });
+    expect(runFilter({ kind: 30079, runId: "r" })).toEqual({ kinds: [30079], "#l": ["r"] });
+    const a = runFilter({ kind: 30079, runId: "r" }, 5, "pk-a");
+    expect(a).toEqual({ kinds: [30079], "#l": ["r", "hashscope.sub:pk-a"], since: 5 });
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(runFilter({ kind: 30079, runId: "r" }, 5, "pk-b")));
+    // No event carries the mark: an event of run r matches either filter, one of run "hashscope.sub:pk-a" is impossible to make valid.
+    const e = buildShareEvent(shareContent("e1", 1, "r"), generateSecretKey());
+    expect(matchFilter({ ...a, kinds: [30080] }, e)).toBe(true);
+    expect(matchFilter({ kinds: [30080], "#l": ["other"] }, e)).toBe(false);
   });
 });
 
@@ -93,6 +101,11 @@ describe("rejects", () => {
       sk,
     );
     expect(parseShare(mixed, expectShare)).toEqual({ ok: false, reason: "wrong_run" });
+    // Only the informational `run` tag, or our run id under another label namespace: not scoped to our run.
+    const content = JSON.stringify(shareContent("e-6"));
+    for (const tags of [[["run", RUN]], [["L", "other"], ["l", RUN, "other"], ["run", RUN]]]) {
+      expect(parseShare(finalizeEvent({ kind: 30080, created_at: 1, tags, content }, sk), expectShare)).toEqual({ ok: false, reason: "wrong_run" });
+    }
   });
 
   test("bad schema", () => {

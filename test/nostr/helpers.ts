@@ -54,6 +54,10 @@ export function telemetryContent(agentId: string, runId = RUN): TelemetryContent
     },
     jobs: { notify_total: 5, clean_jobs_total: 1, last_notify_at: new Date().toISOString(), last_prevhash: "00".repeat(32) },
     errors: [],
+    recent_jobs: [],
+    timings: null,
+    checks: null,
+    difficulty: null,
   };
 }
 
@@ -102,9 +106,13 @@ export class RawClient {
 
 export type RelayProcess = { url: string; port: number; kill(): Promise<void>; stop(): Promise<number> };
 
-/** Runs `bun run src/nostr/relay-main.ts` and reads the port from its one stdout line. */
-export async function spawnRelay(port = 0): Promise<RelayProcess> {
-  const proc = Bun.spawn(["bun", "run", "src/nostr/relay-main.ts"], {
+/** Which relay program: ours (`bun run relay`) or @nostr-relay/core from npm (test/relays/core-relay-main.ts). */
+export type RelayImpl = "hashscope" | "nostr-relay-core";
+const RELAY_SCRIPT: Record<RelayImpl, string> = { hashscope: "src/nostr/relay-main.ts", "nostr-relay-core": "test/relays/core-relay-main.ts" };
+
+/** Runs the relay program as a child process and reads the port from its one stdout line. */
+export async function spawnRelay(port = 0, impl: RelayImpl = "hashscope"): Promise<RelayProcess> {
+  const proc = Bun.spawn(["bun", "run", RELAY_SCRIPT[impl]], {
     cwd: `${import.meta.dir}/../..`,
     env: { ...process.env, RELAY_HOST: "127.0.0.1", RELAY_PORT: String(port) },
     stdout: "pipe",

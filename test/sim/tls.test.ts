@@ -44,3 +44,24 @@ test("TLS with an untrusted certificate fails the handshake", async () => {
   await m.done;
   expect(m.stats.submitted).toBe(0);
 });
+
+test("the Stratum client times the TCP connect and, over TLS only, the handshake after it", async () => {
+  const { StratumClient } = await import("../../src/stratum/client");
+  const tls = new StratumClient({ host: "127.0.0.1", port: pool!.port, tls: { ca: cert } });
+  await tls.connect();
+  await tls.request("mining.subscribe", ["timing-test"]);
+  expect(tls.timing.connectMs).toBeGreaterThanOrEqual(0);
+  expect(tls.timing.tlsHandshakeMs).toBeGreaterThan(0);
+  tls.close("done");
+  const plainPool = await startSimPool({});
+  try {
+    const plain = new StratumClient({ host: "127.0.0.1", port: plainPool.port });
+    await plain.connect();
+    await plain.request("mining.subscribe", ["timing-test"]);
+    expect(plain.timing.connectMs).toBeGreaterThanOrEqual(0);
+    expect(plain.timing.tlsHandshakeMs).toBeNull();
+    plain.close("done");
+  } finally {
+    await plainPool.stop();
+  }
+});

@@ -206,6 +206,43 @@ test("a new agent's card takes its place in id order; \"last seen\" keeps ageing
   await page.context().close();
 }, 20_000);
 
+test("block propagation fills in live: a new block on the pool shows as a row and in the chart; hostile agent ids stay text", async () => {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.setDefaultTimeout(10_000);
+  const errors = watchErrors(page);
+  await page.goto(`${base}/agents`);
+  await page.waitForSelector('#indicator[data-state="live"]');
+  const height = pool.newJob(true).height;
+  const label = height.toLocaleString("en-US");
+  // HashScope's miner and the agents on the sim pool get the new block; their reports re-send the section.
+  await page.waitForFunction(
+    (h) => [...document.querySelectorAll("#fleet-blocks table.blocks tbody tr")].some((tr) => tr.querySelector("td")?.textContent === h && tr.querySelectorAll("td b").length >= 2),
+    label,
+    { timeout: 15_000 },
+  );
+  const row = page.locator("#fleet-blocks table.blocks tbody tr", { hasText: label }).first();
+  expect(await row.locator("td b", { hasText: "first" }).count()).toBe(1);
+  expect(await page.locator("#fleet-blocks svg.blocks-chart circle").count()).toBeGreaterThanOrEqual(2);
+  expect(await page.textContent("#fleet-blocks thead")).toContain(HOSTILE_ID);
+  // Latency per region, side by side: one row per agent, the sim pool's agents with connect/subscribe/authorize times.
+  const latencyRow = page.locator("#fleet-latency tbody tr", { hasText: "agent-a" });
+  await latencyRow.waitFor();
+  expect(await latencyRow.locator("td").nth(3).textContent()).toMatch(/ms \/ .* \/ .* \(1\)$/);
+  expect(await latencyRow.locator("td").nth(4).textContent()).toBe("—"); // no TLS to this pool
+  expect(await page.locator("#fleet-latency tbody tr").count()).toBe(hs.fleet!.list().length);
+  // Behaviour checks: agent-b's pool refused every replayed share with its (hostile) message, shown as text.
+  const checksRow = page.locator("#fleet-checks tbody tr", { hasText: "agent-b" });
+  expect(await checksRow.locator("td").nth(3).textContent()).toContain(`23 ${HOSTILE_REJECT}`);
+  expect(await checksRow.locator("td .st.ok").first().textContent()).toMatch(/^refused \d+$/);
+  expect(await page.textContent("#fleet-checks dl")).toContain("a refusal is the right answer");
+  expect(await xssRan(page)).toBe(false);
+  expect(await injected(page)).toBe(0);
+  await page.locator("#fleet-blocks").scrollIntoViewIfNeeded();
+  await screenshot(page, "ui-fleet-blocks.png");
+  expect(errors).toEqual([]);
+  await page.context().close();
+}, 25_000);
+
 test("Replay on a submit's detail page shows the pool's answer and links to the captured pair", async () => {
   const submit = hs.store.query({ method: "mining.submit", kind: "request", direction: "miner_to_pool" }, 1)[0]!;
   const page = await (await browser.newContext()).newPage();
