@@ -34,6 +34,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   const capture = new CapturePipeline(store, {
     maxLineBytes: config.capture.maxLineBytes,
     maxBacklogBytes: CAPTURE_BACKLOG_BYTES,
+    network: config.bitcoinNetwork,
   });
   const relay = startRelay({
     listen: config.listen,

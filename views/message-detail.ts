@@ -1,5 +1,6 @@
 import type { MessageRecord } from "../src/capture/records";
 import { decodedFields, type Field } from "../src/ui/fields";
+import { analysisFields } from "../src/ui/analysis-fields";
 import { DIRECTION_WORDS, bytes, dateTime, latency } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { methodLabel, status, summary } from "../src/ui/summary";
@@ -46,6 +47,7 @@ export function messageDetailPage(d: MessageDetail): Raw {
   const m = d.message;
   const st = status(m);
   const fields = decodedFields(m);
+  const analysis = analysisFields(m);
   const body = html`<h1>Message #${m.id} <small>${methodLabel(m)}</small></h1>
 <section class="card">
 <table class="kv">
@@ -66,6 +68,8 @@ ${m.parse_error ? html`<tr><th scope="row">Problem</th><td class="warn-text">${m
       ? html`<table class="kv">${fields.map(fieldRow)}</table>`
       : html`<p class="muted">Nothing to decode for this message.</p>`
   }</section>
+${analysis.length ? html`<h2>${m.analysis?.type === "notify" ? "Job (HashScope's decoding)" : "HashScope's check"}</h2>
+<section class="card" id="analysis"><table class="kv">${analysis.map(fieldRow)}</table></section>` : ""}
 ${d.replay ? replaySection(d.replay) : ""}
 <h2>${m.raw !== null ? "Raw line (exact)" : "Raw bytes (hex; not valid UTF-8)"}</h2>
 <pre class="raw" id="raw">${m.raw ?? m.raw_hex ?? ""}</pre>

@@ -120,21 +120,5 @@ export function decodedFields(m: MessageRecord): Field[] {
     return out;
   }
   const specs = m.method ? REQUEST_FIELDS[m.method] : undefined;
-  const fields = specs ? fromSpecs(d, specs) : generic(d);
-  if (m.method === "mining.submit" && d.share && typeof d.share === "object") fields.push(...shareFields(d.share as Decoded));
-  return fields;
-}
-
-/** HashScope's own check of a submit (see stratum/share-analysis.ts), in plain words. */
-function shareFields(sh: Decoded): Field[] {
-  if (sh.ok !== true) return [{ label: "Share check", value: `not computed: ${text(sh.reason)}` }];
-  const num = (v: unknown) => (typeof v === "number" ? difficulty(v) : "—");
-  return [
-    { label: "Share hash", value: text(sh.hash), mono: true },
-    {
-      label: "Share difficulty",
-      value: `${num(sh.difficulty)} — ${sh.meets_target ? "meets" : "below"} the ${num(sh.target_difficulty)} set for its job`,
-    },
-    { label: "Block candidate", value: sh.block_candidate ? "yes: this share solves a block" : `no (network difficulty ${num(sh.network_difficulty)})` },
-  ];
+  return specs ? fromSpecs(d, specs) : generic(d);
 }

@@ -43,6 +43,7 @@ export function line(sessionId: string, i: number, ts = new Date().toISOString()
     reply_to: kind === "response" ? String(i) : null,
     latency_ms: kind === "response" ? i / 3 : null,
     truncated: i % 11 === 0,
+    analysis: null,
   };
 }
 
