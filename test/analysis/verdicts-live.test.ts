@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Verdict } from "../../src/analysis/schema";
+import type { MessageRecord } from "../../src/capture/records";
+import type { HashScope } from "../../src/server";
+import { NonceScanner } from "../../src/sim/scan";
+import { startSimPool, type SimPool } from "../../src/sim/pool";
+import { connectStratum, type JsonValue, type ServerMessage, type StratumClient } from "../../src/stratum/client";
+import { shareHash, type NotifyJob } from "../../src/stratum/header";
+import { startTestHashScope } from "../helpers/hashscope";
+import { until } from "../helpers/net";
+
+/**
+ * Every verdict produced on purpose, through a real HashScope in front of the simulated pool, by a client that crafts
+ * each kind of share. A "liar" worker gets dishonest answers from the pool (it rejects that worker's valid shares and
+ * accepts its bad ones), so the disagreement check has something to find.
+ */
+
+const DIFF = 2 ** -11;
+let pool: SimPool;
+let blockPool: SimPool;
+let hs: HashScope;
+let hsBlock: HashScope;
+afterAll(async () => {
+  await Promise.all([hs?.stop(), hsBlock?.stop()]);
+  await Promise.all([pool?.stop(), blockPool?.stop()]);
+});
+beforeAll(async () => {
+  const liar = (_ok: boolean, params: unknown) => Array.isArray(params) && params[0] === "liar";
+  pool = await startSimPool({ difficulty: DIFF, lie: liar });
+  // A network target so easy (regtest's nbits) that every share that meets the pool's difficulty solves a block.
+  blockPool = await startSimPool({ difficulty: DIFF, nbits: "207fffff" });
+  hs = await startTestHashScope(pool.port);
+  hsBlock = await startTestHashScope(blockPool.port);
+});
+
+type Miner = { client: StratumClient; en1: string; jobs: NotifyJob[] };
+
+async function miner(port: number): Promise<Miner> {
+  const jobs: NotifyJob[] = [];
+  const onNotification = (m: ServerMessage) => {
+    if (m.method !== "mining.notify" || !Array.isArray(m.params)) return;
+    const [job_id, prevhash, coinb1, coinb2, merkle_branch, version, nbits, ntime] = m.params as [string, string, string, string, string[], string, string, string];
+    jobs.push({ job_id, prevhash, coinb1, coinb2, merkle_branch, version, nbits, ntime });
+  };
+  const client = await connectStratum({ host: "127.0.0.1", port, onNotification });
+  await client.request("mining.configure", [["version-rolling"], { "version-rolling.mask": "1fffe000" }]);
+  const sub = await client.request("mining.subscribe", ["verdict-test/1"]);
+  const en1 = (sub.result as [unknown, string, number])[1];
+  for (const w of ["honest", "liar"]) await client.request("mining.authorize", [w, "x"]);
+  await until(() => jobs.length > 0, 5000, "a job");
+  return { client, en1, jobs };
+}
+
+/** A nonce meeting DIFF (found: true) or missing it (found: false) for this extranonce2; bounded scan. */
+function nonce(m: Miner, job: NotifyJob, en2: string, found: boolean): string {
+  if (!found) {
+    for (let n = 0; n < 1000; n++) {
+      const hex = n.toString(16).padStart(8, "0");
+      const h = shareHash({ job, extranonce1: m.en1, submit: { extranonce2: en2, ntime: job.ntime, nonce: hex, version_bits: null }, versionMask: "1fffe000" });
+      if (h.difficulty < DIFF) return hex;
+    }
+    throw new Error("no low nonce in 1000");
+  }
+  const scanner = new NonceScanner({ job, extranonce1: m.en1, extranonce2: en2, version: job.version, versionBits: null, difficulty: DIFF });
+  for (let i = 0; i < 1000; i++) {
+    const hit = scanner.scan(4096)[0];
+    if (hit) return hit.nonce;
+  }
+  throw new Error("no share in 4M nonces");
+}
+
+async function submit(m: Miner, params: JsonValue[]): Promise<unknown> {
+  return (await m.client.request("mining.submit", params)).error;
+}
+
+async function submits(hsx: HashScope, count: number): Promise<MessageRecord[]> {
+  const url = `http://127.0.0.1:${hsx.apiPort}/api/messages?method=mining.submit&direction=miner_to_pool&limit=100`;
+  let list: MessageRecord[] = [];
+  // The verdict is on the submit at once; the pool's answer joins it when captured.
+  for (let i = 0; i < 100; i++) {
+    list = (await (await fetch(url)).json()) as MessageRecord[];
+    if (list.length >= count && list.every((s) => s.analysis?.type === "submit" && s.analysis.pool_result !== null)) break;
+    await Bun.sleep(50);
+  }
+  return list.reverse();
+}
+
+test("every verdict, each compared with the pool's answer; agrees=false finds exactly the lies", async () => {
+  const m = await miner(hs.proxyPort);
+  const job = m.jobs[0]!;
+  const good = nonce(m, job, "00000001", true);
+  const low = nonce(m, job, "00000002", false);
+  const later = (parseInt(job.ntime, 16) + 8000).toString(16).padStart(8, "0");
+  await submit(m, ["honest", job.job_id, "00000001", job.ntime, good]); // valid
+  await submit(m, ["honest", job.job_id, "00000001", job.ntime, good]); // duplicate
+  await submit(m, ["honest", job.job_id, "00000002", job.ntime, low]); // low_difficulty
+  await submit(m, ["honest", "nope", "00000001", job.ntime, good]); // unknown_job
+  await submit(m, ["honest", job.job_id, "0001", job.ntime, good]); // bad_extranonce2_size
+  await submit(m, ["honest", job.job_id, "00000001", later, good]); // bad_ntime
+  await submit(m, ["honest", job.job_id, "00000003", job.ntime, good, "e0000000"]); // bad_version_bits
+  await submit(m, ["honest", job.job_id]); // malformed
+  const good4 = nonce(m, job, "00000004", true);
+  await submit(m, ["liar", job.job_id, "00000004", job.ntime, good4]); // valid, but the pool rejects it
+  const low5 = nonce(m, job, "00000005", false);
+  await submit(m, ["liar", job.job_id, "00000005", job.ntime, low5]); // low, but the pool accepts it
+  pool.newJob(true);
+  await until(() => m.jobs.length > 1, 5000, "the clean job");
+  const good6 = nonce(m, job, "00000006", true);
+  await submit(m, ["honest", job.job_id, "00000006", job.ntime, good6]); // stale
+
+  const list = await submits(hs, 11);
+  const seen = list.map((s) => (s.analysis?.type === "submit" ? [s.analysis.verdict, s.analysis.pool_result, s.analysis.agrees] : null));
+  expect(seen).toEqual([
+    ["valid", "accepted", true],
+    ["duplicate", "rejected", true],
+    ["low_difficulty", "rejected", true],
+    ["unknown_job", "rejected", true],
+    ["bad_extranonce2_size", "rejected", true],
+    ["bad_ntime", "rejected", true],
+    ["bad_version_bits", "rejected", true],
+    ["malformed", "rejected", true],
+    ["valid", "rejected", false],
+    ["low_difficulty", "accepted", false],
+    ["stale", "rejected", true],
+  ] satisfies [Verdict, string, boolean][]);
+  const first = list[0]!.analysis!;
+  expect(first.type === "submit" && first.hash).toMatch(/^[0-9a-f]{64}$/);
+  // The pool computed the same hash for it (the sim logs its own check).
+  expect(pool.outcomes.some((o) => o.accepted && first.type === "submit" && o.hashHex === first.hash)).toBe(true);
+
+  const api = `http://127.0.0.1:${hs.apiPort}/api/messages`;
+  const disagree = (await (await fetch(`${api}?agrees=false`)).json()) as MessageRecord[];
+  // Each lie: the submit and the pool's answer to it.
+  expect(disagree.map((d) => `${d.kind}:${d.analysis?.type === "submit" ? d.analysis.verdict : "-"}`).sort()).toEqual([
+    "request:low_difficulty", "request:valid", "response:low_difficulty", "response:valid",
+  ]);
+  const stale = (await (await fetch(`${api}?verdict=stale`)).json()) as MessageRecord[];
+  expect(stale.length).toBe(2);
+  // A notify carries the decoded job: the sim's coinbase pays one P2WPKH output at the sim's height.
+  const notify = ((await (await fetch(`${api}?method=mining.notify&limit=1`)).json()) as MessageRecord[])[0]!;
+  expect(notify.analysis).toMatchObject({ type: "notify", new_block: true, coinbase: { tag: "/HashScope sim/", outputs: [{ type: "p2wpkh" }] } });
+  m.client.close();
+});
+
+test("block_candidate: a share meeting the network target", async () => {
+  const m = await miner(hsBlock.proxyPort);
+  const job = m.jobs[0]!;
+  await submit(m, ["honest", job.job_id, "00000001", job.ntime, nonce(m, job, "00000001", true)]);
+  const [s] = await submits(hsBlock, 1);
+  expect(s!.analysis).toMatchObject({ type: "submit", verdict: "block_candidate", pool_result: "accepted", agrees: true });
+  const blocks = (await (await fetch(`http://127.0.0.1:${hsBlock.apiPort}/api/messages?share=block`)).json()) as MessageRecord[];
+  expect(blocks.map((b) => b.id)).toEqual([s!.id]);
+  m.client.close();
+});
