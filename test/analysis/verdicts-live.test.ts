@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Verdict } from "../../src/analysis/schema";
 import type { MessageRecord } from "../../src/capture/records";
 import type { HashScope } from "../../src/server";
 import { NonceScanner } from "../../src/sim/scan";
@@ -122,7 +121,7 @@ test("every verdict, each compared with the pool's answer; agrees=false finds ex
     ["valid", "rejected", false],
     ["low_difficulty", "accepted", false],
     ["stale", "rejected", true],
-  ] satisfies [Verdict, string, boolean][]);
+  ]);
   const first = list[0]!.analysis!;
   expect(first.type === "submit" && first.hash).toMatch(/^[0-9a-f]{64}$/);
   // The pool computed the same hash for it (the sim logs its own check).
