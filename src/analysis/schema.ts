@@ -109,3 +109,52 @@ export type NotifyAnalysis = z.infer<typeof NotifyAnalysis>;
 
 export const Analysis = z.discriminatedUnion("type", [SubmitAnalysis, NotifyAnalysis]);
 export type Analysis = z.infer<typeof Analysis>;
+
+/** Upper bounds (ms) of the pool latency histogram buckets (the last one is +Inf). */
+export const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] as const;
+
+export const LatencySummary = z.object({
+  count: z.number().int(),
+  /** Over the last 1000 answers; null before any. */
+  p50_ms: z.number().nullable(),
+  p90_ms: z.number().nullable(),
+  p99_ms: z.number().nullable(),
+  /** Cumulative counts per LATENCY_BUCKETS_MS bound, then +Inf (all answers ever). */
+  buckets: z.array(z.number().int()),
+  sum_ms: z.number(),
+});
+export type LatencySummary = z.infer<typeof LatencySummary>;
+
+export const Hashrate = z.object({ m1: z.number(), m15: z.number(), h1: z.number() });
+
+/** One point per minute of the last hour, oldest first. */
+export const MinutePoint = z.object({
+  /** Start of the minute, ISO 8601 UTC. */
+  t: z.string(),
+  hashrate_hs: z.number(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+});
+export type MinutePoint = z.infer<typeof MinutePoint>;
+
+/** A session's figures (GET /api/sessions/:id `analysis`), and the same summed for all sessions. */
+export const SessionFigures = z.object({
+  /** Difficulty × 2^32 per second from shares HashScope found valid, over 1 min, 15 min, 1 h (or the session's age if shorter). */
+  hashrate_hs: Hashrate,
+  best_share_difficulty: z.number().nullable(),
+  submits: z.number().int(),
+  by_verdict: z.record(z.string(), z.number().int()),
+  by_pool_result: z.object({ accepted: z.number().int(), rejected: z.number().int() }),
+  /** Rejections by "<code> <message>". */
+  rejected_by_reason: z.record(z.string(), z.number().int()),
+  disagreements: z.number().int(),
+  latency_by_method: z.record(z.string(), LatencySummary),
+  notifies: z.number().int(),
+  notifies_per_min: z.number(),
+  clean_jobs: z.number().int(),
+  last_new_block_at: z.string().nullable(),
+  seconds_since_new_block: z.number().nullable(),
+  payout_mismatches: z.number().int(),
+  series: z.array(MinutePoint),
+});
+export type SessionFigures = z.infer<typeof SessionFigures>;

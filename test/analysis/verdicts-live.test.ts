@@ -14,7 +14,8 @@ import { until } from "../helpers/net";
  * accepts its bad ones), so the disagreement check has something to find.
  */
 
-const DIFF = 2 ** -11;
+// About 4096 hashes per share: the scans below stay quick and bounded.
+const DIFF = 2 ** -20;
 let pool: SimPool;
 let blockPool: SimPool;
 let hs: HashScope;
@@ -65,7 +66,7 @@ function nonce(m: Miner, job: NotifyJob, en2: string, found: boolean): string {
     const hit = scanner.scan(4096)[0];
     if (hit) return hit.nonce;
   }
-  throw new Error("no share in 4M nonces");
+  throw new Error("no share in 4M nonces (expected one per ~4096)");
 }
 
 async function submit(m: Miner, params: JsonValue[]): Promise<unknown> {
@@ -138,6 +139,32 @@ test("every verdict, each compared with the pool's answer; agrees=false finds ex
   // A notify carries the decoded job: the sim's coinbase pays one P2WPKH output at the sim's height.
   const notify = ((await (await fetch(`${api}?method=mining.notify&limit=1`)).json()) as MessageRecord[])[0]!;
   expect(notify.analysis).toMatchObject({ type: "notify", new_block: true, coinbase: { tag: "/HashScope sim/", outputs: [{ type: "p2wpkh" }] } });
+
+  // The session's figures and /metrics count the same.
+  const session = (await (await fetch(`http://127.0.0.1:${hs.apiPort}/api/sessions/${list[0]!.session_id}`)).json()) as {
+    analysis: { submits: number; by_verdict: Record<string, number>; by_pool_result: Record<string, number>; disagreements: number; clean_jobs: number; best_share_difficulty: number; hashrate_hs: { m1: number }; latency_by_method: Record<string, { count: number; p50_ms: number }> };
+  };
+  expect(session.analysis).toMatchObject({
+    submits: 11,
+    by_verdict: { valid: 2, duplicate: 1, low_difficulty: 2, unknown_job: 1, bad_extranonce2_size: 1, bad_ntime: 1, bad_version_bits: 1, malformed: 1, stale: 1 },
+    by_pool_result: { accepted: 2, rejected: 9 },
+    disagreements: 2,
+    clean_jobs: 2,
+  });
+  expect(session.analysis.best_share_difficulty).toBeGreaterThanOrEqual(DIFF);
+  expect(session.analysis.hashrate_hs.m1).toBeGreaterThan(0);
+  expect(session.analysis.latency_by_method["mining.submit"]!.count).toBe(11);
+  const metrics = await (await fetch(`http://127.0.0.1:${hs.apiPort}/metrics`)).text();
+  expect(metrics).toContain("# HELP hashscope_pool_disagreements_total ");
+  expect(metrics).toContain("# TYPE hashscope_pool_latency_seconds histogram");
+  expect(metrics).toMatch(/^hashscope_pool_disagreements_total 2$/m);
+  expect(metrics).toMatch(/^hashscope_share_verdicts_total\{verdict="stale"\} 1$/m);
+  expect(metrics).toMatch(/^hashscope_pool_latency_seconds_count\{method="mining.submit"\} 11$/m);
+  expect(metrics).toMatch(/^hashscope_worker_hashrate_hashes_per_second\{worker="honest",window="1m"\} \d/m);
+  // Every sample line belongs to a family announced with HELP and TYPE.
+  const families = new Set([...metrics.matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]));
+  for (const line of metrics.split("\n").filter((l) => l && !l.startsWith("#")))
+    expect(families.has(line.split(/[{ ]/)[0]!.replace(/_(bucket|sum|count)$/, ""))).toBe(true);
   m.client.close();
 });
 
