@@ -5,6 +5,9 @@ import { hasFilter } from "../src/ui/filters";
 import { DIRECTION_WORDS, shortId } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { layout } from "./layout";
+import { Verdict } from "../src/analysis/schema";
+import { VERDICT_WORDS } from "../src/ui/analysis-fields";
+import { filterQuery } from "../src/ui/filters";
 import { messageTable } from "./message-table";
 
 export type MessagesPage = {
@@ -30,6 +33,8 @@ export function filterForm(f: MessageFilter, sessions: { id: string; label: stri
   <label>Kind <select name="kind"><option value="">any</option>${MessageKind.options.map((k) => option(k, k, k === f.kind))}</select></label>
   <label class="check"><input type="checkbox" name="errors" value="1"${f.errors ? html` checked` : ""}> errors only</label>
   <label>Shares <select name="share"><option value="">any</option>${option("low", "below target", f.share === "low")}${option("block", "block candidates", f.share === "block")}</select></label>
+  <label>Verdict <select name="verdict"><option value="">any</option>${Verdict.options.map((v) => option(v, VERDICT_WORDS[v], v === f.verdict))}</select></label>
+  <label>Pool agrees <select name="agrees"><option value="">any</option>${option("false", "no (disagreements)", f.agrees === false)}${option("true", "yes", f.agrees === true)}</select></label>
   <label class="grow">Text <input type="search" name="q" value="${f.q ?? ""}" placeholder="search raw lines" maxlength="256"></label>
   <span class="actions"><button type="submit">Apply</button>${hasFilter(f) ? html` <a href="${action}">Clear</a>` : ""}</span>
 </form>`;
@@ -46,6 +51,7 @@ export function messagesPage(p: MessagesPage): Raw {
   const body = html`<h1>Messages ${p.before ? html`<small>history before #${p.before}</small>` : ""}</h1>
 ${filterForm(p.filter, p.sessions)}
 ${p.problems.length ? html`<p class="notice">${p.problems.join("; ")}</p>` : ""}
+<p class="downloads">Download this filter: <a href="/api/messages/download${filterQuery(p.filter, { format: "jsonl" })}" download>JSON Lines</a> · <a href="/api/messages/download${filterQuery(p.filter, { format: "csv" })}" download>CSV</a> <span class="muted">(newest 10,000; add limit= up to 100,000)</span></p>
 ${p.stream ? liveControls : ""}
 ${messageTable({ rows: p.rows, stream: p.stream, path: "/messages", filter: p.filter, more: p.more })}`;
   return layout({ title: "Messages", nav: "messages", body, live: p.stream !== null });

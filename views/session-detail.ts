@@ -6,6 +6,12 @@ import { layout } from "./layout";
 import { liveControls } from "./messages";
 import { messageTable } from "./message-table";
 import { closeText, stateBadge } from "./sessions";
+import { analysisPanel } from "./analysis-panel";
+import type { SessionAnalysis } from "../src/http/api/analysis";
+
+/** The session's figures; also sent over SSE (as a `session-card` event: the page replaces it by id). */
+export const sessionPanel = (s: SessionRecord, a: SessionAnalysis | null): Raw =>
+  analysisPanel("session-analysis", a, `/messages${filterQuery({ session_id: s.id, agrees: false })}`);
 
 const live = (s: SessionRecord): boolean => s.state === "live" || s.state === "connecting";
 
@@ -25,6 +31,7 @@ export type SessionPage = {
   stream: string | null;
   /** Broadcast and auto-replay switches (views/session-controls.ts). */
   controls?: Raw;
+  analysis: SessionAnalysis | null;
 };
 
 export function sessionDetailPage(p: SessionPage): Raw {
@@ -32,6 +39,7 @@ export function sessionDetailPage(p: SessionPage): Raw {
   const filter = { session_id: s.id };
   const body = html`<h1>Session <small class="mono">${s.id}</small></h1>
 ${sessionCard(s)}
+${sessionPanel(s, p.analysis)}
 ${p.controls ?? ""}
 <h2>Messages <small><a href="/messages${filterQuery(filter)}">filter these</a></small></h2>
 ${p.stream ? liveControls : ""}

@@ -66,16 +66,18 @@ export function decodeCoinbaseTx(tx: Uint8Array, network: BitcoinNetwork): Coinb
   return { height, tag: tagText(rest), outputs, total_sats: outputs.reduce((s, o) => s + o.value_sats, 0) };
 }
 
-/** The coinbase of a notify, with this session's extranonce1 and an all-zero extranonce2 filling the gap. */
+/**
+ * The coinbase of a notify, with zeros where extranonce1 and extranonce2 go: they change neither the height nor the
+ * outputs, and zeros cannot be mistaken for tag text (a session's extranonce1 may well be printable, e.g. "WY2i").
+ */
 export function decodeJobCoinbase(
   job: { coinb1: string; coinb2: string },
   extranonce1: string | null,
   extranonce2Size: number | null,
   network: BitcoinNetwork,
 ): Coinbase {
-  const en1 = extranonce1 ?? "";
-  const en2 = "00".repeat(extranonce2Size ?? 0);
-  return decodeCoinbaseTx(hexToBytes(job.coinb1 + en1 + en2 + job.coinb2), network);
+  const gap = "00".repeat((extranonce1 ?? "").length / 2 + (extranonce2Size ?? 0));
+  return decodeCoinbaseTx(hexToBytes(job.coinb1 + gap + job.coinb2), network);
 }
 
 /**

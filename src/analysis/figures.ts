@@ -129,8 +129,9 @@ export class FiguresTracker {
   private series(mono: number, wall: number): MinutePoint[] {
     const out: MinutePoint[] = [];
     const perMin = 60_000 / BUCKET_MS;
-    // Whole buckets only: the one in progress would read low.
-    const nowAbs = Math.floor(mono / BUCKET_MS) - 1;
+    // Each point is the minute (six buckets) ending with the bucket in progress, so the newest shares show at once;
+    // a window younger than a minute (the newest, the session's first) divides by the time it covers.
+    const nowAbs = Math.floor(mono / BUCKET_MS);
     for (let m = 59; m >= 0; m--) {
       let d = 0;
       let acc = 0;
@@ -144,7 +145,8 @@ export class FiguresTracker {
         rej += this.rej[i]!;
       }
       const startMono = (nowAbs - m * perMin - (perMin - 1)) * BUCKET_MS;
-      out.push({ t: new Date(wall - (mono - startMono)).toISOString(), hashrate_hs: (d * TWO_32) / 60, accepted: acc, rejected: rej });
+      const covered = Math.min(60_000, mono - startMono, mono - this.startMono, (m + 1) * 60_000);
+      out.push({ t: new Date(wall - (mono - startMono)).toISOString(), hashrate_hs: covered > 0 ? (d * TWO_32) / (covered / 1000) : 0, accepted: acc, rejected: rej });
     }
     return out;
   }

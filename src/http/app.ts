@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Services } from "./services";
 import { errorBody } from "./api/errors";
 import { sessionRoutes } from "./api/sessions";
+import { downloadRoutes } from "./api/download";
 import { messageRoutes } from "./api/messages";
 import { streamRoutes } from "./api/stream";
 import { statsRoutes } from "./api/stats";
@@ -49,6 +50,7 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     .use(authGuard(svc.config.api.token))
     .use(statsRoutes(svc))
     .use(sessionRoutes(svc))
+    .use(downloadRoutes(svc))
     .use(messageRoutes(svc))
     .use(streamRoutes(svc))
     .use(exportRoutes(svc))

@@ -44,6 +44,8 @@ export interface SimPoolOptions {
    * still records the honest check.
    */
   lie?: (honestlyAccepted: boolean, params: unknown) => boolean;
+  /** The script (hex) every job's coinbase pays, as a solo pool pays its miner; default a random P2WPKH. */
+  outputScript?: string;
 }
 
 export interface SimPoolStats {
@@ -102,6 +104,7 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
     nbits: opts.nbits ?? "1d00ffff",
     version: "20000000",
     tag: "/HashScope sim/",
+    ...(opts.outputScript ? { outputScript: opts.outputScript } : {}),
   });
   const conns = new Map<Socket<undefined>, Conn>();
   const outcomes = new OutcomeLog(opts.maxOutcomes ?? 1000);

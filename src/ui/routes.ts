@@ -18,11 +18,13 @@ import { filterQuery, parseUiQuery } from "./filters";
 import { clip, shortId } from "./format";
 import { htmlResponse } from "./html";
 import { loginRoutes } from "./login";
-import { overviewStats, RateMeter } from "./overview-stats";
+import { figuresOf, overviewStats, RateMeter } from "./overview-stats";
 import { recentClosed, uiStreamRoutes } from "./streams";
 import { fleetStreamRoutes } from "./fleet-stream";
 import type { Notice } from "../../views/session-controls";
 import type { ReplayPanel } from "../../views/replay";
+import { sessionAnalysis, totalAnalysis } from "../http/api/analysis";
+import { poolNotice } from "./pool-status";
 
 /** Rows a page renders on the server (JS off, or before the stream takes over). */
 export const PAGE_ROWS = 100;
@@ -70,7 +72,8 @@ export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
 async function sessionPage(svc: Services, s: SessionRecord, before: number | undefined, notice: Notice | null, status = 200): Promise<Response> {
   const { rows, more } = await page(svc, { session_id: s.id }, before);
   const stream = before === undefined ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
-  return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice) }), status);
+  const analysis = sessionAnalysis(svc, s);
+  return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice), analysis }), status);
 }
 
 async function messagePage(svc: Services, m: MessageRecord, replay: ReplayPanel | null, status = 200): Promise<Response> {
@@ -91,7 +94,9 @@ function pages(svc: Services, meter: RateMeter) {
         (m, panel, status) => messagePage(svc, m, panel, status),
       ),
     )
-    .get("/", () => htmlResponse(overviewPage(overviewStats(svc, meter), svc.store.listSessions("live"))))
+    .get("/", () =>
+      htmlResponse(overviewPage(overviewStats(svc, meter), svc.store.listSessions("live"), totalAnalysis(svc), figuresOf(svc), poolNotice(svc))),
+    )
     .get("/messages", async ({ query }) => {
       const { filter, before, problems } = parseUiQuery(query);
       const { rows, more } = await page(svc, filter, before);
@@ -108,7 +113,7 @@ function pages(svc: Services, meter: RateMeter) {
       return messagePage(svc, m, replayPanelFor(svc, m));
     })
     .get("/sessions", async ({ query }) => {
-      if (query.before === undefined) return htmlResponse(sessionsPage(svc.store.listSessions("live"), await recentClosed(svc)));
+      if (query.before === undefined) return htmlResponse(sessionsPage(svc.store.listSessions("live"), await recentClosed(svc), figuresOf(svc)));
       const cursor = await history(svc).session(query.before);
       if (!cursor) return htmlResponse(notFoundPage(`Session ${query.before}`), 404);
       return htmlResponse(olderSessionsPage(await history(svc).sessions("closed", CLOSED_PAGE, cursor)));

@@ -64,6 +64,13 @@ test("BITCOIN_NETWORK sets the prefixes: the same script reads as tb1… on test
   expect(decodeCoinbaseTx(fullTx, "regtest").outputs[0]!.address).toStartWith("bcrt1q");
 });
 
+test("extranonce bytes never become tag text: the job's coinbase is decoded with zeros in their place", () => {
+  // 57593269 is "WY2i" in ASCII, a run of four printable characters.
+  const cb = decodeJobCoinbase(job, "57593269", 4, "mainnet");
+  expect(cb.tag).not.toContain("WY2i");
+  expect(cb.tag).toContain("/mined by 256 Foundation/");
+});
+
 test("bytes that are no transaction throw (the notify then carries coinbase_error)", () => {
   expect(() => decodeCoinbaseTx(hexToBytes("0100"), "mainnet")).toThrow();
   const a = new SessionAnalyser("mainnet");
