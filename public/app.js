@@ -12,6 +12,7 @@
     reconnecting: "reconnecting…",
     closed: "disconnected",
     paused: "live · paused",
+    ended: "session closed",
   };
   var DEFAULT_CAP = 500;
   var held = []; // batches (HTML) that arrived while paused, oldest first
@@ -22,7 +23,9 @@
     held: 0,
     skipped: 0,
     stats: null,
+    ended: false,
     get state() {
+      if (this.ended) return "ended";
       return this.paused && this.status === "live" ? "paused" : this.status;
     },
     get label() {
@@ -58,19 +61,20 @@
   function trim(tbody) {
     var cap = Number(tbody.getAttribute("data-cap")) || DEFAULT_CAP;
     var rows = tbody.rows;
+    var older = document.getElementById("older");
     if (rows.length > cap) {
       var r = document.createRange();
       r.setStartBefore(rows[cap]);
       r.setEndAfter(tbody.lastChild);
       r.deleteContents();
+      // Rows just left the page: now there is something older.
+      if (older) older.hidden = false;
     }
     var last = rows[rows.length - 1];
-    var older = document.getElementById("older");
     if (last && older) {
       var u = new URL(older.href, location.href);
       u.searchParams.set("before", last.getAttribute("data-seq"));
       older.href = u.pathname + u.search;
-      older.hidden = false;
     }
     var empty = document.getElementById("empty-note");
     if (empty && rows.length) empty.remove();
@@ -126,6 +130,12 @@
   });
   document.addEventListener("skipped", function (e) {
     live.skipped += Number(e.detail.data) || 0;
+  });
+  // The session this page watches has closed: no more rows will come.
+  document.addEventListener("ended", function () {
+    live.ended = true;
+    live.paused = false;
+    flush();
   });
   document.addEventListener("reset", function () {
     var tbody = document.getElementById("rows");

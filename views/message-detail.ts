@@ -27,7 +27,10 @@ const link = (m: MessageRecord): Raw =>
 function pairing(d: MessageDetail): Raw {
   const m = d.message;
   if (m.kind === "response") {
-    if (!d.request) return html`<p class="muted">No request with this id was seen (unpaired response).</p>`;
+    if (!d.request)
+      return m.rpc_id === null
+        ? html`<p class="muted">This answer has id null: the sender could not tell which request it answers (often a line it could not parse).</p>`
+        : html`<p class="muted">No request with this id was seen (unpaired response).</p>`;
     return html`<p>Answers ${link(d.request)} after <strong>${latency(m.latency_ms)}</strong>.</p>`;
   }
   if (m.kind !== "request") return html`<p class="muted">Notifications get no answer.</p>`;

@@ -41,7 +41,7 @@ export function filterForm(f: MessageFilter, sessions: { id: string; label: stri
 }
 
 /** Pause keeps the connection and holds new rows until resume (app.js). Only shown with JavaScript. */
-export const liveControls = html`<div class="live-controls js-only" x-data>
+export const liveControls = html`<div class="live-controls js-only" x-data x-show="!$store.live.ended">
   <button type="button" id="pause" x-on:click="$store.live.toggle()" x-text="$store.live.paused ? 'Resume' : 'Pause'">Pause</button>
   <span class="muted" x-show="$store.live.paused" x-text="$store.live.held + ' new rows held'"></span>
   <span class="muted" x-show="$store.live.skipped > 0" x-text="$store.live.skipped + ' rows skipped at high rate (see older messages)'"></span>

@@ -228,8 +228,10 @@ export class CapturePipeline {
       msg.decoded = d.decoded;
       if (d.error) msg.parse_error = `${p.method}: ${d.error}`;
       msg.analysis = this.analyseCall(s, session, direction, p.method!, p.params, d.error ? null : d.decoded, d.error);
-    } else if (p.kind === "response" && p.rpc_id !== null) {
-      const req = s.pairing.response(direction, p.rpc_id);
+    } else if (p.kind === "response") {
+      // An answer with id null (a pool error about a line it could not read) pairs with nothing but is still decoded,
+      // so it counts as an error.
+      const req = p.rpc_id === null ? undefined : s.pairing.response(direction, p.rpc_id);
       if (req) {
         msg.method = req.method;
         msg.reply_to = req.messageId;

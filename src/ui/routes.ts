@@ -3,7 +3,7 @@ import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { history } from "../http/history";
 import type { Services } from "../http/services";
-import { agentsPage } from "../../views/agents";
+import { agentPage, agentsPage } from "../../views/agents";
 import { apiDocsPage } from "../../views/api-docs";
 import { ApiDescription } from "./api-docs";
 import { messageDetailPage } from "../../views/message-detail";
@@ -71,7 +71,9 @@ export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
 
 async function sessionPage(svc: Services, s: SessionRecord, before: number | undefined, notice: Notice | null, status = 200): Promise<Response> {
   const { rows, more } = await page(svc, { session_id: s.id }, before);
-  const stream = before === undefined ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
+  // A closed session gets no more messages: a static page (no "live", no Pause).
+  const open = s.state === "live" || s.state === "connecting";
+  const stream = before === undefined && open ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
   const analysis = sessionAnalysis(svc, s);
   return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice), analysis }), status);
 }
@@ -130,6 +132,12 @@ function pages(svc: Services, meter: RateMeter) {
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
       svc.relay.disconnect(params.id);
       return new Response(null, { status: 303, headers: { location: `/sessions/${encodeURIComponent(params.id)}` } });
+    })
+    .get("/agents/:id", ({ params }) => {
+      // One agent's card (the same as on the fleet page); the API has /api/agents/:id.
+      const a = svc.fleet?.get(params.id);
+      if (!a) return htmlResponse(notFoundPage(`Agent ${params.id}`), 404);
+      return htmlResponse(agentPage(a));
     })
     .get("/agents", () =>
       htmlResponse(agentsPage({ agents: svc.fleet?.list() ?? [], nostr: svc.nostr !== undefined, stream: "/ui/stream/agents" })),

@@ -89,6 +89,8 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
             const s = svc.store.getSession(id);
             if (s) {
               yield sseEvent("session-card", oneLine(sessionCard(s)));
+              // The page stops saying "live" and drops Pause (app.js); the connection stays, idle.
+              if (s.closed_at !== null) yield sseEvent("ended", "1");
               // The figures panel is replaced by its id the same way.
               yield sseEvent("session-card", oneLine(sessionPanel(s, sessionAnalysis(svc, s))));
             }

@@ -96,4 +96,12 @@ export function status(m: MessageRecord): Status {
 
 /** What the method column shows: responses carry their request's method when paired. */
 export const methodLabel = (m: MessageRecord): string =>
-  m.method ? (m.kind === "response" ? `↳ ${m.method}` : m.method) : m.kind === "response" ? "↳ (unpaired)" : m.kind;
+  m.method
+    ? m.kind === "response"
+      ? `↳ ${m.method}`
+      : m.method
+    : m.kind === "response"
+      ? m.rpc_id === null
+        ? "↳ (answer to no request: id null)"
+        : "↳ (unpaired)"
+      : m.kind;
