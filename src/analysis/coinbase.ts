@@ -77,8 +77,23 @@ export function decodeJobCoinbase(
   network: BitcoinNetwork,
 ): Coinbase {
   const gap = "00".repeat((extranonce1 ?? "").length / 2 + (extranonce2Size ?? 0));
-  return decodeCoinbaseTx(hexToBytes(job.coinb1 + gap + job.coinb2), network);
+  // A pool sends the same coinb1/coinb2 to every miner (only extranonce1 differs), so one decode serves them all.
+  const key = `${network}|${gap.length}|${job.coinb1}|${job.coinb2}`;
+  const hit = recent.get(key);
+  if (hit) {
+    recent.delete(key);
+    recent.set(key, hit);
+    return hit;
+  }
+  const cb = decodeCoinbaseTx(hexToBytes(job.coinb1 + gap + job.coinb2), network);
+  recent.set(key, cb);
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value!);
+  return cb;
 }
+
+/** Recently decoded job coinbases (least recently used out first). Callers must not change what they get. */
+const RECENT_MAX = 256;
+const recent = new Map<string, Coinbase>();
 
 /**
  * The payout check for solo-pool names (`address.worker`): null when the name does not start with an address valid
@@ -86,13 +101,25 @@ export function decodeJobCoinbase(
  */
 export function paysWorker(coinbase: Coinbase, worker: string, network: BitcoinNetwork): PaysWorker | null {
   const address = worker.split(".")[0] ?? "";
-  let script: string;
-  try {
-    script = hexOf(OutScript.encode(Address(NETWORK_PARAMS[network]).decode(address)));
-  } catch {
-    return null;
-  }
+  const script = addressScript(address, network);
+  if (script === null) return null;
   const value_sats = coinbase.outputs.filter((o) => o.script_hex === script).reduce((s, o) => s + o.value_sats, 0);
   const pays = coinbase.outputs.some((o) => o.script_hex === script);
   return { address, pays, value_sats, share_of_total: coinbase.total_sats > 0 ? value_sats / coinbase.total_sats : 0 };
+}
+
+/** An address's output script (hex), or null when it is no address on this network; remembered (bounded). */
+const scripts = new Map<string, string | null>();
+function addressScript(address: string, network: BitcoinNetwork): string | null {
+  const key = `${network}|${address}`;
+  let script = scripts.get(key);
+  if (script !== undefined) return script;
+  try {
+    script = hexOf(OutScript.encode(Address(NETWORK_PARAMS[network]).decode(address)));
+  } catch {
+    script = null;
+  }
+  if (scripts.size >= 4096) scripts.clear();
+  scripts.set(key, script);
+  return script;
 }

@@ -101,7 +101,8 @@ export class FiguresTracker {
     if (n.new_block) this.lastNewBlock = { mono, wall };
     if (n.pays_worker && !n.pays_worker.pays) this.payoutMismatches++;
     this.notifyTimes.push(mono);
-    if (this.notifyTimes.length > 1000) this.notifyTimes.shift();
+    // Only the last 10 minutes count; bounded in count too.
+    if (this.notifyTimes.length > 1000) this.notifyTimes.splice(0, this.notifyTimes.length - 500);
   }
 
   latencyOf(method: string, ms: number): void {
