@@ -4,6 +4,7 @@ import type { HashScope } from "../../src/server";
 import { startSimPool, type SimPool } from "../../src/sim/pool";
 import { startTestHashScope } from "../helpers/hashscope";
 import { until } from "../helpers/net";
+import { readSse } from "../helpers/sse";
 import { DIFF, miner, nonce, submit } from "./helpers";
 
 /**
@@ -90,6 +91,14 @@ test("every verdict, each compared with the pool's answer; agrees=false finds ex
   expect(disagree.map((d) => `${d.kind}:${d.analysis?.type === "submit" ? d.analysis.verdict : "-"}`).sort()).toEqual([
     "request:low_difficulty", "request:valid", "response:low_difficulty", "response:valid",
   ]);
+  // The live stream takes the same filter (here resumed from the start, so it replays what matched).
+  const ctl = new AbortController();
+  const streamed = await readSse(
+    await fetch(`http://127.0.0.1:${hs.apiPort}/api/stream?agrees=false`, { headers: { "last-event-id": "0" }, signal: ctl.signal }),
+    4,
+  );
+  ctl.abort();
+  expect(streamed.map((e) => e.data.id).sort()).toEqual(disagree.map((d) => d.id).sort());
   const stale = (await (await fetch(`${api}?verdict=stale`)).json()) as MessageRecord[];
   expect(stale.length).toBe(2);
   // A notify carries the decoded job: the sim's coinbase pays one P2WPKH output at the sim's height.
