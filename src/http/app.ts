@@ -13,6 +13,7 @@ import { exportRoutes } from "./api/export";
 import { broadcastRoutes } from "./api/broadcast";
 import { agentRoutes } from "./api/agents";
 import { replayRoutes } from "./api/replay";
+import { multiStream, parseStreams } from "../ui/multi-stream";
 
 /** The HTTP server: JSON API (curl-friendly) and, mounted by the UI module, the pages. */
 export function createApp(svc: Services, extra: Elysia[] = []) {
@@ -58,5 +59,14 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     .use(agentRoutes(svc))
     .use(replayRoutes(svc));
   for (const e of extra) app.use(e);
+  // All live views of a browser over one connection (src/ui/multi-stream.ts); each part is read through the app itself.
+  app.get("/ui/stream/multi", ({ request, set }) => {
+    const streams = parseStreams(new URL(request.url).searchParams);
+    if (typeof streams === "string") {
+      set.status = 422;
+      return errorBody(streams);
+    }
+    return multiStream((r) => app.handle(r), request, streams);
+  });
   return app;
 }

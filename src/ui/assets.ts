@@ -4,6 +4,7 @@ import sseJs from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import alpineJs from "alpinejs/dist/cdn.min.js" with { type: "file" };
 import styleCss from "../../public/style.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
+import workerJs from "../../public/stream-worker.js" with { type: "file" };
 
 /**
  * One route per file, each embedded at build time: only these files are published (no folder listing, no
@@ -24,4 +25,5 @@ export const assetRoutes = () =>
     .get("/vendor/hx-sse.min.js", file(sseJs, VENDOR_CACHE, JS))
     .get("/vendor/alpine.min.js", file(alpineJs, VENDOR_CACHE, JS))
     .get("/static/style.css", file(styleCss, OWN_CACHE, "text/css; charset=utf-8"))
-    .get("/static/app.js", file(appJs, OWN_CACHE, JS));
+    .get("/static/app.js", file(appJs, OWN_CACHE, JS))
+    .get("/static/stream-worker.js", file(workerJs, OWN_CACHE, JS));
