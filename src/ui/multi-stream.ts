@@ -10,7 +10,8 @@ import { sseResponse } from "../http/sse";
 
 export const MAX_STREAMS = 16;
 const QUEUE_MAX = 256;
-const STREAM_PATH = /^\/ui\/stream\/(?!multi\b)[A-Za-z0-9/_.%-]+(\?[^#]*)?$/;
+/** Our own stream routes only: no dots or escapes in the path (nothing can climb out of /ui/stream/), never this route. */
+const STREAM_PATH = /^\/ui\/stream\/(?!multi(?:[/?]|$))[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*(\?[^#\s]*)?$/;
 
 export type Handle = (request: Request) => Promise<Response>;
 
