@@ -94,7 +94,8 @@ export const NotifyAnalysis = z.object({
   coinbase_error: z.string().nullable(),
   /** Display order (as explorers show block hashes). */
   prevhash: z.string(),
-  network_difficulty: z.number(),
+  /** null when nbits encodes no target (JSON has no Infinity). */
+  network_difficulty: z.number().nullable(),
   /** prevhash differs from the previous job's on this session (the first job counts as new). */
   new_block: z.boolean(),
   clean_jobs: z.boolean(),

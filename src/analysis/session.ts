@@ -12,6 +12,9 @@ import { judgeSubmit, malformedSubmit, withPoolAnswer } from "./verdict";
 export type DecodedNotify = NotifyJob & { clean_jobs: boolean };
 export type DecodedSubmit = { worker: string; job_id: string; extranonce2: string; ntime: string; nonce: string; version_bits: string | null };
 
+/** JSON has no Infinity: a difficulty that is not finite (target 0, hash 0) is stored as null. */
+const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
+
 export class SessionAnalyser {
   readonly book: JobBook;
 
@@ -42,7 +45,7 @@ export class SessionAnalyser {
       coinbase,
       coinbase_error,
       prevhash: stratumPrevhashToDisplay(n.prevhash),
-      network_difficulty: targetToDifficulty(nbitsToTarget(n.nbits)),
+      network_difficulty: finite(targetToDifficulty(nbitsToTarget(n.nbits))),
       new_block: newBlock,
       clean_jobs: n.clean_jobs,
       pays_worker: pays,

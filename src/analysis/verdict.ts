@@ -60,7 +60,8 @@ export function judgeSubmit(book: JobBook, s: SubmitFieldsIn): SubmitAnalysis {
   const { job } = entry;
   const target_difficulty = entry.difficulty ?? 1;
   const networkTarget = nbitsToTarget(job.nbits);
-  const withJob: SubmitAnalysis = { ...base, target_difficulty, network_difficulty: targetToDifficulty(networkTarget) };
+  const netDiff = targetToDifficulty(networkTarget);
+  const withJob: SubmitAnalysis = { ...base, target_difficulty, network_difficulty: Number.isFinite(netDiff) ? netDiff : null };
   if (entry.stale) return judged(withJob, "stale", `job ${s.job_id} was replaced by a clean_jobs notify`);
   if (entry.extranonce2_size !== null && !isHex(s.extranonce2, entry.extranonce2_size))
     return judged(withJob, "bad_extranonce2_size", `extranonce2 must be ${entry.extranonce2_size} bytes, got ${s.extranonce2.length / 2}`);
@@ -83,7 +84,8 @@ export function judgeSubmit(book: JobBook, s: SubmitFieldsIn): SubmitAnalysis {
   }
   const hashHex = hashToDisplayHex(hash);
   const difficulty = hashDifficulty(hash);
-  const hashed: SubmitAnalysis = { ...withJob, hash: hashHex, difficulty, merkle_root: bytesToHex(root) };
+  // A zero hash has infinite difficulty; JSON cannot carry that, so it is stored as the largest finite number.
+  const hashed: SubmitAnalysis = { ...withJob, hash: hashHex, difficulty: Number.isFinite(difficulty) ? difficulty : Number.MAX_VALUE, merkle_root: bytesToHex(root) };
   if (BigInt(`0x${hashHex}`) <= networkTarget) {
     book.remember(entry, shareKey(s));
     return judged(hashed, "block_candidate", null);

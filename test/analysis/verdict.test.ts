@@ -96,3 +96,18 @@ describe("the pool's answer", () => {
     expect(withPoolAnswer(low, true, null)).toMatchObject({ pool_result: "accepted", agrees: false });
   });
 });
+
+describe("hostile numbers", () => {
+  test("an nbits with no target (negative encoding) gives null network difficulty, and the analysis survives JSON", async () => {
+    const { Analysis } = await import("../../src/analysis/schema");
+    const { SessionAnalyser } = await import("../../src/analysis/session");
+    const { emptyFacts } = await import("../../src/capture/records");
+    const a = new SessionAnalyser("mainnet");
+    const facts = { ...emptyFacts(), extranonce1: EN1, extranonce2_size: 4, difficulty: POOL_DIFF };
+    const n = a.notify({ ...GENESIS, nbits: "00800000", clean_jobs: true }, [], facts);
+    expect(n.network_difficulty).toBeNull();
+    const s = a.submit({ ...SHARE, worker: "w" }, null, "g");
+    expect(s.network_difficulty).toBeNull();
+    for (const x of [n, s]) expect(Analysis.parse(JSON.parse(JSON.stringify(x)))).toEqual(x);
+  });
+});
