@@ -1,16 +1,13 @@
 import {
   bytesToHex,
-  fixedHex,
-  hashDifficulty,
-  hashToDisplayHex,
-  hexToBytes,
   nbitsToTarget,
-  rollVersion,
-  sha256d,
+  preparedShareHash,
+  prepareJob,
   targetToDifficulty,
   versionBitsWithinMask,
+  type PreparedJob,
 } from "../stratum/header";
-import { isHex, stratumPrevhashToHeader } from "../stratum/prevhash";
+import { isHex } from "../stratum/prevhash";
 import { submitOutcome } from "../stratum/outcome";
 import type { BookJob, JobBook } from "./job-book";
 import { ACCEPTABLE, type SubmitAnalysis, type Verdict } from "./schema";
@@ -74,16 +71,14 @@ export function judgeSubmit(book: JobBook, s: SubmitFieldsIn): SubmitAnalysis {
     return judged(withJob, "bad_version_bits", `version bits ${s.version_bits} are outside the mask ${mask}`);
   if (entry.extranonce1 === null) return judged(withJob, "unverifiable", "no extranonce1 known for this session (subscribe not seen)");
 
-  let hash: Uint8Array;
-  let root: Uint8Array;
+  let share: ReturnType<typeof preparedShareHash>;
   try {
-    ({ hash, root } = hashShare(prepared(entry), entry.extranonce1, s, mask));
+    share = preparedShareHash(prepared(entry), entry.extranonce1, s, mask);
   } catch (err) {
     // Hex the decoder let through but the header cannot take (e.g. an odd-length extranonce1 from the pool).
     return judged(withJob, "unverifiable", err instanceof Error ? err.message : String(err));
   }
-  const hashHex = hashToDisplayHex(hash);
-  const difficulty = hashDifficulty(hash);
+  const { hashHex, difficulty, root } = share;
   // A zero hash has infinite difficulty; JSON cannot carry that, so it is stored as the largest finite number.
   const hashed: SubmitAnalysis = { ...withJob, hash: hashHex, difficulty: Number.isFinite(difficulty) ? difficulty : Number.MAX_VALUE, merkle_root: bytesToHex(root) };
   if (BigInt(`0x${hashHex}`) <= networkTarget) {
@@ -97,51 +92,13 @@ export function judgeSubmit(book: JobBook, s: SubmitFieldsIn): SubmitAnalysis {
   return judged(hashed, "valid", null);
 }
 
-/** The parts of a job every share of it shares, as bytes: decoded once per job, not once per submit. */
-export type PreparedJob = { coinb1: Uint8Array; coinb2: Uint8Array; branches: Uint8Array[]; prevhash: Uint8Array; nbits: number; version: string };
+/** Each job decoded once for all its shares (kept beside the book entry, gone with it). */
 const prepCache = new WeakMap<BookJob, PreparedJob>();
 
 function prepared(entry: BookJob): PreparedJob {
   let p = prepCache.get(entry);
-  if (!p) {
-    const j = entry.job;
-    p = {
-      coinb1: hexToBytes(j.coinb1),
-      coinb2: hexToBytes(j.coinb2),
-      branches: j.merkle_branch.map((b) => fixedHex(b, 32, "merkle branch")),
-      prevhash: fixedHex(stratumPrevhashToHeader(j.prevhash), 32, "prevhash"),
-      nbits: parseInt(j.nbits, 16) >>> 0,
-      version: j.version,
-    };
-    prepCache.set(entry, p);
-  }
+  if (!p) prepCache.set(entry, (p = prepareJob(entry.job)));
   return p;
-}
-
-/** The same header as stratum/header.ts shareHash builds (docs/analysis.md), from the prepared job. */
-function hashShare(p: PreparedJob, extranonce1: string, s: SubmitFieldsIn, mask: string): { hash: Uint8Array; root: Uint8Array } {
-  const en = hexToBytes(extranonce1 + s.extranonce2);
-  const coinbase = new Uint8Array(p.coinb1.length + en.length + p.coinb2.length);
-  coinbase.set(p.coinb1, 0);
-  coinbase.set(en, p.coinb1.length);
-  coinbase.set(p.coinb2, p.coinb1.length + en.length);
-  let root = sha256d(coinbase);
-  const pair = new Uint8Array(64);
-  for (const b of p.branches) {
-    pair.set(root, 0);
-    pair.set(b, 32);
-    root = sha256d(pair);
-  }
-  const header = new Uint8Array(80);
-  const dv = new DataView(header.buffer);
-  if (!isHex(s.nonce, 4)) throw new RangeError("nonce must be 4 bytes of hex");
-  dv.setUint32(0, parseInt(rollVersion(p.version, s.version_bits, mask), 16) >>> 0, true);
-  header.set(p.prevhash, 4);
-  header.set(root, 36);
-  dv.setUint32(68, parseInt(s.ntime, 16) >>> 0, true);
-  dv.setUint32(72, p.nbits, true);
-  dv.setUint32(76, parseInt(s.nonce, 16) >>> 0, true);
-  return { hash: sha256d(header), root };
 }
 
 const shareKey = (s: SubmitFieldsIn): string =>
