@@ -35,6 +35,10 @@ test("eight tabs: all load, all live, all get new rows", async () => {
     if (paths[i]!.startsWith("/messages")) await page.waitForFunction(() => document.querySelectorAll("#rows tr").length > 0, undefined, { timeout: 20_000 });
     else await page.waitForFunction(() => document.body.textContent!.includes("tabs.rig1"), undefined, { timeout: 20_000 });
   }
+  // The overview's figures and charts are replaced live (server-rendered SVG): the first valid share shows up there.
+  const overview = pages[1]!;
+  await overview.waitForFunction(() => /valid \d/.test(document.querySelector("#total-analysis")?.textContent ?? ""), undefined, { timeout: 20_000 });
+  expect(await overview.locator("#total-analysis svg.chart").count()).toBe(3);
   expect(errors.flat()).toEqual([]);
   await ctx.close();
 }, 90_000);
