@@ -18,7 +18,11 @@ export type MessageDetail = {
 
 const fieldRow = (f: Field): Raw =>
   html`<tr><th scope="row">${f.label}</th><td${f.mono ? html` class="mono"` : ""}>${
-    Array.isArray(f.value) ? html`<ol class="plain">${f.value.map((v) => html`<li>${v}</li>`)}</ol>` : f.value
+    Array.isArray(f.value)
+      ? html`<ol class="plain">${f.value.map((v) => html`<li>${v}</li>`)}</ol>`
+      : f.href && f.href.startsWith("/")
+        ? html`<a href="${f.href}">${f.value}</a>`
+        : f.value
   }</td></tr>`;
 
 const link = (m: MessageRecord): Raw =>

@@ -20,6 +20,8 @@ export type BookJob = JobContext & {
   stale: boolean;
   /** Share keys submitted for this job (duplicate check). */
   shares: Set<string>;
+  /** The notify's message id, set once it is stored (links a share to its job). */
+  messageId: string | null;
 };
 
 export type JobBookLimits = { maxJobs: number; maxSharesPerJob: number };
@@ -43,7 +45,7 @@ export class JobBook {
     this.lastPrevhash = job.prevhash;
     // A re-sent job id replaces the old entry (and moves to the back of the eviction order).
     this.jobs.delete(job.job_id);
-    this.jobs.set(job.job_id, { ...ctx, job, params, stale: false, shares: new Set() });
+    this.jobs.set(job.job_id, { ...ctx, job, params, stale: false, shares: new Set(), messageId: null });
     while (this.jobs.size > this.limits.maxJobs) this.jobs.delete(this.jobs.keys().next().value!);
     return { newBlock };
   }

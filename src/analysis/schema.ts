@@ -44,6 +44,8 @@ export const SubmitAnalysis = z.object({
   target_difficulty: z.number().nullable(),
   network_difficulty: z.number().nullable(),
   job_id: z.string().nullable(),
+  /** The message (`mining.notify`) that sent this job on the session, while the job book holds it; older exports lack it. */
+  job_message_id: z.string().nullable().default(null),
   /** Merkle root of this share's coinbase, header byte order as hex; null when not computed. */
   merkle_root: z.string().nullable(),
   /** null until the pool answers. */

@@ -37,6 +37,7 @@ const blank = (job_id: string | null): SubmitAnalysis => ({
   target_difficulty: null,
   network_difficulty: null,
   job_id,
+  job_message_id: null,
   merkle_root: null,
   pool_result: null,
   pool_error: null,
@@ -58,7 +59,7 @@ export function judgeSubmit(book: JobBook, s: SubmitFieldsIn): SubmitAnalysis {
   const target_difficulty = entry.difficulty ?? 1;
   const networkTarget = nbitsToTarget(job.nbits);
   const netDiff = targetToDifficulty(networkTarget);
-  const withJob: SubmitAnalysis = { ...base, target_difficulty, network_difficulty: Number.isFinite(netDiff) ? netDiff : null };
+  const withJob: SubmitAnalysis = { ...base, job_message_id: entry.messageId, target_difficulty, network_difficulty: Number.isFinite(netDiff) ? netDiff : null };
   if (entry.stale) return judged(withJob, "stale", `job ${s.job_id} was replaced by a clean_jobs notify`);
   if (entry.extranonce2_size !== null && !isHex(s.extranonce2, entry.extranonce2_size))
     return judged(withJob, "bad_extranonce2_size", `extranonce2 must be ${entry.extranonce2_size} bytes, got ${s.extranonce2.length / 2}`);

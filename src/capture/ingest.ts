@@ -251,6 +251,10 @@ export class CapturePipeline {
     if (judgedSubmit && msg.analysis) judgedSubmit.analysis = msg.analysis;
     const stored = this.store.add(msg);
     if (!stored) return undefined;
+    if (stored.analysis?.type === "notify") {
+      const entry = s.analyser.book.get(stored.analysis.job_id);
+      if (entry) entry.messageId = stored.id;
+    }
     if (p.kind === "request" && p.rpc_id !== null)
       s.pairing.request(direction, p.rpc_id, { messageId: stored.id, method: p.method!, direction, startMs: monoMs });
     this.count(session, stored, answered, p.result, p.error);

@@ -30,6 +30,7 @@ export function analysisFields(m: MessageRecord): Field[] {
 
 function submitFields(a: SubmitAnalysis): Field[] {
   const out: Field[] = [{ label: "HashScope verdict", value: `${VERDICT_WORDS[a.verdict]}${a.reason ? ` — ${a.reason}` : ""}` }];
+  if (a.job_message_id !== null) out.push({ label: "Job", value: `#${a.job_message_id}`, href: `/messages/${encodeURIComponent(a.job_message_id)}` });
   if (a.hash !== null) out.push({ label: "Share hash", value: a.hash, mono: true });
   if (a.difficulty !== null) out.push({ label: "Share difficulty", value: `${num(a.difficulty)} (job difficulty ${num(a.target_difficulty)})` });
   if (a.network_difficulty !== null) out.push({ label: "Network difficulty", value: num(a.network_difficulty) });

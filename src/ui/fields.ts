@@ -3,7 +3,7 @@ import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { compactJson, difficulty, ntimeDate } from "./format";
 
 /** The decoded fields of a message in plain words, per method (detail page). Values are plain text. */
-export type Field = { label: string; value: string | string[]; mono?: boolean };
+export type Field = { label: string; value: string | string[]; mono?: boolean; /** A link of our own (never outside). */ href?: string };
 
 type Decoded = Record<string, unknown>;
 type Spec = [key: string, label: string, mono?: boolean];

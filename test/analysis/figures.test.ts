@@ -16,7 +16,7 @@ function rng(seed: number): () => number {
 
 const share = (verdict: SubmitAnalysis["verdict"], target: number, difficulty: number): SubmitAnalysis => ({
   type: "submit", verdict, reason: null, hash: "00", difficulty, target_difficulty: target, network_difficulty: 1e12,
-  job_id: "j", merkle_root: null, pool_result: null, pool_error: null, agrees: null,
+  job_id: "j", job_message_id: null, merkle_root: null, pool_result: null, pool_error: null, agrees: null,
 });
 
 /**

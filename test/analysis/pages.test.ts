@@ -87,6 +87,17 @@ test("session page and overview: figures, verdict badges and the three SVG chart
   expect((disagree.text.match(/<tr data-seq=/g) ?? []).length).toBe(2); // the submit and the answer
 });
 
+test("a submit's check links to the job that sent it (our own page, never outside)", async () => {
+  const submits = (await (await fetch(`${base}/api/messages?method=mining.submit&kind=request`)).json()) as MessageRecord[];
+  const a = submits[0]!.analysis!;
+  expect(a.type === "submit" && a.job_message_id).toMatch(/^\d+$/);
+  const job = (await (await fetch(`${base}/api/messages/${a.type === "submit" ? a.job_message_id : ""}`)).json()) as MessageRecord;
+  expect(job.method).toBe("mining.notify");
+  expect(job.analysis?.type === "notify" && a.type === "submit" && job.analysis.job_id === a.job_id).toBe(true);
+  const page = await get(`/messages/${submits[0]!.id}`);
+  expect(page.text).toContain(`<a href="/messages/${a.type === "submit" ? a.job_message_id : ""}">#`);
+});
+
 test("downloads for the current filter: JSON Lines and CSV (formula-looking text defused)", async () => {
   const jsonl = await get(`/api/messages/download?format=jsonl&method=mining.submit&direction=miner_to_pool`);
   expect(jsonl.type).toContain("ndjson");

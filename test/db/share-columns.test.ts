@@ -10,7 +10,7 @@ afterAll(() => tmp.cleanup());
 
 const verdict = (v: Partial<SubmitAnalysis>): SubmitAnalysis => ({
   type: "submit", verdict: "valid", reason: null, hash: null, difficulty: null, target_difficulty: 1, network_difficulty: 1,
-  job_id: "j", merkle_root: null, pool_result: null, pool_error: null, agrees: null, ...v,
+  job_id: "j", job_message_id: null, merkle_root: null, pool_result: null, pool_error: null, agrees: null, ...v,
 });
 
 test("the analysis round-trips through the database; verdict, agreement and share columns serve history filters", async () => {
