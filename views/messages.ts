@@ -40,6 +40,10 @@ export function filterForm(f: MessageFilter, sessions: { id: string; label: stri
 </form>`;
 }
 
+/** Download links for a filter (the newest 10,000 messages; the API takes limit= up to 100,000). */
+export const downloads = (f: MessageFilter): Raw =>
+  html`<p class="downloads">Download ${hasFilter(f) ? "this filter" : "all messages"}: <a href="/api/messages/download${filterQuery(f, { format: "jsonl" })}" download>JSON Lines</a> · <a href="/api/messages/download${filterQuery(f, { format: "csv" })}" download>CSV</a> <span class="muted">(newest 10,000)</span></p>`;
+
 /** Pause keeps the connection and holds new rows until resume (app.js). Only shown with JavaScript. */
 export const liveControls = html`<div class="live-controls js-only" x-data x-show="!$store.live.ended">
   <button type="button" id="pause" x-on:click="$store.live.toggle()" x-text="$store.live.paused ? 'Resume' : 'Pause'">Pause</button>
@@ -51,7 +55,7 @@ export function messagesPage(p: MessagesPage): Raw {
   const body = html`<h1>Messages ${p.before ? html`<small>history before #${p.before}</small>` : ""}</h1>
 ${filterForm(p.filter, p.sessions)}
 ${p.problems.length ? html`<p class="notice">${p.problems.join("; ")}</p>` : ""}
-<p class="downloads">Download this filter: <a href="/api/messages/download${filterQuery(p.filter, { format: "jsonl" })}" download>JSON Lines</a> · <a href="/api/messages/download${filterQuery(p.filter, { format: "csv" })}" download>CSV</a> <span class="muted">(newest 10,000; add limit= up to 100,000)</span></p>
+${downloads(p.filter)}
 ${p.stream ? liveControls : ""}
 ${messageTable({ rows: p.rows, stream: p.stream, path: "/messages", filter: p.filter, more: p.more })}`;
   return layout({ title: "Messages", nav: "messages", body, live: p.stream !== null });

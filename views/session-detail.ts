@@ -3,7 +3,7 @@ import { filterQuery } from "../src/ui/filters";
 import { bytes, count, dateTime, difficulty } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { layout } from "./layout";
-import { liveControls } from "./messages";
+import { downloads, liveControls } from "./messages";
 import { messageTable } from "./message-table";
 import { closeText, stateBadge } from "./sessions";
 import { analysisPanel } from "./analysis-panel";
@@ -42,6 +42,7 @@ ${sessionCard(s)}
 ${sessionPanel(s, p.analysis)}
 ${p.controls ?? ""}
 <h2>Messages <small><a href="/messages${filterQuery(filter)}">filter these</a></small></h2>
+${downloads(filter)}
 ${p.stream ? liveControls : ""}
 ${messageTable({ rows: p.rows, stream: p.stream, path: `/sessions/${encodeURIComponent(s.id)}`, filter: {}, more: p.more })}`;
   return layout({ title: `Session ${s.id}`, nav: "sessions", body, live: p.stream !== null });

@@ -78,6 +78,7 @@ test("session page and overview: figures, verdict badges and the three SVG chart
   expect(session.text).toMatch(/<title>\d\d:\d\d: 1 rejected<\/title>/);
   expect(session.text).toContain("pool disagrees");
   expect(session.text).toContain(`agrees=false`);
+  expect(session.text).toContain(`/api/messages/download?session_id=${sessionId}&amp;format=csv`);
   const overview = await get("/");
   expect(overview.text).toContain('id="total-analysis"');
   const sessions = await get("/sessions");
