@@ -6,7 +6,8 @@ import { isShareAccepted } from "../stratum/outcome";
 import { SessionAnalyser, type DecodedNotify, type DecodedSubmit } from "../analysis/session";
 import type { BitcoinNetwork } from "../analysis/network";
 import type { SessionFigures, SubmitAnalysis } from "../analysis/schema";
-import { FiguresTracker } from "../analysis/figures";
+import type { FiguresTracker } from "../analysis/figures";
+import { FiguresRegistry } from "../analysis/figures-registry";
 import { RequestPairing } from "./pairing";
 import type { CaptureStore, NewMessage } from "./store";
 import type { Direction, MessageRecord, SessionRecord } from "./records";
@@ -20,8 +21,6 @@ export type CaptureOptions = {
   /** Address prefixes for decoded coinbases (BITCOIN_NETWORK); default mainnet. */
   network?: BitcoinNetwork;
 };
-
-const MAX_FIGURES = 4096;
 
 /** A chunk waiting for capture, or a gap where chunks were dropped (`atLineStart`: the gap ended with a newline). */
 type Pending =
@@ -61,36 +60,28 @@ export class CapturePipeline {
   private readonly ready = new Set<string>();
   private scheduled = false;
   private readonly sliceMs = 8;
-  /** Per-session figures outlive the capture state (closed sessions still show theirs), bounded by MAX_FIGURES. */
-  private readonly figures = new Map<string, FiguresTracker>();
-  private readonly total = new FiguresTracker(performance.now(), Date.now());
+  private readonly figures = new FiguresRegistry((id) => this.sessions.has(id));
 
   constructor(private readonly store: CaptureStore, private readonly opts: CaptureOptions) {}
 
   open(sessionId: string): void {
     this.sessions.set(sessionId, new SessionCapture(this.opts));
-    this.figures.set(sessionId, new FiguresTracker(performance.now(), Date.now()));
-    // Bounded: past the cap, the oldest figures of sessions that have ended are forgotten.
-    if (this.figures.size > MAX_FIGURES)
-      for (const id of this.figures.keys()) {
-        if (this.figures.size <= MAX_FIGURES) break;
-        if (!this.sessions.has(id)) this.figures.delete(id);
-      }
+    this.figures.open(sessionId);
   }
 
   /** A session's figures (hashrate, counts, latency…), while remembered. */
   sessionFigures(sessionId: string): SessionFigures | null {
-    return this.figures.get(sessionId)?.snapshot(performance.now(), Date.now()) ?? null;
+    return this.figures.session(sessionId);
   }
 
   /** The same figures over every session since HashScope started. */
   totalFigures(): SessionFigures {
-    return this.total.snapshot(performance.now(), Date.now());
+    return this.figures.all();
   }
 
   /** Valid-share hashrate per session still remembered (for /metrics), over 1 min, 15 min, 1 h. */
   forEachFigures(fn: (sessionId: string, f: FiguresTracker) => void): void {
-    for (const [id, f] of this.figures) fn(id, f);
+    this.figures.forEach(fn);
   }
 
   /** Hot path: called by the relay after forwarding. */
@@ -258,7 +249,7 @@ export class CapturePipeline {
     if (p.kind === "request" && p.rpc_id !== null)
       s.pairing.request(direction, p.rpc_id, { messageId: stored.id, method: p.method!, direction, startMs: monoMs });
     this.count(session, stored, answered, p.result, p.error);
-    this.tally(stored, answered, monoMs, wallMs);
+    this.figures.tally(stored, answered, monoMs, wallMs);
     return stored;
   }
 
@@ -279,19 +270,6 @@ export class CapturePipeline {
     if (direction === "pool_to_miner" && method === "mining.notify" && decoded && Array.isArray(params))
       return s.analyser.notify(decoded as unknown as DecodedNotify, params, session);
     return null;
-  }
-
-  private tally(m: MessageRecord, answered: { method: string; direction: Direction } | null, mono: number, wall: number): void {
-    const f = this.figures.get(m.session_id);
-    for (const t of f ? [f, this.total] : [this.total]) {
-      const a = m.analysis;
-      if (a?.type === "submit") {
-        if (m.kind === "request") t.submit(a, mono);
-        else if (a.pool_result !== null) t.answer(a, mono);
-      } else if (a?.type === "notify") t.notify(a, mono, wall);
-      // Pool latency: answers to requests that went to the pool.
-      if (answered && answered.direction !== "pool_to_miner" && m.latency_ms !== null) t.latencyOf(answered.method, m.latency_ms);
-    }
   }
 
   private count(
