@@ -46,6 +46,7 @@ function message(seq: number): MessageRecord {
     reply_to: r >= 8 ? String(seq - 1) : null,
     latency_ms: r >= 8 ? 12.5 : null,
     truncated: false,
+    analysis: null,
   };
 }
 

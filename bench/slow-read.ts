@@ -33,7 +33,7 @@ function fillDatabase(): void {
       const raw = `{"id":null,"method":"mining.notify","params":["${i.toString(16)}","${"ab".repeat(32)}","01","02",[],"20000000","1703a30c","65a1b2c3",false]}`;
       msgs.push({ id: String(i + 1), seq: i + 1, session_id: "stored", direction: "pool_to_miner", ts: now, size_bytes: raw.length + 1, raw,
         raw_hex: null, kind: "notification", method: "mining.notify", rpc_id: null, json: JSON.parse(raw), decoded: null, parse_error: null,
-        reply_to: null, latency_ms: null, truncated: false });
+        reply_to: null, latency_ms: null, truncated: false, analysis: null });
     }
     writeBatch(db, w, { msgs, sess: b === 0 ? [session] : [], telemetry: [], seqHighWater: 0 });
   }

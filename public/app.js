@@ -12,6 +12,7 @@
     reconnecting: "reconnecting…",
     closed: "disconnected",
     paused: "live · paused",
+    ended: "session closed",
   };
   var DEFAULT_CAP = 500;
   var held = []; // batches (HTML) that arrived while paused, oldest first
@@ -22,7 +23,9 @@
     held: 0,
     skipped: 0,
     stats: null,
+    ended: false,
     get state() {
+      if (this.ended) return "ended";
       return this.paused && this.status === "live" ? "paused" : this.status;
     },
     get label() {
@@ -70,19 +73,20 @@
   function trim(tbody) {
     var cap = Number(tbody.getAttribute("data-cap")) || DEFAULT_CAP;
     var rows = tbody.rows;
+    var older = document.getElementById("older");
     if (rows.length > cap) {
       var r = document.createRange();
       r.setStartBefore(rows[cap]);
       r.setEndAfter(tbody.lastChild);
       r.deleteContents();
+      // Rows just left the page: now there is something older.
+      if (older) older.hidden = false;
     }
     var last = rows[rows.length - 1];
-    var older = document.getElementById("older");
     if (last && older) {
       var u = new URL(older.href, location.href);
       u.searchParams.set("before", last.getAttribute("data-seq"));
       older.href = u.pathname + u.search;
-      older.hidden = false;
     }
     var empty = document.getElementById("empty-note");
     if (empty && rows.length) empty.remove();
@@ -116,18 +120,85 @@
     live.status = "closed";
   });
 
-  // Paused: keep the connection (so nothing is lost) but hold the rows; the newest `cap` rows are kept.
+  /** Paused: keep the connection (so nothing is lost) but hold the rows; the newest `cap` rows are kept. */
+  function hold(el, data) {
+    held.push(data);
+    live.held += rowCount(data);
+    var cap = Number(el.getAttribute("data-cap")) || DEFAULT_CAP;
+    while (held.length > 1 && live.held - rowCount(held[0]) >= cap) live.held -= rowCount(held.shift());
+  }
   document.addEventListener("htmx:sse:before:message", function (e) {
     var m = e.detail.message;
     if (!live.paused || m.event || !isRows(e)) return;
     e.detail.cancelled = true;
-    held.push(m.data);
-    live.held += rowCount(m.data);
-    var cap = Number(e.target.getAttribute("data-cap")) || DEFAULT_CAP;
-    while (held.length > 1 && live.held - rowCount(held[0]) >= cap) live.held -= rowCount(held.shift());
+    hold(e.target, m.data);
   });
   document.addEventListener("htmx:sse:after:message", function (e) {
     if (isRows(e) && !e.detail.message.event) trim(e.target);
+  });
+
+  // One stream for all tabs (stream-worker.js): before htmx starts, the live views' hx-sse:connect become
+  // subscriptions to the shared worker, and its events are swapped here the way hx-swap says. Without SharedWorker
+  // (some mobile browsers) htmx keeps its own connection per page.
+  var views = {};
+  function swap(el, data) {
+    var how = el.getAttribute("hx-swap") || "innerHTML";
+    if (how === "afterbegin") el.insertAdjacentHTML("afterbegin", data);
+    else if (how === "innerHTML") el.innerHTML = data;
+    else return; // "none": the page reacts to named events only
+    if (window.htmx) window.htmx.process(el);
+  }
+  function onShared(m) {
+    var d = m.data || {};
+    var el = views[d.key];
+    if (!el) return;
+    if (d.type === "status") {
+      if (live.status !== "closed" || d.status === "live") live.status = d.status;
+      return;
+    }
+    if (d.type !== "event") return;
+    if (d.event === "stream-error") {
+      live.status = "closed";
+      return;
+    }
+    if (d.event) {
+      el.dispatchEvent(new CustomEvent(d.event, { bubbles: true, detail: { data: d.data } }));
+      return;
+    }
+    // The same before/after events htmx's SSE sends, so pause, trim (above) and any listener work either way.
+    var message = { data: d.data, event: "" };
+    var before = { message: message, cancelled: false };
+    el.dispatchEvent(new CustomEvent("htmx:sse:before:message", { bubbles: true, detail: before }));
+    if (before.cancelled) return;
+    swap(el, d.data);
+    el.dispatchEvent(new CustomEvent("htmx:sse:after:message", { bubbles: true, detail: { message: message } }));
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (typeof SharedWorker !== "function") return;
+    var els = document.querySelectorAll("[hx-sse\\:connect]");
+    if (!els.length) return;
+    var port;
+    try {
+      port = new SharedWorker("/static/stream-worker.js").port;
+    } catch (_) {
+      return; // htmx connects itself
+    }
+    port.onmessage = onShared;
+    port.start();
+    for (var i = 0; i < els.length; i++) {
+      var url = els[i].getAttribute("hx-sse:connect");
+      els[i].removeAttribute("hx-sse:connect");
+      els[i].setAttribute("data-stream", url);
+      var key = String(i);
+      views[key] = els[i];
+      port.postMessage({ type: "sub", key: key, url: url });
+    }
+    setInterval(function () {
+      port.postMessage({ type: "ping" });
+    }, 5000);
+    window.addEventListener("pagehide", function () {
+      port.postMessage({ type: "bye" });
+    });
   });
 
   // Named server events.
@@ -138,6 +209,12 @@
   });
   document.addEventListener("skipped", function (e) {
     live.skipped += Number(e.detail.data) || 0;
+  });
+  // The session this page watches has closed: no more rows will come.
+  document.addEventListener("ended", function () {
+    live.ended = true;
+    live.paused = false;
+    flush();
   });
   document.addEventListener("reset", function () {
     var tbody = document.getElementById("rows");

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { addressableKind, bool, hex64, parseEnv, port, positiveInt, runId, wsUrlList, type Env } from "./env";
 import { parsePoolHost } from "./pool-url";
 import { resolveAccess } from "./http/access";
+import { BitcoinNetwork } from "./analysis/network";
 
 /** Server (MITM) configuration, SPEC §2. Names are those of the original HashScope. */
 const pubkeyList = z
@@ -12,7 +13,8 @@ const pubkeyList = z
 const ServerEnv = z
   .object({
     POOL_HOST: z.string(),
-    POOL_PORT: port.default(3333),
+    // The pool is dialled, so 0 (ephemeral, fine for listening) is no port here.
+    POOL_PORT: port.min(1, "must be 1..65535").default(3333),
     LISTEN_HOST: z.string().default("0.0.0.0"),
     LISTEN_PORT: port.default(3333),
     API_HOST: z.string().default("0.0.0.0"),
@@ -51,6 +53,8 @@ const ServerEnv = z
     NOSTR_KIND_TELEMETRY: addressableKind.default(30079),
     NOSTR_AGENT_PUBKEYS: pubkeyList.optional(),
     TELEMETRY_INTERVAL_SEC: z.coerce.number().min(1).max(3600).default(5),
+    /** Address prefixes for decoded coinbase outputs and the payout check. */
+    BITCOIN_NETWORK: BitcoinNetwork.default("mainnet"),
   })
   .superRefine((env, ctx) => {
     const up = parsePoolHost(env.POOL_HOST, env.POOL_PORT);
@@ -81,6 +85,7 @@ const ServerEnv = z
       },
       upstreamConnectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
       databaseUrl: env.DATABASE_URL,
+      bitcoinNetwork: env.BITCOIN_NETWORK,
       retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES },
       nostr: {
         enabled: env.NOSTR_ENABLED,

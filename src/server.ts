@@ -42,6 +42,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     maxLineBytes: config.capture.maxLineBytes,
     maxBacklogBytes: CAPTURE_BACKLOG_BYTES,
     redactPasswords: config.redactPasswords,
+    network: config.bitcoinNetwork,
   });
   const relay = startRelay({
     listen: config.listen,

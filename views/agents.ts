@@ -90,3 +90,11 @@ ${p.nostr ? html`${latencySection(p.agents)}${checksSection(p.agents)}${blocksSe
 </div>`;
   return layout({ title: "Agents", nav: "agents", body, live: p.stream !== null });
 }
+
+/** One agent (`/agents/:id`): its card as on the fleet page, static. */
+export function agentPage(a: AgentView): Raw {
+  const body = html`<h1>Agent <small>${a.agent_id}</small></h1>
+${agentCard(a)}
+<p><a href="/agents">← All agents</a> · <a href="/api/agents/${encodeURIComponent(a.agent_id)}">JSON</a></p>`;
+  return layout({ title: `Agent ${a.agent_id}`, nav: "agents", body });
+}

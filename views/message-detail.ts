@@ -1,5 +1,6 @@
 import type { MessageRecord } from "../src/capture/records";
 import { decodedFields, type Field } from "../src/ui/fields";
+import { analysisFields } from "../src/ui/analysis-fields";
 import { DIRECTION_WORDS, bytes, dateTime, latency } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { methodLabel, status, summary } from "../src/ui/summary";
@@ -17,7 +18,11 @@ export type MessageDetail = {
 
 const fieldRow = (f: Field): Raw =>
   html`<tr><th scope="row">${f.label}</th><td${f.mono ? html` class="mono"` : ""}>${
-    Array.isArray(f.value) ? html`<ol class="plain">${f.value.map((v) => html`<li>${v}</li>`)}</ol>` : f.value
+    Array.isArray(f.value)
+      ? html`<ol class="plain">${f.value.map((v) => html`<li>${v}</li>`)}</ol>`
+      : f.href && f.href.startsWith("/")
+        ? html`<a href="${f.href}">${f.value}</a>`
+        : f.value
   }</td></tr>`;
 
 const link = (m: MessageRecord): Raw =>
@@ -26,7 +31,10 @@ const link = (m: MessageRecord): Raw =>
 function pairing(d: MessageDetail): Raw {
   const m = d.message;
   if (m.kind === "response") {
-    if (!d.request) return html`<p class="muted">No request with this id was seen (unpaired response).</p>`;
+    if (!d.request)
+      return m.rpc_id === null
+        ? html`<p class="muted">This answer has id null: the sender could not tell which request it answers (often a line it could not parse).</p>`
+        : html`<p class="muted">No request with this id was seen (unpaired response).</p>`;
     return html`<p>Answers ${link(d.request)} after <strong>${latency(m.latency_ms)}</strong>.</p>`;
   }
   if (m.kind !== "request") return html`<p class="muted">Notifications get no answer.</p>`;
@@ -46,6 +54,7 @@ export function messageDetailPage(d: MessageDetail): Raw {
   const m = d.message;
   const st = status(m);
   const fields = decodedFields(m);
+  const analysis = analysisFields(m);
   const body = html`<h1>Message #${m.id} <small>${methodLabel(m)}</small></h1>
 <section class="card">
 <table class="kv">
@@ -66,6 +75,8 @@ ${m.parse_error ? html`<tr><th scope="row">Problem</th><td class="warn-text">${m
       ? html`<table class="kv">${fields.map(fieldRow)}</table>`
       : html`<p class="muted">Nothing to decode for this message.</p>`
   }</section>
+${analysis.length ? html`<h2>${m.analysis?.type === "notify" ? "Job (HashScope's decoding)" : "HashScope's check"}</h2>
+<section class="card" id="analysis"><table class="kv">${analysis.map(fieldRow)}</table></section>` : ""}
 ${d.replay ? replaySection(d.replay) : ""}
 <h2>${m.raw !== null ? "Raw line (exact)" : "Raw bytes (hex; not valid UTF-8)"}</h2>
 <pre class="raw" id="raw">${m.raw ?? m.raw_hex ?? ""}</pre>

@@ -4,6 +4,7 @@ import { filterQuery } from "../src/ui/filters";
 import { DIRECTION_ARROW, DIRECTION_WORDS, bytes, clock, latency, shortId } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { methodLabel, status, summary } from "../src/ui/summary";
+import { analysisBadges } from "../src/ui/analysis-fields";
 
 /** Rows the page keeps while live; older rows drop off (history stays one click away). */
 export const ROW_CAP = 500;
@@ -12,7 +13,7 @@ export const ROW_CAP = 500;
 export function messageRow(m: MessageRecord, fresh = false): Raw {
   const st = status(m);
   const detail = `/messages/${encodeURIComponent(m.id)}`;
-  return html`<tr data-seq="${m.seq}"${fresh ? html` class="fresh"` : ""}><td class="c-t"><a href="${detail}">${clock(m.ts)}</a></td><td class="c-s"><a href="/sessions/${encodeURIComponent(m.session_id)}" title="${m.session_id}">${shortId(m.session_id)}</a></td><td class="c-d" title="${DIRECTION_WORDS[m.direction]}"><span class="dir ${m.direction}">${DIRECTION_ARROW[m.direction]}</span></td><td class="c-m"><a href="${detail}">${methodLabel(m)}</a></td><td class="c-i">${m.rpc_id === null ? "" : String(m.rpc_id)}</td><td class="c-sum">${summary(m)}</td><td class="c-n">${bytes(m.size_bytes)}</td><td class="c-l">${latency(m.latency_ms)}</td><td class="c-st">${st.label ? html`<span class="st ${st.cls}">${st.label}</span>` : ""}</td></tr>`;
+  return html`<tr data-seq="${m.seq}"${fresh ? html` class="fresh"` : ""}><td class="c-t"><a href="${detail}">${clock(m.ts)}</a></td><td class="c-s"><a href="/sessions/${encodeURIComponent(m.session_id)}" title="${m.session_id}">${shortId(m.session_id)}</a></td><td class="c-d" title="${DIRECTION_WORDS[m.direction]}"><span class="dir ${m.direction}">${DIRECTION_ARROW[m.direction]}</span></td><td class="c-m"><a href="${detail}">${methodLabel(m)}</a></td><td class="c-i" title="${m.rpc_id === null ? "" : JSON.stringify(m.rpc_id)}">${m.rpc_id === null ? "" : String(m.rpc_id)}</td><td class="c-sum">${summary(m)}</td><td class="c-n">${bytes(m.size_bytes)}</td><td class="c-l">${latency(m.latency_ms)}</td><td class="c-st">${st.label ? html`<span class="st ${st.cls}">${st.label}</span>` : ""}${analysisBadges(m).map((b) => html` <span class="st ${b.cls}">${b.label}</span>`)}</td></tr>`;
 }
 
 /** Rows newest first, as one string without newlines. */
@@ -45,7 +46,8 @@ ${o.rows.length === 0 ? html`<p class="empty" id="empty-note">No messages${o.str
   ${o.stream ? "" : html`<a href="${o.path}${filterQuery(o.filter)}">← Back to live</a>`}
   ${
     o.stream
-      ? html`<a id="older" href="${older ?? `${o.path}${filterQuery(o.filter)}`}"${older ? "" : html` hidden`}>Older messages →</a>`
+      ? // Shown only when something is older than the oldest row; app.js shows it once live rows push some out.
+        html`<a id="older" href="${older ?? `${o.path}${filterQuery(o.filter)}`}"${older && o.more ? "" : html` hidden`}>Older messages →</a>`
       : older && o.more
         ? html`<a id="older" href="${older}">Older messages →</a>`
         : ""

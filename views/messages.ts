@@ -5,6 +5,9 @@ import { hasFilter } from "../src/ui/filters";
 import { DIRECTION_WORDS, shortId } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { layout } from "./layout";
+import { Verdict } from "../src/analysis/schema";
+import { VERDICT_WORDS } from "../src/ui/analysis-fields";
+import { filterQuery } from "../src/ui/filters";
 import { messageTable } from "./message-table";
 
 export type MessagesPage = {
@@ -30,13 +33,19 @@ export function filterForm(f: MessageFilter, sessions: { id: string; label: stri
   <label>Kind <select name="kind"><option value="">any</option>${MessageKind.options.map((k) => option(k, k, k === f.kind))}</select></label>
   <label class="check"><input type="checkbox" name="errors" value="1"${f.errors ? html` checked` : ""}> errors only</label>
   <label>Shares <select name="share"><option value="">any</option>${option("low", "below target", f.share === "low")}${option("block", "block candidates", f.share === "block")}</select></label>
+  <label>Verdict <select name="verdict"><option value="">any</option>${Verdict.options.map((v) => option(v, VERDICT_WORDS[v], v === f.verdict))}</select></label>
+  <label>Pool agrees <select name="agrees"><option value="">any</option>${option("false", "no (disagreements)", f.agrees === false)}${option("true", "yes", f.agrees === true)}</select></label>
   <label class="grow">Text <input type="search" name="q" value="${f.q ?? ""}" placeholder="search raw lines" maxlength="256"></label>
   <span class="actions"><button type="submit">Apply</button>${hasFilter(f) ? html` <a href="${action}">Clear</a>` : ""}</span>
 </form>`;
 }
 
+/** Download links for a filter (the newest 10,000 messages; the API takes limit= up to 100,000). */
+export const downloads = (f: MessageFilter): Raw =>
+  html`<p class="downloads">Download ${hasFilter(f) ? "this filter" : "all messages"}: <a href="/api/messages/download${filterQuery(f, { format: "jsonl" })}" download>JSON Lines</a> · <a href="/api/messages/download${filterQuery(f, { format: "csv" })}" download>CSV</a> <span class="muted">(newest 10,000)</span></p>`;
+
 /** Pause keeps the connection and holds new rows until resume (app.js). Only shown with JavaScript. */
-export const liveControls = html`<div class="live-controls js-only" x-data>
+export const liveControls = html`<div class="live-controls js-only" x-data x-show="!$store.live.ended">
   <button type="button" id="pause" x-on:click="$store.live.toggle()" x-text="$store.live.paused ? 'Resume' : 'Pause'">Pause</button>
   <span class="muted" x-show="$store.live.paused" x-text="$store.live.held + ' new rows held'"></span>
   <span class="muted" x-show="$store.live.skipped > 0" x-text="$store.live.skipped + ' rows skipped at high rate (see older messages)'"></span>
@@ -46,6 +55,7 @@ export function messagesPage(p: MessagesPage): Raw {
   const body = html`<h1>Messages ${p.before ? html`<small>history before #${p.before}</small>` : ""}</h1>
 ${filterForm(p.filter, p.sessions)}
 ${p.problems.length ? html`<p class="notice">${p.problems.join("; ")}</p>` : ""}
+${downloads(p.filter)}
 ${p.stream ? liveControls : ""}
 ${messageTable({ rows: p.rows, stream: p.stream, path: "/messages", filter: p.filter, more: p.more })}`;
   return layout({ title: "Messages", nav: "messages", body, live: p.stream !== null });

@@ -3,16 +3,21 @@ import { count } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import type { OverviewStats } from "../src/ui/overview-stats";
 import { layout } from "./layout";
-import { sessionTable } from "./sessions";
+import { sessionTable, type FiguresOf } from "./sessions";
+import { analysisPanel } from "./analysis-panel";
+import type { SessionAnalysis } from "../src/http/api/analysis";
 
 /** A number the server renders and Alpine keeps current from the `stats` SSE event. */
 const stat = (key: keyof OverviewStats, s: OverviewStats): Raw =>
   html`<b x-data x-effect="$store.live.paint($el, '${key}')">${count(s[key])}</b>`;
 
-export const overviewSessions = (live: SessionRecord[]): Raw =>
-  html`<h2>Live sessions <small>${live.length}</small></h2>${sessionTable(live.slice(0, 50), "No live sessions. Point a miner at the proxy port, or run `bun run demo`.")}`;
+export const overviewSessions = (live: SessionRecord[], figures?: FiguresOf, pool: Raw = html``): Raw =>
+  html`${pool}<h2>Live sessions <small>${live.length}</small></h2>${sessionTable(live.slice(0, 50), "No live sessions. Point a miner at the proxy port, or run `bun run demo`.", figures)}`;
 
-export function overviewPage(s: OverviewStats, live: SessionRecord[]): Raw {
+/** All sessions' figures since start (sent again by the overview stream, same id). */
+export const totalPanel = (a: SessionAnalysis): Raw => analysisPanel("total-analysis", a, "/messages?agrees=false");
+
+export function overviewPage(s: OverviewStats, live: SessionRecord[], total: SessionAnalysis, figures: FiguresOf, pool: Raw = html``): Raw {
   const body = html`<h1>Overview</h1>
 <section class="cards">
   <div class="stat"><span>Live sessions</span>${stat("sessions_live", s)}<small>of ${stat("sessions_total", s)} seen</small></div>
@@ -21,7 +26,8 @@ export function overviewPage(s: OverviewStats, live: SessionRecord[]): Raw {
   <div class="stat"><span>Shares rejected</span>${stat("rejected", s)}<small>&nbsp;</small></div>
   <div class="stat"><span>Agents online</span>${stat("agents_online", s)}<small>of ${stat("agents_total", s)} known · <a href="/agents">fleet</a></small></div>
 </section>
-<div id="overview-live" hx-sse:connect="/ui/stream/overview" hx-swap="innerHTML">${overviewSessions(live)}</div>
+${totalPanel(total)}
+<div id="overview-live" hx-sse:connect="/ui/stream/overview" hx-swap="innerHTML">${overviewSessions(live, figures, pool)}</div>
 <p class="muted"><a href="/messages">Watch the live message stream →</a></p>`;
   return layout({ title: "Overview", nav: "overview", body, live: true });
 }

@@ -3,9 +3,15 @@ import { filterQuery } from "../src/ui/filters";
 import { bytes, count, dateTime, difficulty } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { layout } from "./layout";
-import { liveControls } from "./messages";
+import { downloads, liveControls } from "./messages";
 import { messageTable } from "./message-table";
 import { closeText, stateBadge } from "./sessions";
+import { analysisPanel } from "./analysis-panel";
+import type { SessionAnalysis } from "../src/http/api/analysis";
+
+/** The session's figures; also sent over SSE (as a `session-card` event: the page replaces it by id). */
+export const sessionPanel = (s: SessionRecord, a: SessionAnalysis | null): Raw =>
+  analysisPanel("session-analysis", a, `/messages${filterQuery({ session_id: s.id, agrees: false })}`);
 
 const live = (s: SessionRecord): boolean => s.state === "live" || s.state === "connecting";
 
@@ -25,6 +31,7 @@ export type SessionPage = {
   stream: string | null;
   /** Broadcast and auto-replay switches (views/session-controls.ts). */
   controls?: Raw;
+  analysis: SessionAnalysis | null;
 };
 
 export function sessionDetailPage(p: SessionPage): Raw {
@@ -32,8 +39,10 @@ export function sessionDetailPage(p: SessionPage): Raw {
   const filter = { session_id: s.id };
   const body = html`<h1>Session <small class="mono">${s.id}</small></h1>
 ${sessionCard(s)}
+${sessionPanel(s, p.analysis)}
 ${p.controls ?? ""}
 <h2>Messages <small><a href="/messages${filterQuery(filter)}">filter these</a></small></h2>
+${downloads(filter)}
 ${p.stream ? liveControls : ""}
 ${messageTable({ rows: p.rows, stream: p.stream, path: `/sessions/${encodeURIComponent(s.id)}`, filter: {}, more: p.more })}`;
   return layout({ title: `Session ${s.id}`, nav: "sessions", body, live: p.stream !== null });

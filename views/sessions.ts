@@ -2,6 +2,12 @@ import type { SessionRecord } from "../src/capture/records";
 import { clip, count, dateTime, difficulty, shortId } from "../src/ui/format";
 import { html, type Raw } from "../src/ui/html";
 import { layout } from "./layout";
+import type { SessionFigures } from "../src/analysis/schema";
+import { hashrateText } from "../src/ui/charts";
+import { latency } from "../src/ui/format";
+
+/** A session's figures while HashScope holds them (hashrate, best share, latency columns). */
+export type FiguresOf = (sessionId: string) => SessionFigures | null;
 
 const CLOSE_WORDS: Record<string, string> = {
   miner_closed: "miner closed",
@@ -20,16 +26,23 @@ export const closeText = (s: SessionRecord): string =>
 
 const workers = (s: SessionRecord): string => (s.workers.length ? s.workers.join(", ") : "—");
 
-export function sessionRow(s: SessionRecord): Raw {
-  const c = s.counters;
-  return html`<tr data-session="${s.id}"><td><a href="/sessions/${encodeURIComponent(s.id)}" title="${s.id}">${shortId(s.id)}</a></td><td>${stateBadge(s)}</td><td class="mono">${s.miner_addr}</td><td class="c-sum" title="${s.user_agent ?? ""}">${clip(s.user_agent ?? "—", 40)}</td><td class="c-sum" title="${workers(s)}">${clip(workers(s), 40)}</td><td class="c-n">${difficulty(s.difficulty)}</td><td class="c-n">${count(c.messages_up)} / ${count(c.messages_down)}</td><td class="c-n">${count(c.submits)}</td><td class="c-n"><span class="ok-text">${count(c.accepted)}</span> / <span class="bad-text">${count(c.rejected)}</span></td><td>${dateTime(s.opened_at)}</td><td>${s.closed_at ? html`${dateTime(s.closed_at)}<br><span class="muted">${closeText(s)}</span>` : ""}</td></tr>`;
+function figureCells(f: SessionFigures | null): Raw {
+  if (!f) return html`<td class="c-n">—</td><td class="c-n">—</td><td class="c-n">—</td>`;
+  const p50 = f.latency_by_method["mining.submit"]?.p50_ms ?? null;
+  return html`<td class="c-n">${hashrateText(f.hashrate_hs.m15)}</td><td class="c-n">${difficulty(f.best_share_difficulty)}</td><td class="c-n">${p50 === null ? "—" : latency(p50)}</td>`;
 }
 
-const HEAD = html`<thead><tr><th>Session</th><th>State</th><th>Miner</th><th>User agent</th><th>Workers</th><th class="c-n">Difficulty</th><th class="c-n">Msgs ↑/↓</th><th class="c-n">Submits</th><th class="c-n">Acc / Rej</th><th>Opened</th><th>Closed</th></tr></thead>`;
+export function sessionRow(s: SessionRecord, figures?: FiguresOf): Raw {
+  const c = s.counters;
+  return html`<tr data-session="${s.id}"><td><a href="/sessions/${encodeURIComponent(s.id)}" title="${s.id}">${shortId(s.id)}</a></td><td>${stateBadge(s)}</td><td class="mono">${s.miner_addr}</td><td class="c-sum" title="${s.user_agent ?? ""}">${clip(s.user_agent ?? "—", 40)}</td><td class="c-sum" title="${workers(s)}">${clip(workers(s), 40)}</td><td class="c-n">${difficulty(s.difficulty)}</td><td class="c-n">${count(c.messages_up)} / ${count(c.messages_down)}</td><td class="c-n">${count(c.submits)}</td><td class="c-n"><span class="ok-text">${count(c.accepted)}</span> / <span class="bad-text">${count(c.rejected)}</span></td>${figures ? figureCells(figures(s.id)) : ""}<td>${dateTime(s.opened_at)}</td><td>${s.closed_at ? html`${dateTime(s.closed_at)}<br><span class="muted">${closeText(s)}</span>` : ""}</td></tr>`;
+}
 
-export const sessionTable = (list: SessionRecord[], empty: string): Raw =>
+const head = (figures: boolean): Raw =>
+  html`<thead><tr><th>Session</th><th>State</th><th>Miner</th><th>User agent</th><th>Workers</th><th class="c-n">Difficulty</th><th class="c-n">Msgs ↑/↓</th><th class="c-n">Submits</th><th class="c-n">Acc / Rej</th>${figures ? html`<th class="c-n">Hashrate 15 min</th><th class="c-n">Best share</th><th class="c-n">Submit p50</th>` : ""}<th>Opened</th><th>Closed</th></tr></thead>`;
+
+export const sessionTable = (list: SessionRecord[], empty: string, figures?: FiguresOf): Raw =>
   list.length
-    ? html`<div class="table-wrap"><table class="sessions">${HEAD}<tbody>${list.map(sessionRow)}</tbody></table></div>`
+    ? html`<div class="table-wrap"><table class="sessions">${head(figures !== undefined)}<tbody>${list.map((s) => sessionRow(s, figures))}</tbody></table></div>`
     : html`<p class="empty">${empty}</p>`;
 
 /** How many closed sessions a page lists; a full list links to the next ones. */
@@ -41,12 +54,12 @@ const olderLink = (list: SessionRecord[]): Raw =>
     : html``;
 
 /** The part of the sessions page the SSE stream replaces (innerHTML of #sessions-live). */
-export const sessionsContent = (live: SessionRecord[], recent: SessionRecord[]): Raw =>
-  html`<h2>Live <small>${live.length}</small></h2>${sessionTable(live, "No live sessions. Point a miner at the proxy port.")}<h2>Recent <small>${recent.length}</small></h2>${sessionTable(recent, "No closed sessions yet.")}${olderLink(recent)}`;
+export const sessionsContent = (live: SessionRecord[], recent: SessionRecord[], figures?: FiguresOf): Raw =>
+  html`<h2>Live <small>${live.length}</small></h2>${sessionTable(live, "No live sessions. Point a miner at the proxy port.", figures)}<h2>Recent <small>${recent.length}</small></h2>${sessionTable(recent, "No closed sessions yet.", figures)}${olderLink(recent)}`;
 
-export function sessionsPage(live: SessionRecord[], recent: SessionRecord[]): Raw {
+export function sessionsPage(live: SessionRecord[], recent: SessionRecord[], figures?: FiguresOf): Raw {
   const body = html`<h1>Sessions</h1>
-<div id="sessions-live" hx-sse:connect="/ui/stream/sessions" hx-swap="innerHTML">${sessionsContent(live, recent)}</div>`;
+<div id="sessions-live" hx-sse:connect="/ui/stream/sessions" hx-swap="innerHTML">${sessionsContent(live, recent, figures)}</div>`;
   return layout({ title: "Sessions", nav: "sessions", body, live: true });
 }
 

@@ -4,8 +4,11 @@ import { redactLine } from "../stratum/redact";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
 import { learnFacts } from "../stratum/facts";
 import { isShareAccepted } from "../stratum/outcome";
-import type { NotifyJob } from "../stratum/header";
-import { analyseShare } from "../stratum/share-analysis";
+import { SessionAnalyser, type DecodedNotify, type DecodedSubmit } from "../analysis/session";
+import type { BitcoinNetwork } from "../analysis/network";
+import type { SessionFigures, SubmitAnalysis } from "../analysis/schema";
+import type { FiguresTracker } from "../analysis/figures";
+import { FiguresRegistry } from "../analysis/figures-registry";
 import { RequestPairing } from "./pairing";
 import type { CaptureStore, NewMessage } from "./store";
 import type { Direction, MessageRecord, SessionRecord } from "./records";
@@ -16,8 +19,10 @@ export type CaptureOptions = {
   maxBacklogBytes: number;
   /** Mask mining.authorize passwords in the record (REDACT_PASSWORDS; the relayed bytes are never touched). */
   redactPasswords?: boolean;
-  /** Jobs remembered per session, for share context (broadcast) and the UI. */
+  /** Jobs remembered per session (the job book), for verdicts, share context (broadcast) and the UI. */
   maxJobs?: number;
+  /** Address prefixes for decoded coinbases (BITCOIN_NETWORK); default mainnet. */
+  network?: BitcoinNetwork;
 };
 
 /** A chunk waiting for capture, or a gap where chunks were dropped (`atLineStart`: the gap ended with a newline). */
@@ -33,11 +38,12 @@ class SessionCapture {
   readonly pairing = new RequestPairing();
   readonly backlog: Pending[] = [];
   backlogBytes = 0;
-  /** Recent jobs: the notify params as sent, the decoded job, and the difficulty in force when it arrived. */
-  readonly jobs = new Map<string, { params: unknown[]; job: NotifyJob | null; difficulty: number | null }>();
+  /** The job book and verdicts (analysis/); runs here, after the bytes were forwarded. */
+  readonly analyser: SessionAnalyser;
   ended = false;
 
   constructor(opts: CaptureOptions) {
+    this.analyser = new SessionAnalyser(opts.network ?? "mainnet", { maxJobs: opts.maxJobs ?? 64, maxSharesPerJob: 4096 });
     this.framers = {
       miner_to_pool: new LineFramer(opts.maxLineBytes),
       pool_to_miner: new LineFramer(opts.maxLineBytes),
@@ -57,11 +63,28 @@ export class CapturePipeline {
   private readonly ready = new Set<string>();
   private scheduled = false;
   private readonly sliceMs = 8;
+  private readonly figures = new FiguresRegistry((id) => this.sessions.has(id));
 
   constructor(private readonly store: CaptureStore, private readonly opts: CaptureOptions) {}
 
   open(sessionId: string): void {
     this.sessions.set(sessionId, new SessionCapture(this.opts));
+    this.figures.open(sessionId);
+  }
+
+  /** A session's figures (hashrate, counts, latency…), while remembered. */
+  sessionFigures(sessionId: string): SessionFigures | null {
+    return this.figures.session(sessionId);
+  }
+
+  /** The same figures over every session since HashScope started. */
+  totalFigures(): SessionFigures {
+    return this.figures.all();
+  }
+
+  /** Valid-share hashrate per session still remembered (for /metrics), over 1 min, 15 min, 1 h. */
+  forEachFigures(fn: (sessionId: string, f: FiguresTracker) => void): void {
+    this.figures.forEach(fn);
   }
 
   /** Hot path: called by the relay after forwarding. */
@@ -105,7 +128,7 @@ export class CapturePipeline {
 
   /** The notify params of a job this session was sent, when still remembered. */
   job(sessionId: string, jobId: string): unknown[] | undefined {
-    return this.sessions.get(sessionId)?.jobs.get(jobId)?.params;
+    return this.sessions.get(sessionId)?.analyser.book.get(jobId)?.params;
   }
 
   get backlogBytes(): number {
@@ -190,16 +213,20 @@ export class CapturePipeline {
       reply_to: null,
       latency_ms: null,
       truncated: line.truncated,
+      analysis: null,
     };
     let answered: { method: string; direction: Direction } | null = null;
+    /** The miner's submit this response answers, when it carries a verdict. */
+    let judgedSubmit: MessageRecord | undefined;
     if (p.kind === "request" || p.kind === "notification") {
       const d = decodeRequest(p.method!, p.params);
       msg.decoded = d.decoded;
       if (d.error) msg.parse_error = `${p.method}: ${d.error}`;
-      else if (direction === "miner_to_pool" && p.method === "mining.submit" && d.decoded)
-        msg.decoded = { ...d.decoded, share: this.analyse(s, session, d.decoded) };
-    } else if (p.kind === "response" && p.rpc_id !== null) {
-      const req = s.pairing.response(direction, p.rpc_id);
+      msg.analysis = this.analyseCall(s, session, direction, p.method!, p.params, d.error ? null : d.decoded, d.error);
+    } else if (p.kind === "response") {
+      // An answer with id null (a pool error about a line it could not read) pairs with nothing but is still decoded,
+      // so it counts as an error.
+      const req = p.rpc_id === null ? undefined : s.pairing.response(direction, p.rpc_id);
       if (req) {
         msg.method = req.method;
         msg.reply_to = req.messageId;
@@ -209,38 +236,45 @@ export class CapturePipeline {
       const d = decodeResponse(msg.method, p.result, p.error);
       msg.decoded = d.decoded;
       if (d.error) msg.parse_error = `${msg.method ?? "response"}: ${d.error}`;
+      if (req && req.method === "mining.submit" && req.direction === "miner_to_pool") {
+        judgedSubmit = this.store.getMessage(req.messageId);
+        const verdict = judgedSubmit?.analysis?.type === "submit" ? judgedSubmit.analysis : null;
+        if (verdict) msg.analysis = s.analyser.answer(verdict, p.result, p.error);
+      }
     }
     if (redacted) msg.decoded = { ...(msg.decoded ?? {}), redacted }; // the record says what it no longer shows
+    // The submit's own record learns the pool's answer too (memory; on disk the answer's row carries it).
+    if (judgedSubmit && msg.analysis) judgedSubmit.analysis = msg.analysis;
     const stored = this.store.add(msg);
     if (!stored) return undefined;
+    if (stored.analysis?.type === "notify") {
+      const entry = s.analyser.book.get(stored.analysis.job_id);
+      if (entry) entry.messageId = stored.id;
+    }
     if (p.kind === "request" && p.rpc_id !== null)
       s.pairing.request(direction, p.rpc_id, { messageId: stored.id, method: p.method!, direction, startMs: monoMs });
-    if (p.method === "mining.notify" && Array.isArray(p.params) && typeof p.params[0] === "string") {
-      const job = msg.parse_error === null ? (msg.decoded as NotifyJob | null) : null;
-      s.jobs.set(p.params[0], { params: p.params, job, difficulty: session.difficulty });
-      if (s.jobs.size > (this.opts.maxJobs ?? 64)) s.jobs.delete(s.jobs.keys().next().value!);
-    }
     this.count(session, stored, answered, p.result, p.error);
+    this.figures.tally(stored, answered, monoMs, wallMs);
     return stored;
   }
 
-  /** The share's own hash and difficulty, computed like a pool would (after the bytes went out). */
-  private analyse(s: SessionCapture, session: SessionRecord, submit: Record<string, unknown>) {
-    const jobId = String(submit.job_id);
-    const entry = s.jobs.get(jobId);
-    return analyseShare({
-      job: entry?.job ?? null,
-      jobDifficulty: entry?.difficulty ?? null,
-      extranonce1: session.extranonce1,
-      versionMask: session.version_mask,
-      submit: {
-        job_id: jobId,
-        extranonce2: String(submit.extranonce2),
-        ntime: String(submit.ntime),
-        nonce: String(submit.nonce),
-        version_bits: typeof submit.version_bits === "string" ? submit.version_bits : null,
-      },
-    });
+  /** Verdicts for the miner's submits and decoded jobs from the pool's notifies (after the bytes went out). */
+  private analyseCall(
+    s: SessionCapture,
+    session: SessionRecord,
+    direction: Direction,
+    method: string,
+    params: unknown,
+    decoded: Record<string, unknown> | null,
+    error: string | null,
+  ): MessageRecord["analysis"] {
+    if (direction === "miner_to_pool" && method === "mining.submit") {
+      const jobId = Array.isArray(params) ? params[1] : undefined;
+      return s.analyser.submit(decoded as DecodedSubmit | null, error, jobId) satisfies SubmitAnalysis;
+    }
+    if (direction === "pool_to_miner" && method === "mining.notify" && decoded && Array.isArray(params))
+      return s.analyser.notify(decoded as unknown as DecodedNotify, params, session);
+    return null;
   }
 
   private count(

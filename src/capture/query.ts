@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Direction, MessageKind, type MessageRecord } from "./records";
+import { Verdict } from "../analysis/schema";
 
 /** Message filters shared by the JSON API, the SSE stream and the UI (SPEC §4). */
 export const ShareFilter = z.enum(["low", "block"]);
@@ -17,6 +18,13 @@ export const MessageQuery = z.object({
   q: z.string().min(1).max(256).optional(),
   /** Miner submits by HashScope's own share check: `low` (below the job's difficulty), `block` (a block candidate). */
   share: ShareFilter.optional(),
+  /** Miner submits (and the pool's answers to them) whose answer matches HashScope's verdict, or not (`false`). */
+  agrees: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .optional(),
+  /** Miner submits (and their answers) with this verdict. */
+  verdict: Verdict.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   before: z.coerce.number().int().positive().optional(),
 });
@@ -34,6 +42,8 @@ export function matchesFilter(m: MessageRecord, f: MessageFilter): boolean {
   if (f.kind !== undefined && m.kind !== f.kind) return false;
   if (f.errors === true && !isErrorMessage(m)) return false;
   if (f.share !== undefined && !shareMatches(m, f.share)) return false;
+  if (f.agrees !== undefined && (m.analysis?.type !== "submit" || m.analysis.agrees !== f.agrees)) return false;
+  if (f.verdict !== undefined && (m.analysis?.type !== "submit" || m.analysis.verdict !== f.verdict)) return false;
   if (f.q !== undefined) {
     const text = m.raw ?? m.raw_hex ?? "";
     if (!text.toLowerCase().includes(f.q.toLowerCase())) return false;
@@ -41,11 +51,8 @@ export function matchesFilter(m: MessageRecord, f: MessageFilter): boolean {
   return true;
 }
 
-/** See stratum/share-analysis.ts: `decoded.share` of a miner's submit. */
+/** By the verdict of a miner's submit (analysis/verdict.ts). */
 function shareMatches(m: MessageRecord, want: ShareFilter): boolean {
-  const sh = m.decoded?.share;
-  if (!sh || typeof sh !== "object") return false;
-  const share = sh as Record<string, unknown>;
-  if (share.ok !== true) return false;
-  return want === "low" ? share.meets_target === false : share.block_candidate === true;
+  if (m.analysis?.type !== "submit" || m.kind !== "request") return false;
+  return m.analysis.verdict === (want === "low" ? "low_difficulty" : "block_candidate");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Analysis } from "../analysis/schema";
 
 /** The records users and scripts rely on (SPEC §3). Each shape is declared once here. */
 
@@ -29,6 +30,8 @@ export const MessageRecord = z.object({
   reply_to: z.string().nullable(),
   latency_ms: z.number().nullable(),
   truncated: z.boolean(),
+  /** HashScope's own conclusions (analysis/schema.ts); null when there are none. Older exports lack it. */
+  analysis: Analysis.nullable().default(null),
 });
 export type MessageRecord = z.infer<typeof MessageRecord>;
 

@@ -22,6 +22,10 @@ function conditions(f: MessageFilter, page: Page, useFts: boolean): SQL[] {
   // Literals again, so the partial index on low shares applies.
   if (f.share === "low") c.push(sql`${messages.share_meets_target} = 0`);
   if (f.share === "block") c.push(sql`${messages.share_block_candidate} = 1`);
+  // Literals: the partial index (WHERE agrees = 0) serves agrees=false.
+  if (f.agrees === false) c.push(sql`${messages.agrees} = 0`);
+  if (f.agrees === true) c.push(sql`${messages.agrees} = 1`);
+  if (f.verdict !== undefined) c.push(eq(messages.verdict, f.verdict));
   const seq = useFts ? messagesFts.rowid : messages.seq;
   if ("oldestAbove" in page) c.push(gt(seq, page.oldestAbove));
   else if (page.newestBelow !== undefined) c.push(lt(seq, page.newestBelow));

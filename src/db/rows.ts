@@ -29,17 +29,19 @@ export const messageToRow = (m: MessageRecord): MessageRow => ({
   latency_ms: m.latency_ms,
   truncated: m.truncated,
   is_error: isErrorMessage(m),
-  ...shareColumns(m.decoded?.share),
+  ...shareColumns(m.kind === "request" ? m.analysis : null),
+  analysis: m.analysis,
+  verdict: m.analysis?.type === "submit" ? m.analysis.verdict : null,
+  agrees: m.analysis?.type === "submit" && m.analysis.agrees !== null ? (m.analysis.agrees ? 1 : 0) : null,
 });
 
-/** The share analysis columns from decoded.share (see stratum/share-analysis.ts); all null when there is none. */
-function shareColumns(share: unknown): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate"> {
-  const sh = share && typeof share === "object" ? (share as Record<string, unknown>) : null;
-  if (sh?.ok !== true) return { share_difficulty: null, share_meets_target: null, share_block_candidate: null };
+/** The share columns from a submit's analysis when its share was hashed; all null otherwise. */
+function shareColumns(a: MessageRecord["analysis"]): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate"> {
+  if (a?.type !== "submit" || a.difficulty === null) return { share_difficulty: null, share_meets_target: null, share_block_candidate: null };
   return {
-    share_difficulty: typeof sh.difficulty === "number" && Number.isFinite(sh.difficulty) ? sh.difficulty : null,
-    share_meets_target: sh.meets_target === true ? 1 : 0,
-    share_block_candidate: sh.block_candidate === true ? 1 : 0,
+    share_difficulty: Number.isFinite(a.difficulty) ? a.difficulty : null,
+    share_meets_target: a.verdict === "low_difficulty" ? 0 : 1,
+    share_block_candidate: a.verdict === "block_candidate" ? 1 : 0,
   };
 }
 
@@ -61,6 +63,7 @@ export const rowToMessage = (r: MessageRow): MessageRecord => ({
   reply_to: r.reply_to,
   latency_ms: r.latency_ms,
   truncated: r.truncated,
+  analysis: r.analysis ?? null,
 });
 
 export const sessionToRow = (s: SessionRecord): SessionRow => ({

@@ -9,6 +9,7 @@ import type {
   SessionState,
   Upstream,
 } from "../capture/records";
+import type { Analysis, Verdict } from "../analysis/schema";
 
 /**
  * Persistent capture (drizzle-kit generates drizzle/ from this file). Column names follow the JSON records so a row
@@ -69,6 +70,11 @@ export const messages = sqliteTable(
     // 0/1/NULL: plain integers, because drizzle's boolean mode writes NULL as 0.
     share_meets_target: integer(),
     share_block_candidate: integer(),
+    /** HashScope's analysis (analysis/schema.ts) as JSON; its verdict and agreement as columns for history filters. */
+    analysis: text({ mode: "json" }).$type<Analysis | null>(),
+    verdict: text().$type<Verdict>(),
+    // 0/1/NULL (null: no pool answer compared yet).
+    agrees: integer(),
   },
   (t) => [
     index("messages_session_seq").on(t.session_id, t.seq),
@@ -78,6 +84,7 @@ export const messages = sqliteTable(
     index("messages_ts").on(t.ts),
     index("messages_errors_seq").on(t.seq).where(sql`is_error = 1`),
     index("messages_low_shares_seq").on(t.seq).where(sql`share_meets_target = 0`),
+    index("messages_disagree_seq").on(t.seq).where(sql`agrees = 0`),
   ],
 );
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Services } from "./services";
 import { errorBody } from "./api/errors";
 import { sessionRoutes } from "./api/sessions";
+import { downloadRoutes } from "./api/download";
 import { messageRoutes } from "./api/messages";
 import { streamRoutes } from "./api/stream";
 import { statsRoutes } from "./api/stats";
@@ -14,6 +15,7 @@ import { broadcastRoutes } from "./api/broadcast";
 import { agentRoutes } from "./api/agents";
 import { fleetRoutes } from "./api/fleet";
 import { replayRoutes } from "./api/replay";
+import { multiStream, parseStreams } from "../ui/multi-stream";
 
 /** The HTTP server: JSON API (curl-friendly) and, mounted by the UI module, the pages. */
 export function createApp(svc: Services, extra: Elysia[] = []) {
@@ -58,6 +60,7 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     )
     .use(statsRoutes(svc))
     .use(sessionRoutes(svc))
+    .use(downloadRoutes(svc))
     .use(messageRoutes(svc))
     .use(streamRoutes(svc))
     .use(exportRoutes(svc))
@@ -66,5 +69,14 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     .use(fleetRoutes(svc))
     .use(replayRoutes(svc));
   for (const e of extra) app.use(e);
+  // All live views of a browser over one connection (src/ui/multi-stream.ts); each part is read through the app itself.
+  app.get("/ui/stream/multi", ({ request, set }) => {
+    const streams = parseStreams(new URL(request.url).searchParams);
+    if (typeof streams === "string") {
+      set.status = 422;
+      return errorBody(streams);
+    }
+    return multiStream((r) => app.handle(r), request, streams);
+  });
   return app;
 }

@@ -22,7 +22,7 @@ const hex32be = (n: number): string => (n >>> 0).toString(16).padStart(8, "0");
  * Coinbase transaction split around the 8 extranonce bytes, as pools do: version, one input spending
  * nothing, scriptSig = BIP34 height ‖ push(extranonce1 ‖ extranonce2) ‖ push(tag), one P2WPKH output.
  */
-export function coinbaseParts(height: number, tag: string, extranonceBytes: number): { coinb1: string; coinb2: string } {
+export function coinbaseParts(height: number, tag: string, extranonceBytes: number, outputScript?: string): { coinb1: string; coinb2: string } {
   const tagHex = bytesToHex(new TextEncoder().encode(tag)).slice(0, 2 * 75);
   const tagPush = le(tagHex.length / 2, 1) + tagHex;
   const heightPush = "03" + le(height, 3);
@@ -30,7 +30,8 @@ export function coinbaseParts(height: number, tag: string, extranonceBytes: numb
   const coinb1 =
     "01000000" + "01" + "00".repeat(32) + "ffffffff" + le(scriptLen, 1) + heightPush + le(extranonceBytes, 1);
   const value = le(312_500_000 + Math.floor(Math.random() * 50_000_000), 8); // subsidy + some fees
-  const coinb2 = tagPush + "ffffffff" + "01" + value + "160014" + randomHex(20) + "00000000";
+  const script = outputScript ?? "0014" + randomHex(20);
+  const coinb2 = tagPush + "ffffffff" + "01" + value + le(script.length / 2, 1) + script + "00000000";
   return { coinb1, coinb2 };
 }
 
@@ -41,6 +42,8 @@ export interface JobBookOptions {
   nbits: string;
   version: string;
   tag: string;
+  /** The coinbase output's script (hex); default a random P2WPKH. */
+  outputScript?: string;
 }
 
 /** Jobs in issue order; a clean job makes all earlier ones stale. */
@@ -76,7 +79,7 @@ export class JobBook {
       this.jobs.clear();
       this.shares.clear();
     }
-    const { coinb1, coinb2 } = coinbaseParts(this.height, this.o.tag, this.o.extranonceBytes);
+    const { coinb1, coinb2 } = coinbaseParts(this.height, this.o.tag, this.o.extranonceBytes, this.o.outputScript);
     const branches = Array.from({ length: Math.floor(Math.random() * 4) }, () => randomHex(32));
     const job: SimJob = {
       job_id: (++this.seq).toString(16),

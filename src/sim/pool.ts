@@ -38,6 +38,14 @@ export interface SimPoolOptions {
   maxLineBytes?: number;
   tls?: { cert: string; key: string };
   onSubmit?: (o: SubmitOutcome) => void;
+  /**
+   * A dishonest pool, for tests of HashScope's disagreement check: return true to answer this submit the wrong way
+   * round (reject a share it found valid with 23 "Low difficulty share", accept one it found bad). The outcome log
+   * still records the honest check.
+   */
+  lie?: (honestlyAccepted: boolean, params: unknown) => boolean;
+  /** The script (hex) every job's coinbase pays, as a solo pool pays its miner; default a random P2WPKH. */
+  outputScript?: string;
 }
 
 export interface SimPoolStats {
@@ -98,6 +106,7 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
     nbits: opts.nbits ?? "1d00ffff",
     version: "20000000",
     tag: "/HashScope sim/",
+    ...(opts.outputScript ? { outputScript: opts.outputScript } : {}),
   });
   const conns = new Map<Socket<undefined>, Conn>();
   const outcomes = new OutcomeLog(opts.maxOutcomes ?? 1000);
@@ -155,15 +164,18 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
       jobId: v.jobId,
       targetDifficulty: v.jobId === null ? null : (c.jobDiff.get(v.jobId) ?? null),
     };
+    const lie = opts.lie?.(v.ok, params) ?? false;
     if (v.ok) {
       stats.accepted++;
-      reply(c, id, true);
+      if (lie) reply(c, id, null, [23, "Low difficulty share", null]);
+      else reply(c, id, true);
       record({ ...base, accepted: true, error: null, shareDifficulty: v.share.difficulty, hashHex: v.share.hashHex });
     } else {
       stats.rejected++;
       const code = String(v.error[0]);
       stats.rejectedByCode[code] = (stats.rejectedByCode[code] ?? 0) + 1;
-      reply(c, id, false, v.error);
+      if (lie) reply(c, id, true);
+      else reply(c, id, false, v.error);
       record({ ...base, accepted: false, error: v.error, shareDifficulty: v.share?.difficulty ?? null, hashHex: v.share?.hashHex ?? null });
     }
   }

@@ -5,6 +5,7 @@ import sseJs from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import alpineJs from "@alpinejs/csp/dist/cdn.min.js" with { type: "file" };
 import styleCss from "../../public/style.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
+import workerJs from "../../public/stream-worker.js" with { type: "file" };
 
 /**
  * One route per file, each embedded at build time: only these files are published (no folder listing, no
@@ -25,6 +26,7 @@ const ASSETS: [path: string, file: string, cache: string, type: string][] = [
   ["/vendor/alpine.min.js", alpineJs, VENDOR_CACHE, JS],
   ["/static/style.css", styleCss, OWN_CACHE, "text/css; charset=utf-8"],
   ["/static/app.js", appJs, OWN_CACHE, JS],
+  ["/static/stream-worker.js", workerJs, OWN_CACHE, JS],
 ];
 
 /** The login page loads these, so they are served without credentials (they are the same for everyone). */

@@ -3,7 +3,7 @@ import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { compactJson, difficulty, ntimeDate } from "./format";
 
 /** The decoded fields of a message in plain words, per method (detail page). Values are plain text. */
-export type Field = { label: string; value: string | string[]; mono?: boolean };
+export type Field = { label: string; value: string | string[]; mono?: boolean; /** A link of our own (never outside). */ href?: string };
 
 type Decoded = Record<string, unknown>;
 type Spec = [key: string, label: string, mono?: boolean];
@@ -124,21 +124,5 @@ export function decodedFields(m: MessageRecord): Field[] {
     return out;
   }
   const specs = specsFor(REQUEST_FIELDS, m.method);
-  const fields = specs ? fromSpecs(d, specs) : generic(d);
-  if (m.method === "mining.submit" && d.share && typeof d.share === "object") fields.push(...shareFields(d.share as Decoded));
-  return fields;
-}
-
-/** HashScope's own check of a submit (see stratum/share-analysis.ts), in plain words. */
-function shareFields(sh: Decoded): Field[] {
-  if (sh.ok !== true) return [{ label: "Share check", value: `not computed: ${text(sh.reason)}` }];
-  const num = (v: unknown) => (typeof v === "number" ? difficulty(v) : "—");
-  return [
-    { label: "Share hash", value: text(sh.hash), mono: true },
-    {
-      label: "Share difficulty",
-      value: `${num(sh.difficulty)} — ${sh.meets_target ? "meets" : "below"} the ${num(sh.target_difficulty)} set for its job`,
-    },
-    { label: "Block candidate", value: sh.block_candidate ? "yes: this share solves a block" : `no (network difficulty ${num(sh.network_difficulty)})` },
-  ];
+  return specs ? fromSpecs(d, specs) : generic(d);
 }

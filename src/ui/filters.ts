@@ -4,7 +4,7 @@ import { MessageQuery, type MessageFilter } from "../capture/query";
 
 export type UiQuery = { filter: MessageFilter; before: number | undefined; problems: string[] };
 
-const FILTER_KEYS = ["session_id", "direction", "method", "kind", "errors", "share", "q"] as const;
+const FILTER_KEYS = ["session_id", "direction", "method", "kind", "errors", "share", "agrees", "verdict", "q"] as const;
 
 /** Parse leniently: drop empty and invalid fields (reported in `problems`) instead of failing the page. */
 export function parseUiQuery(query: Record<string, string | undefined>): UiQuery {
@@ -48,4 +48,5 @@ export function filterQuery(filter: MessageFilter, extra: Record<string, string 
   return s ? `?${s}` : "";
 }
 
-export const hasFilter = (f: MessageFilter): boolean => FILTER_KEYS.some((k) => f[k] !== undefined && f[k] !== false);
+export const hasFilter = (f: MessageFilter): boolean =>
+  FILTER_KEYS.some((k) => f[k] !== undefined && (f[k] !== false || k === "agrees"));

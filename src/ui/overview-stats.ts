@@ -1,5 +1,9 @@
 import { stats } from "../http/api/stats";
 import type { Services } from "../http/services";
+import type { FiguresOf } from "../../views/sessions";
+
+/** Per-session figures for the session tables (hashrate, best share, latency columns). */
+export const figuresOf = (svc: Services): FiguresOf => (id) => svc.capture.sessionFigures(id);
 
 /**
  * Message rate over a sliding window, from the store's running total. Sampled whenever someone asks (page render,

@@ -3,7 +3,7 @@ import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { history } from "../http/history";
 import type { Services } from "../http/services";
-import { agentsPage } from "../../views/agents";
+import { agentPage, agentsPage } from "../../views/agents";
 import { apiDocsPage } from "../../views/api-docs";
 import { ApiDescription } from "./api-docs";
 import { messageDetailPage } from "../../views/message-detail";
@@ -18,12 +18,14 @@ import { filterQuery, parseUiQuery } from "./filters";
 import { clip, shortId } from "./format";
 import { htmlResponse } from "./html";
 import { loginRoutes } from "./login";
-import { overviewStats, RateMeter } from "./overview-stats";
+import { figuresOf, overviewStats, RateMeter } from "./overview-stats";
 import { recentClosed, uiStreamRoutes } from "./streams";
 import { fleetStreamRoutes } from "./fleet-stream";
 import { ownDifficulties } from "./agents";
 import type { Notice } from "../../views/session-controls";
 import type { ReplayPanel } from "../../views/replay";
+import { sessionAnalysis, totalAnalysis } from "../http/api/analysis";
+import { poolNotice } from "./pool-status";
 
 /** Rows a page renders on the server (JS off, or before the stream takes over). */
 export const PAGE_ROWS = 100;
@@ -70,8 +72,11 @@ export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
 
 async function sessionPage(svc: Services, s: SessionRecord, before: number | undefined, notice: Notice | null, status = 200): Promise<Response> {
   const { rows, more } = await page(svc, { session_id: s.id }, before);
-  const stream = before === undefined ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
-  return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice) }), status);
+  // A closed session gets no more messages: a static page (no "live", no Pause).
+  const open = s.state === "live" || s.state === "connecting";
+  const stream = before === undefined && open ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
+  const analysis = sessionAnalysis(svc, s);
+  return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice), analysis }), status);
 }
 
 async function messagePage(svc: Services, m: MessageRecord, replay: ReplayPanel | null, status = 200): Promise<Response> {
@@ -92,7 +97,9 @@ function pages(svc: Services, meter: RateMeter) {
         (m, panel, status) => messagePage(svc, m, panel, status),
       ),
     )
-    .get("/", () => htmlResponse(overviewPage(overviewStats(svc, meter), svc.store.listSessions("live"))))
+    .get("/", () =>
+      htmlResponse(overviewPage(overviewStats(svc, meter), svc.store.listSessions("live"), totalAnalysis(svc), figuresOf(svc), poolNotice(svc))),
+    )
     .get("/messages", async ({ query }) => {
       const { filter, before, problems } = parseUiQuery(query);
       const { rows, more } = await page(svc, filter, before);
@@ -109,7 +116,7 @@ function pages(svc: Services, meter: RateMeter) {
       return messagePage(svc, m, replayPanelFor(svc, m));
     })
     .get("/sessions", async ({ query }) => {
-      if (query.before === undefined) return htmlResponse(sessionsPage(svc.store.listSessions("live"), await recentClosed(svc)));
+      if (query.before === undefined) return htmlResponse(sessionsPage(svc.store.listSessions("live"), await recentClosed(svc), figuresOf(svc)));
       const cursor = await history(svc).session(query.before);
       if (!cursor) return htmlResponse(notFoundPage(`Session ${query.before}`), 404);
       return htmlResponse(olderSessionsPage(await history(svc).sessions("closed", CLOSED_PAGE, cursor)));
@@ -126,6 +133,12 @@ function pages(svc: Services, meter: RateMeter) {
       if (!s) return htmlResponse(notFoundPage(`Session ${params.id}`), 404);
       svc.relay.disconnect(params.id);
       return new Response(null, { status: 303, headers: { location: `/sessions/${encodeURIComponent(params.id)}` } });
+    })
+    .get("/agents/:id", ({ params }) => {
+      // One agent's card (the same as on the fleet page); the API has /api/agents/:id.
+      const a = svc.fleet?.get(params.id);
+      if (!a) return htmlResponse(notFoundPage(`Agent ${params.id}`), 404);
+      return htmlResponse(agentPage(a));
     })
     .get("/agents", () =>
       htmlResponse(

@@ -7,14 +7,17 @@ import { history } from "../http/history";
 import type { Services } from "../http/services";
 import { lastEventId, sseEvent, sseResponse } from "../http/sse";
 import { messageRows } from "../../views/message-table";
-import { overviewSessions } from "../../views/overview";
-import { sessionCard } from "../../views/session-detail";
+import { overviewSessions, totalPanel } from "../../views/overview";
+import { sessionCard, sessionPanel } from "../../views/session-detail";
+import { sessionAnalysis, totalAnalysis } from "../http/api/analysis";
+
+import { poolNotice } from "./pool-status";
 import { CLOSED_PAGE, sessionsContent } from "../../views/sessions";
 import { batchWindow } from "./batch";
 import { changes, merge2 } from "./changes";
 import { parseUiQuery } from "./filters";
 import { oneLine } from "./html";
-import { overviewStats, type RateMeter } from "./overview-stats";
+import { figuresOf, overviewStats, type RateMeter } from "./overview-stats";
 
 /** How long the server collects messages before sending one SSE update (a few updates per second at any rate). */
 export const BATCH_MS = 200;
@@ -84,7 +87,13 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
           if (t.from === "a") yield t.value;
           else {
             const s = svc.store.getSession(id);
-            if (s) yield sseEvent("session-card", oneLine(sessionCard(s)));
+            if (s) {
+              yield sseEvent("session-card", oneLine(sessionCard(s)));
+              // The page stops saying "live" and drops Pause (app.js); the connection stays, idle.
+              if (s.closed_at !== null) yield sseEvent("ended", "1");
+              // The figures panel is replaced by its id the same way.
+              yield sseEvent("session-card", oneLine(sessionPanel(s, sessionAnalysis(svc, s))));
+            }
           }
         }
       }
@@ -96,7 +105,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
         yield `retry: 1000\n: connected\n\n`;
         for await (const _ of changes(svc.store.events, () => true, REFRESH_MS, signal)) {
           const live = svc.store.listSessions("live");
-          yield swapData(sessionsContent(live, await recentClosed(svc)).s);
+          yield swapData(sessionsContent(live, await recentClosed(svc), figuresOf(svc)).s);
         }
       }
       return sseResponse(frames(), signal);
@@ -107,7 +116,10 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
         yield `retry: 1000\n: connected\n\n`;
         for await (const changed of changes(svc.store.events, () => true, REFRESH_MS, signal, true)) {
           yield sseEvent("stats", JSON.stringify(overviewStats(svc, meter)));
-          if (changed) yield swapData(overviewSessions(svc.store.listSessions("live")).s);
+          if (changed) {
+            yield sseEvent("session-card", oneLine(totalPanel(totalAnalysis(svc))));
+            yield swapData(overviewSessions(svc.store.listSessions("live"), figuresOf(svc), poolNotice(svc)).s);
+          }
         }
       }
       return sseResponse(frames(), signal);

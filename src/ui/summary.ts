@@ -18,11 +18,11 @@ function paramsText(m: MessageRecord): string {
   return m.raw ?? m.raw_hex ?? "";
 }
 
-function requestSummary(method: string, d: Decoded): string | null {
+function requestSummary(m: MessageRecord, method: string, d: Decoded): string | null {
   switch (method) {
     case "mining.submit": {
-      const sh = d.share as Decoded | undefined;
-      const diff = sh?.ok === true ? ` · diff ${difficulty(num(sh.difficulty))}${sh.meets_target ? "" : " (low)"}` : "";
+      const a = m.analysis?.type === "submit" ? m.analysis : null;
+      const diff = a?.difficulty != null ? ` · diff ${difficulty(a.difficulty)}` : "";
       return `${str(d.worker)} · job ${str(d.job_id)} · nonce ${str(d.nonce)}${d.version_bits ? ` · ver ${str(d.version_bits)}` : ""}${diff}`;
     }
     case "mining.notify":
@@ -80,7 +80,7 @@ export function summary(m: MessageRecord): string {
   if (m.kind === "invalid") return clip(m.parse_error ?? "not JSON-RPC");
   const d = m.decoded;
   const text =
-    d === null ? null : m.kind === "response" ? responseSummary(m, d) : m.method ? requestSummary(m.method, d) : null;
+    d === null ? null : m.kind === "response" ? responseSummary(m, d) : m.method ? requestSummary(m, m.method, d) : null;
   return clip(text ?? paramsText(m));
 }
 
@@ -96,4 +96,12 @@ export function status(m: MessageRecord): Status {
 
 /** What the method column shows: responses carry their request's method when paired. */
 export const methodLabel = (m: MessageRecord): string =>
-  m.method ? (m.kind === "response" ? `↳ ${m.method}` : m.method) : m.kind === "response" ? "↳ (unpaired)" : m.kind;
+  m.method
+    ? m.kind === "response"
+      ? `↳ ${m.method}`
+      : m.method
+    : m.kind === "response"
+      ? m.rpc_id === null
+        ? "↳ (answer to no request: id null)"
+        : "↳ (unpaired)"
+      : m.kind;

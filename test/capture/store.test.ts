@@ -20,6 +20,7 @@ const msg = (session_id: string, raw: string, direction: Direction = "miner_to_p
   reply_to: null,
   latency_ms: null,
   truncated: false,
+  analysis: null,
 });
 
 /** Every message findable by id is in its session's list and vice versa. */

@@ -37,6 +37,10 @@ describe("server config", () => {
     expect(c.nostr.kindShare).toBe(30080);
     expect(c.nostr.kindTelemetry).toBe(30079);
     expect(c.nostr.runId.length).toBeGreaterThan(8);
+    expect(c.bitcoinNetwork).toBe("mainnet");
+    expect(loadServerConfig({ POOL_HOST: "p", BITCOIN_NETWORK: "regtest" }).bitcoinNetwork).toBe("regtest");
+    // Listening on port 0 (ephemeral) stays allowed.
+    expect(loadServerConfig({ POOL_HOST: "p", LISTEN_PORT: "0" }).listen.port).toBe(0);
   });
 
   test("an empty RUN_ID counts as unset", () => {
@@ -54,6 +58,9 @@ describe("server config", () => {
     [{ POOL_HOST: "p", NOSTR_SK: "zz" }, "NOSTR_SK"],
     [{ POOL_HOST: "p", CAPTURE_MAX_MESSAGES: "-5" }, "CAPTURE_MAX_MESSAGES"],
     [{ POOL_HOST: "http://p" }, "POOL_HOST"],
+    // 0 is fine for a port HashScope listens on (ephemeral), not for one it dials.
+    [{ POOL_HOST: "p", POOL_PORT: "0" }, "POOL_PORT"],
+    [{ POOL_HOST: "p", BITCOIN_NETWORK: "litecoin" }, "BITCOIN_NETWORK"],
   ];
   for (const [env, variable] of failing)
     test(`names ${variable} when ${JSON.stringify(env)}`, () => {
@@ -105,6 +112,19 @@ describe("error text", () => {
     expect(code).toBe(2);
     expect(err.split("\n").length).toBe(1);
     expect(err).toStartWith("config error: POOL_HOST: ");
+  });
+
+  test("bun run start with BITCOIN_NETWORK=testnet4 prints one line naming it and exits 2", async () => {
+    const proc = Bun.spawn(["bun", "run", MAIN], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH ?? "", POOL_HOST: "pool", BITCOIN_NETWORK: "testnet4", HOME: process.env.HOME ?? "/tmp" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await proc.exited).toBe(2);
+    const err = (await new Response(proc.stderr).text()).trim();
+    expect(err.split("\n").length).toBe(1);
+    expect(err).toStartWith("config error: BITCOIN_NETWORK: ");
   });
 
   test("bun run start without POOL_HOST says it is required", async () => {

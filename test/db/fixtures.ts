@@ -43,6 +43,15 @@ export function line(sessionId: string, i: number, ts = new Date().toISOString()
     reply_to: kind === "response" ? String(i) : null,
     latency_ms: kind === "response" ? i / 3 : null,
     truncated: i % 11 === 0,
+    // Submit requests carry a verdict (every other one answered, one in four a disagreement), so round trips cover it.
+    analysis:
+      kind === "request" && method === "mining.submit"
+        ? {
+            type: "submit", verdict: i % 4 === 1 ? "low_difficulty" : "valid", reason: null, hash: "00ab".repeat(16), difficulty: i / 7,
+            target_difficulty: 1, network_difficulty: 1e12, job_id: `job${i}`, job_message_id: null, merkle_root: null,
+            pool_result: i % 2 ? "accepted" : null, pool_error: null, agrees: i % 2 ? i % 4 !== 1 : null,
+          }
+        : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { MessageRecord, SessionRecord } from "../../src/capture/records";
+import type { SubmitAnalysis } from "../../src/analysis/schema";
 import type { HashScope } from "../../src/server";
 import { startSimMiner } from "../../src/sim/miner";
 import { startSimPool, type SimPool } from "../../src/sim/pool";
@@ -62,26 +63,32 @@ test("simulated miners through the proxy: every share reaches the pool and the c
   expect(answers.every((m) => m.reply_to !== null && m.latency_ms !== null && m.latency_ms >= 0)).toBe(true);
   expect(answers.filter((m) => m.decoded?.ok === true).length).toBe(accepted);
 
-  // HashScope's own share analysis agrees with the pool, which hashed every share it could.
+  // HashScope's own verdict agrees with the pool on every share, and its hashes are the pool's.
   const submits = (await (await fetch(`${base}/api/messages?method=mining.submit&kind=request&limit=1000`)).json()) as MessageRecord[];
-  type Share = { ok: boolean; hash?: string; difficulty?: number; meets_target?: boolean; reason?: string };
-  const ours = new Map<string, Share>();
+  // A duplicate has the same hash as its original, so one hash can carry several verdicts.
+  const ours = new Map<string, SubmitAnalysis[]>();
   for (const m of submits) {
-    const share = m.decoded!.share as Share;
-    if (share.ok) ours.set(share.hash!, share);
-    else expect(share.reason).toContain("was not seen on this session"); // the deliberately stale job ids
+    const a = m.analysis as SubmitAnalysis;
+    expect(a.type).toBe("submit");
+    expect(a.agrees).toBe(true);
+    if (a.hash !== null) ours.set(a.hash, [...(ours.get(a.hash) ?? []), a]);
+    else expect(["unknown_job", "stale"]).toContain(a.verdict); // the deliberately stale job ids
   }
   const hashed = pool.outcomes.filter((o) => o.hashHex !== null);
   expect(hashed.length).toBeGreaterThan(0);
   for (const o of hashed) {
-    const share = ours.get(o.hashHex!);
-    expect(share).toBeDefined();
-    expect(share!.difficulty!).toBeCloseTo(o.shareDifficulty!, 6);
-    if (o.accepted) expect(share!.meets_target).toBe(true);
-    if (o.error?.[0] === 23) expect(share!.meets_target).toBe(false);
+    const list = ours.get(o.hashHex!)!;
+    expect(list).toBeDefined();
+    expect(list[0]!.difficulty!).toBeCloseTo(o.shareDifficulty!, 6);
+    const verdicts = list.map((a) => a.verdict);
+    if (o.accepted) expect(verdicts).toContain("valid");
+    if (o.error?.[0] === 23) expect(verdicts).toContain("low_difficulty");
+    if (o.error?.[0] === 22) expect(verdicts).toContain("duplicate");
   }
   // The share filter finds exactly the submits below their target: the ones the pool rejected as low difficulty.
   const low = (await (await fetch(`${base}/api/messages?share=low&limit=1000`)).json()) as MessageRecord[];
   expect(low.length).toBe(pool.stats.rejectedByCode["23"] ?? 0);
-  expect(low.every((m) => m.method === "mining.submit" && (m.decoded!.share as Share).meets_target === false)).toBe(true);
+  expect(low.every((m) => m.method === "mining.submit" && m.analysis?.type === "submit" && m.analysis.verdict === "low_difficulty")).toBe(true);
+  const disagree = (await (await fetch(`${base}/api/messages?agrees=false`)).json()) as MessageRecord[];
+  expect(disagree).toEqual([]);
 }, 40_000);

@@ -26,7 +26,7 @@ describe("html tag", () => {
       id: "7", seq: 7, session_id: "s\n1", direction: "pool_to_miner", ts: "2026-11-23T10:00:00.000Z", size_bytes: 40,
       raw: `{"id":null,"method":"client.show_message","params":["a\\nb"]}`, raw_hex: null, kind: "notification",
       method: "client.show_message", rpc_id: null, json: null, decoded: { message: "a\n<b>" }, parse_error: null,
-      reply_to: null, latency_ms: null, truncated: false,
+      reply_to: null, latency_ms: null, truncated: false, analysis: null,
     };
     const row = oneLine(messageRow(m));
     expect(row).not.toMatch(/[\r\n]/);

@@ -119,7 +119,9 @@ test("at 2,000 messages/s the server batches updates (at most 200 rows each) and
   const hist = await rowSeqs(page);
   expect(hist.length).toBeGreaterThan(0);
   expect(hist[0]).toBeLessThan(before);
-  expect(await page.getAttribute("#rows", "hx-sse:connect")).toBeNull(); // history pages are not live
+  // History pages are not live.
+  expect(await page.getAttribute("#rows", "hx-sse:connect")).toBeNull();
+  expect(await page.getAttribute("#rows", "data-stream")).toBeNull();
   expect(errors).toEqual([]);
   await page.context().close();
   await miner.stop();

@@ -51,7 +51,8 @@ test("each filter narrows the rows, on the server and in the URL", async () => {
     const { filter } = parseUiQuery(Object.fromEntries(new URLSearchParams(c.query)));
     expect(w.hs.store.query(filter, 10_000).length).toBeLessThan(w.hs.store.messageCount);
     // The filter is kept in the form (so "Apply" keeps it) and applies to the live stream too.
-    const sse = await page.getAttribute("#rows", "hx-sse:connect");
+    // The live view's stream (taken over by the shared stream worker, which keeps it as data-stream).
+    const sse = (await page.getAttribute("#rows", "data-stream")) ?? (await page.getAttribute("#rows", "hx-sse:connect"));
     expect(sse).toContain(c.query.split("=")[0]!);
   }
   // Filtering through the form keeps the filter in the URL.
@@ -73,18 +74,19 @@ test("the detail view shows the decoded submit and its paired response", async (
   // A submit HashScope could check (the fixture's miners also send the odd share for an unknown job on purpose).
   const submit = w.hs.store
     .query({ method: "mining.submit", kind: "request" }, 100)
-    .find((m) => (m.decoded?.share as { ok?: boolean } | undefined)?.ok === true)!;
+    .find((m) => m.analysis?.type === "submit" && m.analysis.hash !== null)!;
   const page = await w.page();
   await page.goto(`${w.base}/messages/${submit.id}`);
   const decoded = await page.textContent("#decoded");
   const d = submit.decoded as Record<string, string>;
   for (const label of ["Worker", "Job", "Extranonce2", "nTime", "Nonce", "Version bits"]) expect(decoded).toContain(label);
   for (const v of [d.worker!, d.job_id!, d.extranonce2!, d.nonce!]) expect(decoded).toContain(v);
-  // HashScope's own check of the share, computed like the pool does.
-  const share = (submit.decoded as { share: { ok: boolean; hash: string } }).share;
-  expect(share.ok).toBe(true);
-  expect(decoded).toContain(share.hash);
-  expect(decoded).toMatch(/Share difficulty.*(meets|below) the .* set for its job/);
+  // HashScope's own check of the share, computed like the pool does, with its verdict and the pool's answer.
+  const check = await page.textContent("#analysis");
+  expect(submit.analysis?.type === "submit" && check?.includes(submit.analysis.hash!)).toBe(true);
+  expect(check).toMatch(/HashScope verdict(valid|low difficulty|duplicate|stale|block candidate)/);
+  expect(check).toMatch(/Share difficulty.*\(job difficulty .*\)/);
+  expect(check).toMatch(/Pool answer(accepted|rejected)/);
   expect(await page.textContent("#raw")).toBe(submit.raw!);
   expect(await page.textContent("main")).toMatch(/Answered by #\d+/);
   await screenshot(page, "ui-detail.png");

@@ -3,6 +3,8 @@ import { MessageQuery } from "../../capture/query";
 import { history } from "../history";
 import type { Services } from "../services";
 import { notFound } from "./errors";
+import { jsonResponse, MessageList } from "./analysis";
+import { MessageRecord } from "../../capture/records";
 
 export const messageRoutes = (svc: Services) => {
   const h = history(svc);
@@ -13,11 +15,18 @@ export const messageRoutes = (svc: Services) => {
         const { limit, before, ...filter } = query;
         return h.messages(filter, limit, before);
       },
-      { query: MessageQuery, detail: { summary: "Messages, newest first; page with `before`", tags: ["messages"] } },
+      {
+        query: MessageQuery,
+        detail: {
+          summary: "Messages, newest first; page with `before`; `agrees=false` finds where the pool's answer differs from HashScope's verdict",
+          tags: ["messages"],
+          responses: jsonResponse("Messages, each with `analysis` (null when none)", MessageList),
+        },
+      },
     )
     .get(
       "/:id",
       async ({ params }) => (await h.message(params.id)) ?? notFound("message"),
-      { detail: { summary: "One message", tags: ["messages"] } },
+      { detail: { summary: "One message", tags: ["messages"], responses: jsonResponse("The message", MessageRecord) } },
     );
 };

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { history } from "../history";
 import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
+import { jsonResponse, SessionDetail, sessionAnalysis } from "./analysis";
 
 const SessionsQuery = z.object({
   state: z.enum(["live", "closed", "all"]).default("all"),
@@ -39,9 +40,15 @@ export const sessionRoutes = (svc: Services) => {
         const s = await h.session(params.id);
         if (!s) return notFound("session");
         const stored = svc.db ? { messages_stored: await svc.db.storedMessageCount(s.id) } : {};
-        return { ...s, stats: { messages_in_memory: svc.store.sessionMessageCount(s.id), ...stored } };
+        return { ...s, stats: { messages_in_memory: svc.store.sessionMessageCount(s.id), ...stored }, analysis: sessionAnalysis(svc, s) };
       },
-      { detail: { summary: "One session with stats", tags: ["sessions"] } },
+      {
+        detail: {
+          summary: "One session with stats and `analysis`: hashrate, best share, verdicts, pool results, disagreements, latency, job cadence",
+          tags: ["sessions"],
+          responses: jsonResponse("The session", SessionDetail),
+        },
+      },
     )
     .post(
       "/:id/disconnect",

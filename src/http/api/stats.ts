@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
 import type { Services } from "../services";
+import { totalAnalysis } from "./analysis";
+import { metricsText } from "./metrics";
 
 export function stats(svc: Services) {
   const sessions = svc.store.listSessions("all");
@@ -34,6 +36,7 @@ export function stats(svc: Services) {
     // Database writer and retention: queued, written, dropped (queue overflow or failed batches).
     storage: svc.db?.stats() ?? null,
     capture: { backlog_bytes: svc.capture.backlogBytes, dropped_bytes: dropped },
+    analysis: totalAnalysis(svc),
     uptime_s: Math.round((performance.now() - svc.startedMono) / 1000),
     started_at: svc.startedAt,
   };
@@ -48,21 +51,7 @@ export const statsRoutes = (svc: Services) =>
     .get(
       "/metrics",
       () => {
-        const s = stats(svc);
-        const lines = [
-          ["hashscope_sessions_live", "gauge", s.sessions.live],
-          ["hashscope_sessions_total", "counter", s.sessions.total],
-          ["hashscope_messages_total", "counter", s.messages.total],
-          ["hashscope_messages_in_memory", "gauge", s.messages.in_memory],
-          ["hashscope_parse_errors_total", "counter", s.messages.parse_errors],
-          ["hashscope_bytes_up_total", "counter", s.bytes.up],
-          ["hashscope_bytes_down_total", "counter", s.bytes.down],
-          ["hashscope_submits_total", "counter", s.shares.submits],
-          ["hashscope_shares_accepted_total", "counter", s.shares.accepted],
-          ["hashscope_shares_rejected_total", "counter", s.shares.rejected],
-          ["hashscope_capture_dropped_bytes_total", "counter", s.capture.dropped_bytes],
-        ] as const;
-        const body = lines.map(([name, type, v]) => `# TYPE ${name} ${type}\n${name} ${v}`).join("\n") + "\n" + fleetMetrics(svc);
+        const body = metricsText(svc, stats(svc)) + fleetMetrics(svc);
         return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
       },
       { detail: { summary: "Prometheus metrics", tags: ["meta"] } },
