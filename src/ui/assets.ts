@@ -26,14 +26,16 @@ const ASSETS: [path: string, file: string, cache: string, type: string][] = [
   ["/vendor/alpine.min.js", alpineJs, VENDOR_CACHE, JS],
   ["/static/style.css", styleCss, OWN_CACHE, "text/css; charset=utf-8"],
   ["/static/app.js", appJs, OWN_CACHE, JS],
-  ["/static/stream-worker.js", workerJs, OWN_CACHE, JS],
 ];
 
 /** The login page loads these, so they are served without credentials (they are the same for everyone). */
 export const ASSET_PATHS: readonly string[] = ASSETS.map(([p]) => p);
 
+/** Loaded only by signed-in pages (the shared stream), so it stays behind the login like every other route. */
+const PRIVATE_ASSETS: typeof ASSETS = [["/static/stream-worker.js", workerJs, OWN_CACHE, JS]];
+
 export const assetRoutes = () => {
   const app = new Elysia({ name: "ui-assets" });
-  for (const [path, f, cache, type] of ASSETS) app.get(path, file(f, cache, type));
+  for (const [path, f, cache, type] of [...ASSETS, ...PRIVATE_ASSETS]) app.get(path, file(f, cache, type));
   return app;
 };
