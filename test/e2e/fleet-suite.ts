@@ -261,6 +261,7 @@ export function fleetSuite(impl: RelayImpl): void {
     expect(got.clocks.map((c) => c.agent_id).sort()).toEqual(AGENTS.map((a) => a.id).sort());
     for (const c of got.clocks) expect(c.offset_ms).not.toBeNull();
     const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain("# HELP hashscope_fleet_checks_total ");
     expect(metrics).toMatch(/^hashscope_fleet_blocks_total [1-9]\d*$/m);
     expect(metrics).toContain('hashscope_fleet_last_block_delay_ms{source="hashscope",region="",pool="127.0.0.1:');
     for (const a of AGENTS) {

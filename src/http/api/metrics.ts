@@ -1,11 +1,12 @@
 import { LATENCY_BUCKETS_MS, Verdict } from "../../analysis/schema";
 import type { Services } from "../services";
+import { fleetFamilies } from "./fleet-metrics";
 import type { stats as statsOf } from "./stats";
 
 /** The Prometheus text format (version 0.0.4) for /metrics: HELP and TYPE for every family, base units, _total counters. */
 
-type Sample = { labels?: Record<string, string>; value: number; suffix?: string };
-type Family = { name: string; type: "gauge" | "counter" | "histogram"; help: string; samples: Sample[] };
+export type Sample = { labels?: Record<string, string>; value: number; suffix?: string };
+export type Family = { name: string; type: "gauge" | "counter" | "histogram"; help: string; samples: Sample[] };
 
 const escapeLabel = (v: string): string => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 const escapeHelp = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
@@ -86,5 +87,6 @@ export function metricsText(svc: Services, s: ReturnType<typeof statsOf>): strin
     one("hashscope_pool_disagreements_total", "counter", "Pool answers that differ from HashScope's verdict (a valid share rejected or a bad one accepted).", a.disagreements),
     one("hashscope_payout_mismatches_total", "counter", "Jobs whose coinbase does not pay the address the worker name starts with.", a.payout_mismatches),
     { name: "hashscope_pool_latency_seconds", type: "histogram", help: "Time from a request to the pool's answer, per method.", samples: latency },
+    ...fleetFamilies(svc),
   ]);
 }
