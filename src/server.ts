@@ -15,9 +15,6 @@ import { uiRoutes, type ApiSpecSource } from "./ui/routes";
 
 export type HashScope = Services & { apiPort: number; proxyPort: number; stop(): Promise<void> };
 
-/** Capture bytes waiting per session before capture drops (the relay never waits for capture). */
-const CAPTURE_BACKLOG_BYTES = 4 * 1024 * 1024;
-
 /** Start the proxy and the HTTP server in this process. Ports may be 0 (tests). */
 export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[] = []): Promise<HashScope> {
   // Disk history first: sessions the last run left live are closed with `restart`, and seq continues after its last.
@@ -33,12 +30,14 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   db.attach(store);
   const capture = new CapturePipeline(store, {
     maxLineBytes: config.capture.maxLineBytes,
-    maxBacklogBytes: CAPTURE_BACKLOG_BYTES,
+    maxBacklogBytes: config.limits.backlogBytes,
   });
   const relay = startRelay({
     listen: config.listen,
     upstream: config.upstream,
     connectTimeoutMs: config.upstreamConnectTimeoutMs,
+    maxSessions: config.maxSessions,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
     store,
     capture,
   });

@@ -20,7 +20,7 @@ export function stats(svc: Services) {
     dropped += s.counters.capture_dropped_bytes;
   }
   return {
-    sessions: { live, total: svc.store.sessionsOpened, in_memory: sessions.length },
+    sessions: { live, total: svc.store.sessionsOpened, in_memory: sessions.length, refused: svc.relay.refusedSessions() },
     messages: {
       total: svc.store.totalMessages,
       in_memory: svc.store.messageCount,
@@ -52,6 +52,7 @@ export const statsRoutes = (svc: Services) =>
         const lines = [
           ["hashscope_sessions_live", "gauge", s.sessions.live],
           ["hashscope_sessions_total", "counter", s.sessions.total],
+          ["hashscope_sessions_refused_total", "counter", s.sessions.refused],
           ["hashscope_messages_total", "counter", s.messages.total],
           ["hashscope_messages_in_memory", "gauge", s.messages.in_memory],
           ["hashscope_parse_errors_total", "counter", s.messages.parse_errors],
