@@ -7,6 +7,9 @@ import type { Services } from "./http/services";
 import { startRelay } from "./proxy/relay";
 import { logUpstreamFailures } from "./proxy/upstream-log";
 import { isoNow } from "./time";
+import { MemoryGuard } from "./memory-guard";
+import { FaultWatch } from "./http/faults";
+import { SseGate } from "./http/sse";
 import { Storage } from "./db/storage";
 import { AutoReplay } from "./mitm/auto-replay";
 import { startMitmNostr } from "./mitm/nostr";
@@ -24,6 +27,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
       maxMessages: config.capture.maxMessages,
       maxPerSession: config.capture.maxPerSession,
       maxSessions: config.capture.maxSessions,
+      maxBytes: config.limits.captureMaxBytes,
     },
     db.firstSeq,
   );
@@ -31,6 +35,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   const capture = new CapturePipeline(store, {
     maxLineBytes: config.capture.maxLineBytes,
     maxBacklogBytes: config.limits.backlogBytes,
+    maxTotalBacklogBytes: config.limits.backlogTotalBytes,
   });
   const relay = startRelay({
     listen: config.listen,
@@ -41,6 +46,8 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     store,
     capture,
   });
+  const memory = new MemoryGuard(config.limits.maxMemoryBytes, capture, store).start();
+  const faults = new FaultWatch(store.events, () => db.stats()).start();
   const stopUpstreamLog = logUpstreamFailures(store.events, (line) => console.error(line));
   const replay = new ReplayService(store, capture, relay);
   const autoReplay = new AutoReplay(store, replay);
@@ -53,6 +60,9 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     store,
     capture,
     relay,
+    memory,
+    faults,
+    sse: new SseGate(config.limits.sseMaxClients, config.limits.sseClientMaxBytes),
     startedAt: isoNow(),
     startedMono: performance.now(),
     db,
@@ -67,7 +77,9 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     hostname: config.api.host,
     port: config.api.port,
     reusePort: false,
-    idleTimeout: 60,
+    // Also what ends a stream client that stopped reading: nothing reaches it, so its connection goes idle (streams
+    // send a heartbeat every 15 s to clients that read).
+    idleTimeout: 30,
   });
   const apiPort = app.server?.port ?? config.api.port;
   let stopping: Promise<void> | null = null;
@@ -80,6 +92,8 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
       stopping ??= (async () => {
         await db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
         await relay.stop();
+        memory.stop();
+        faults.stop();
         stopUpstreamLog();
         autoReplay.stop();
         capture.drainAll(); // so the last submits still become share events

@@ -13,6 +13,8 @@ export type CaptureOptions = {
   maxLineBytes: number;
   /** Bytes waiting for capture per session; past it chunks are relayed but not captured (counted). */
   maxBacklogBytes: number;
+  /** Bytes waiting for capture in all sessions together; the same happens past it. Unset: no total bound. */
+  maxTotalBacklogBytes?: number;
   /** Jobs remembered per session, for share context (broadcast) and the UI. */
   maxJobs?: number;
 };
@@ -23,6 +25,8 @@ type Pending =
   | { gap: Direction; atLineStart: boolean };
 
 const LF_ONLY = new Uint8Array([0x0a]);
+/** Memory the remembered jobs of one session may take (a hostile pool can send 64 KiB notifies). */
+const MAX_JOB_BYTES = 1024 * 1024;
 
 /** Per-session capture state: framers, pairing, the backlog waiting to be decoded, recent jobs. */
 class SessionCapture {
@@ -31,7 +35,8 @@ class SessionCapture {
   readonly backlog: Pending[] = [];
   backlogBytes = 0;
   /** Recent jobs: the notify params as sent, the decoded job, and the difficulty in force when it arrived. */
-  readonly jobs = new Map<string, { params: unknown[]; job: NotifyJob | null; difficulty: number | null }>();
+  readonly jobs = new Map<string, { params: unknown[]; job: NotifyJob | null; difficulty: number | null; bytes: number }>();
+  jobsBytes = 0;
   ended = false;
 
   constructor(opts: CaptureOptions) {
@@ -54,6 +59,12 @@ export class CapturePipeline {
   private readonly ready = new Set<string>();
   private scheduled = false;
   private readonly sliceMs = 8;
+  private totalBacklog = 0;
+  /** Under memory pressure (MAX_MEMORY_MB) nothing new is captured; the relay goes on. */
+  private shedding = false;
+  /** Bytes relayed but not captured: backlog bounds and shedding together; `shedBytes` the part shed for memory. */
+  droppedBytes = 0;
+  shedBytes = 0;
 
   constructor(private readonly store: CaptureStore, private readonly opts: CaptureOptions) {}
 
@@ -65,16 +76,21 @@ export class CapturePipeline {
   ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
-    if (s.backlogBytes + bytes.byteLength > this.opts.maxBacklogBytes) {
+    const n = bytes.byteLength;
+    const maxTotal = this.opts.maxTotalBacklogBytes ?? Number.POSITIVE_INFINITY;
+    if (this.shedding || s.backlogBytes + n > this.opts.maxBacklogBytes || this.totalBacklog + n > maxTotal) {
       const last = s.backlog[s.backlog.length - 1];
       const atLineStart = bytes[bytes.byteLength - 1] === 0x0a;
       if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
       else s.backlog.push({ gap: direction, atLineStart });
       const rec = this.store.getSession(sessionId);
-      if (rec) rec.counters.capture_dropped_bytes += bytes.byteLength;
+      if (rec) rec.counters.capture_dropped_bytes += n;
+      this.droppedBytes += n;
+      if (this.shedding) this.shedBytes += n;
     } else {
       s.backlog.push({ direction, bytes, wallMs, monoMs });
-      s.backlogBytes += bytes.byteLength;
+      s.backlogBytes += n;
+      this.totalBacklog += n;
     }
     this.ready.add(sessionId);
     this.schedule();
@@ -106,9 +122,16 @@ export class CapturePipeline {
   }
 
   get backlogBytes(): number {
-    let n = 0;
-    for (const s of this.sessions.values()) n += s.backlogBytes;
-    return n;
+    return this.totalBacklog;
+  }
+
+  get isShedding(): boolean {
+    return this.shedding;
+  }
+
+  /** Stop (or restart) capturing new bytes; what already waits is still decoded. */
+  setShedding(on: boolean): void {
+    this.shedding = on;
   }
 
   /** Decode everything waiting now (tests and shutdown). */
@@ -143,6 +166,7 @@ export class CapturePipeline {
           continue;
         }
         s.backlogBytes -= item.bytes.byteLength;
+        this.totalBacklog -= item.bytes.byteLength;
         for (const line of s.framers[item.direction].push(item.bytes))
           this.record(id, s, item.direction, line, item.wallMs, item.monoMs);
         if (performance.now() > deadline) return true;
@@ -212,8 +236,18 @@ export class CapturePipeline {
       s.pairing.request(direction, p.rpc_id, { messageId: stored.id, method: p.method!, direction, startMs: monoMs });
     if (p.method === "mining.notify" && Array.isArray(p.params) && typeof p.params[0] === "string") {
       const job = msg.parse_error === null ? (msg.decoded as NotifyJob | null) : null;
-      s.jobs.set(p.params[0], { params: p.params, job, difficulty: session.difficulty });
-      if (s.jobs.size > (this.opts.maxJobs ?? 64)) s.jobs.delete(s.jobs.keys().next().value!);
+      const old = s.jobs.get(p.params[0]);
+      if (old) s.jobsBytes -= old.bytes;
+      s.jobs.delete(p.params[0]);
+      // Roughly what the params and the decoded job hold: twice the line.
+      const bytes = 2 * line.bytes.byteLength;
+      s.jobs.set(p.params[0], { params: p.params, job, difficulty: session.difficulty, bytes });
+      s.jobsBytes += bytes;
+      while (s.jobs.size > (this.opts.maxJobs ?? 64) || (s.jobsBytes > MAX_JOB_BYTES && s.jobs.size > 1)) {
+        const [k, v] = s.jobs.entries().next().value!;
+        s.jobs.delete(k);
+        s.jobsBytes -= v.bytes;
+      }
     }
     this.count(session, stored, answered, p.result, p.error);
     return stored;

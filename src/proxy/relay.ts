@@ -50,6 +50,8 @@ export type Relay = {
    */
   expectOwnReply(sessionId: string, id: string, onReply: OwnReplyHandler): (() => void) | null;
   liveSessions(): number;
+  /** The listener is up (false once stopped). */
+  listening(): boolean;
   /** Miners closed at once because MAX_SESSIONS sessions were live. */
   refusedSessions(): number;
   /** Largest send queue seen per live session, for tests and metrics. */
@@ -66,6 +68,7 @@ const newSessionId = (): string => crypto.randomUUID().replaceAll("-", "").slice
 export function startRelay(opts: RelayOptions): Relay {
   const { store, capture, upstream } = opts;
   const sessions = new Map<string, Session>();
+  let stopped = false;
   const refusals = rateLimitedLog(opts.log ?? ((line) => console.error(line)));
 
   const direction = (src: Endpoint): Direction => (src.side === "miner" ? "miner_to_pool" : "pool_to_miner");
@@ -253,12 +256,14 @@ export function startRelay(opts: RelayOptions): Relay {
       return () => s.own.cancel(id);
     },
     liveSessions: () => sessions.size,
+    listening: () => !stopped,
     refusedSessions: () => refusals.count,
     maxQueuedBytes: (sessionId) => {
       const s = sessions.get(sessionId);
       return s ? Math.max(s.miner.maxOutBytes, s.pool.maxOutBytes) : undefined;
     },
     async stop() {
+      stopped = true;
       refusals.stop();
       listener.stop(true);
       for (const s of sessions.values()) {

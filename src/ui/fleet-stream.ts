@@ -42,5 +42,5 @@ export const fleetStreamRoutes = (svc: Services) =>
       }
       for await (const batch of live) yield frame(svc, batch);
     }
-    return sseResponse(frames(), signal);
+    return sseResponse(frames(), signal, { gate: svc.sse });
   });

@@ -72,7 +72,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
   new Elysia({ name: "ui-streams" })
     .get("/ui/stream/messages", ({ query, request }) => {
       const { filter } = parseUiQuery(query);
-      return sseResponse(messageFrames(svc, filter, request, afterParam(query)), request.signal);
+      return sseResponse(messageFrames(svc, filter, request, afterParam(query)), request.signal, { gate: svc.sse });
     })
     .get("/ui/stream/session/:id", ({ params, query, request }) => {
       const id = params.id;
@@ -88,7 +88,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
           }
         }
       }
-      return sseResponse(frames(), signal);
+      return sseResponse(frames(), signal, { gate: svc.sse });
     })
     .get("/ui/stream/sessions", ({ request }) => {
       const signal = request.signal;
@@ -99,7 +99,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
           yield swapData(sessionsContent(live, await recentClosed(svc)).s);
         }
       }
-      return sseResponse(frames(), signal);
+      return sseResponse(frames(), signal, { gate: svc.sse });
     })
     .get("/ui/stream/overview", ({ request }) => {
       const signal = request.signal;
@@ -110,5 +110,5 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
           if (changed) yield swapData(overviewSessions(svc.store.listSessions("live")).s);
         }
       }
-      return sseResponse(frames(), signal);
+      return sseResponse(frames(), signal, { gate: svc.sse });
     });
