@@ -32,6 +32,8 @@ const ServerEnv = z
     /** Process RSS past which capture is shed (relaying goes on). */
     MAX_MEMORY_MB: positiveInt.default(1024),
     SSE_MAX_CLIENTS: positiveInt.default(100),
+    /** HTTP connections idle this long are closed: also what ends a stream client that stopped reading. */
+    API_IDLE_TIMEOUT_SEC: z.coerce.number().int().min(2).max(255).default(30),
     /** Bytes one stream client may have waiting; past it the stream ends and the client resumes with Last-Event-ID. */
     SSE_CLIENT_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
     DATABASE_URL: z
@@ -80,6 +82,7 @@ const ServerEnv = z
         maxMemoryBytes: env.MAX_MEMORY_MB * 1024 * 1024,
         sseMaxClients: env.SSE_MAX_CLIENTS,
         sseClientMaxBytes: env.SSE_CLIENT_MAX_BYTES,
+        apiIdleTimeoutSec: env.API_IDLE_TIMEOUT_SEC,
       },
       databaseUrl: env.DATABASE_URL,
       retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES },

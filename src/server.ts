@@ -9,7 +9,7 @@ import { logUpstreamFailures } from "./proxy/upstream-log";
 import { isoNow } from "./time";
 import { MemoryGuard } from "./memory-guard";
 import { FaultWatch } from "./http/faults";
-import { SseGate } from "./http/sse";
+import { HEARTBEAT_MS, SseGate } from "./http/sse";
 import { Storage } from "./db/storage";
 import { AutoReplay } from "./mitm/auto-replay";
 import { startMitmNostr } from "./mitm/nostr";
@@ -62,7 +62,8 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     relay,
     memory,
     faults,
-    sse: new SseGate(config.limits.sseMaxClients, config.limits.sseClientMaxBytes),
+    // Heartbeats at most half the idle timeout apart, so a client that reads is never idle.
+    sse: new SseGate(config.limits.sseMaxClients, config.limits.sseClientMaxBytes, Math.min(HEARTBEAT_MS, config.limits.apiIdleTimeoutSec * 500)),
     startedAt: isoNow(),
     startedMono: performance.now(),
     db,
@@ -78,8 +79,8 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     port: config.api.port,
     reusePort: false,
     // Also what ends a stream client that stopped reading: nothing reaches it, so its connection goes idle (streams
-    // send a heartbeat every 15 s to clients that read).
-    idleTimeout: 30,
+    // send a heartbeat to clients that read, at most half this apart).
+    idleTimeout: config.limits.apiIdleTimeoutSec,
   });
   const apiPort = app.server?.port ?? config.api.port;
   let stopping: Promise<void> | null = null;

@@ -17,7 +17,7 @@ export type SseSource = AsyncIterator<string>;
 export class SseGate {
   clients = 0;
   refused = 0;
-  constructor(readonly maxClients: number, readonly clientMaxBytes: number) {}
+  constructor(readonly maxClients: number, readonly clientMaxBytes: number, readonly heartbeatMs = HEARTBEAT_MS) {}
 
   /** Take a place, or null when all are taken. The returned release is safe to call more than once. */
   admit(): (() => void) | null {
@@ -37,7 +37,7 @@ export class SseGate {
 export type SseOptions = { gate?: SseGate; heartbeatMs?: number };
 
 export function sseResponse(source: SseSource, signal: AbortSignal, opts: SseOptions = {}): Response {
-  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+  const heartbeatMs = opts.heartbeatMs ?? opts.gate?.heartbeatMs ?? HEARTBEAT_MS;
   const release = opts.gate ? opts.gate.admit() : () => {};
   if (!release) {
     void source.return?.(undefined);
