@@ -28,7 +28,7 @@ const ServerEnv = z
     CAPTURE_BACKLOG_BYTES: positiveInt.default(4 * 1024 * 1024),
     CAPTURE_BACKLOG_TOTAL_BYTES: positiveInt.default(64 * 1024 * 1024),
     /** Memory the captured messages may take in all (estimated from their raw and parsed size). */
-    CAPTURE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+    CAPTURE_MAX_BYTES: positiveInt.default(128 * 1024 * 1024),
     /** Process RSS past which capture is shed (relaying goes on). */
     MAX_MEMORY_MB: positiveInt.default(1024),
     SSE_MAX_CLIENTS: positiveInt.default(100),

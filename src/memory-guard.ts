@@ -2,10 +2,11 @@ import type { CapturePipeline } from "./capture/ingest";
 import type { CaptureStore } from "./capture/store";
 
 /**
- * The process-wide memory ceiling (MAX_MEMORY_MB). RSS is sampled a few times a second; past the ceiling capture is
- * shed first: no new bytes are captured (the relay goes on forwarding every byte) and the in-memory capture is cut to
- * half, so history, streams and the database get nothing new until RSS is back below RESUME_AT of the ceiling.
- * The relay itself is never slowed or stopped by this.
+ * The process-wide memory ceiling (MAX_MEMORY_MB). RSS is sampled a few times a second; past SHED_AT of the ceiling
+ * capture is shed first: no new bytes are captured (the relay goes on forwarding every byte) and the in-memory capture
+ * is cut to half, so history, streams and the database get nothing new until RSS is back below RESUME_AT of it.
+ * Shedding starts below the ceiling because what capture already holds (queues, garbage not yet collected) is freed
+ * only over the next seconds: at 60 KiB lines capture allocates ~200 MB/s. The relay is never slowed or stopped.
  */
 export type MemoryGuardStats = {
   max_bytes: number;
@@ -17,7 +18,8 @@ export type MemoryGuardStats = {
   last_shed_at: string | null;
 };
 
-const RESUME_AT = 0.85;
+export const SHED_AT = 0.6;
+export const RESUME_AT = 0.45;
 const SAMPLE_MS = 250;
 
 export class MemoryGuard {
@@ -49,14 +51,14 @@ export class MemoryGuard {
   check(): void {
     const rss = this.rss();
     this.s.rss_bytes = rss;
-    if (!this.s.shedding && rss > this.maxBytes) {
+    if (!this.s.shedding && rss > this.maxBytes * SHED_AT) {
       this.s.shedding = true;
       this.s.shed_episodes++;
       this.s.last_shed_at = new Date().toISOString();
       this.capture.setShedding(true);
       this.store.shrinkTo(this.store.bytes / 2);
       this.log(
-        `memory: RSS ${mib(rss)} MiB is past MAX_MEMORY_MB (${mib(this.maxBytes)}): capture is shed (relaying goes on) until it is below ${mib(this.maxBytes * RESUME_AT)} MiB`,
+        `memory: RSS ${mib(rss)} MiB is past ${SHED_AT * 100} % of MAX_MEMORY_MB (${mib(this.maxBytes)}): capture is shed (relaying goes on) until it is below ${mib(this.maxBytes * RESUME_AT)} MiB`,
       );
     } else if (this.s.shedding && rss < this.maxBytes * RESUME_AT) {
       this.s.shedding = false;

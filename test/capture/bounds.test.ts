@@ -98,7 +98,7 @@ describe("hub byte bound", () => {
 });
 
 describe("MAX_MEMORY_MB", () => {
-  test("past the ceiling capture is shed and memory's capture halved; below 85 % of it capture resumes", () => {
+  test("past 60 % of the ceiling capture is shed and memory's capture halved; below 45 % of it capture resumes", () => {
     const { store, capture } = setup();
     for (let i = 0; i < 100; i++) capture.ingest("a", "miner_to_pool", enc(line(i, 100)), Date.now(), performance.now());
     capture.drainAll();
@@ -108,15 +108,15 @@ describe("MAX_MEMORY_MB", () => {
     const guard = new MemoryGuard(1000, capture, store, (l) => logged.push(l), () => rss);
     guard.check();
     expect(guard.stats().shedding).toBe(false);
-    rss = 1001;
+    rss = 601;
     guard.check();
-    expect(guard.stats()).toMatchObject({ shedding: true, shed_episodes: 1, rss_bytes: 1001 });
+    expect(guard.stats()).toMatchObject({ shedding: true, shed_episodes: 1, rss_bytes: 601 });
     expect(capture.isShedding).toBe(true);
     expect(store.bytes).toBeLessThanOrEqual(before / 2);
-    rss = 900; // below the ceiling but above 85 %: still shedding (no flapping)
+    rss = 500; // below the shedding point but above 45 %: still shedding (no flapping)
     guard.check();
     expect(capture.isShedding).toBe(true);
-    rss = 800;
+    rss = 440;
     guard.check();
     expect(capture.isShedding).toBe(false);
     expect(logged.length).toBe(2);
