@@ -2,6 +2,7 @@ import type { Elysia } from "elysia";
 import { CapturePipeline } from "./capture/ingest";
 import { CaptureStore } from "./capture/store";
 import type { ServerConfig } from "./config";
+import { ConfigError } from "./env";
 import { createApp } from "./http/app";
 import type { Services } from "./http/services";
 import { startRelay } from "./proxy/relay";
@@ -17,6 +18,22 @@ import { ReplayService } from "./mitm/replay";
 import { uiRoutes, type ApiSpecSource } from "./ui/routes";
 
 export type HashScope = Services & { apiPort: number; proxyPort: number; stop(): Promise<void> };
+
+/**
+ * Listen, or fail with the one-line error every bad start gives, naming the variable (`LISTEN_PORT`, `API_PORT`):
+ * a port in use or not allowed is a configuration problem, not a crash. `undo` releases what was started before.
+ */
+function listening<T>(prefix: "LISTEN" | "API", at: { host: string; port: number }, listen: () => T, undo: () => Promise<void>): T {
+  try {
+    return listen();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw err;
+    void undo();
+    const why = code === "EADDRINUSE" ? "is in use by another program" : code === "EACCES" ? "is not allowed for this user" : "is not an address of this machine";
+    throw new ConfigError(`${prefix}_PORT`, `${at.host}:${at.port} ${why} (${code}); choose another ${prefix}_PORT${code === "EADDRNOTAVAIL" ? ` or ${prefix}_HOST` : ""}`);
+  }
+}
 
 /** Start the proxy and the HTTP server in this process. Ports may be 0 (tests). */
 export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[] = []): Promise<HashScope> {
@@ -37,7 +54,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     maxBacklogBytes: config.limits.backlogBytes,
     maxTotalBacklogBytes: config.limits.backlogTotalBytes,
   });
-  const relay = startRelay({
+  const relay = listening("LISTEN", config.listen, () => startRelay({
     listen: config.listen,
     upstream: config.upstream,
     connectTimeoutMs: config.upstreamConnectTimeoutMs,
@@ -45,7 +62,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     store,
     capture,
-  });
+  }), () => db.close());
   const memory = new MemoryGuard(config.limits.maxMemoryBytes, capture, store).start();
   const faults = new FaultWatch(store.events, () => db.stats()).start();
   const stopUpstreamLog = logUpstreamFailures(store.events, (line) => console.error(line));
@@ -74,14 +91,25 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   // The web UI is part of every HashScope (`bun run start` serves it next to the API).
   // The API page renders the app's own OpenAPI description, asked for in-process with the caller's credentials.
   const apiSpec: ApiSpecSource = async (r) => (await app.handle(new Request(new URL("/api/docs", r.url), { headers: r.headers }))).json();
-  const app = createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes]).listen({
-    hostname: config.api.host,
-    port: config.api.port,
-    reusePort: false,
-    // Also what ends a stream client that stopped reading: nothing reaches it, so its connection goes idle (streams
-    // send a heartbeat to clients that read, at most half this apart).
-    idleTimeout: config.limits.apiIdleTimeoutSec,
-  });
+  const app = listening("API", config.api, () =>
+    createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes]).listen({
+      hostname: config.api.host,
+      port: config.api.port,
+      reusePort: false,
+      // Also what ends a stream client that stopped reading: nothing reaches it, so its connection goes idle (streams
+      // send a heartbeat to clients that read, at most half this apart).
+      idleTimeout: config.limits.apiIdleTimeoutSec,
+    }),
+    async () => {
+      await relay.stop();
+      memory.stop();
+      faults.stop();
+      stopUpstreamLog();
+      autoReplay.stop();
+      await nostr?.stop();
+      await db.close();
+    },
+  );
   const apiPort = app.server?.port ?? config.api.port;
   let stopping: Promise<void> | null = null;
   return {

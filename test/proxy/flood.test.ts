@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Socket } from "bun";
+import type { Socket, TCPSocketListener } from "bun";
 import { hashScopePorts, spawnHashScope, type ChildProcess } from "../helpers/procs";
 import { until } from "../helpers/net";
 
@@ -21,7 +21,7 @@ describe("a miner sending 60 KiB lines as fast as it can, with a database file",
   let dir: string;
   let child: ChildProcess;
   let sink: Sink;
-  let pool: ReturnType<typeof Bun.listen<Sink>>;
+  let pool: TCPSocketListener<Sink>;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "hs-flood-"));
     sink = { bytes: 0, hash: new Bun.CryptoHasher("sha256") };
