@@ -22,9 +22,28 @@ export type StoreLimits = {
 
 /**
  * What a captured message costs in memory, estimated: the raw text, its hex form, the parsed JSON and decoded fields
- * (about twice the raw text) and a fixed share for the record. Deterministic, so adding and evicting agree.
+ * (about twice the raw text, plus a share per array and object) and a fixed share for the record. Computed once per
+ * record, so adding and evicting agree.
  */
-export const messageBytes = (m: MessageRecord): number => 320 + 3 * (m.raw?.length ?? 0) + (m.raw_hex?.length ?? 0);
+export function messageBytes(m: MessageRecord): number {
+  let n = costs.get(m);
+  if (n === undefined) {
+    n = 320 + 3 * (m.raw?.length ?? 0) + (m.raw_hex?.length ?? 0);
+    // A parsed line costs per array and object too: "[[[[…" 10,000 deep is 20 KB of text but 10,000 arrays.
+    if (m.json !== null && m.raw) n += CONTAINER_BYTES * containers(m.raw);
+    costs.set(m, n);
+  }
+  return n;
+}
+const costs = new WeakMap<MessageRecord, number>();
+const CONTAINER_BYTES = 64;
+/** Opening brackets and braces (inside strings too: an over-estimate, never an under-estimate). */
+function containers(raw: string): number {
+  let c = 0;
+  for (let i = raw.indexOf("["); i >= 0; i = raw.indexOf("[", i + 1)) c++;
+  for (let i = raw.indexOf("{"); i >= 0; i = raw.indexOf("{", i + 1)) c++;
+  return c;
+}
 
 export type StoreEvent = { type: "message"; message: MessageRecord } | { type: "session"; session: SessionRecord };
 

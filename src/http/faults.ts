@@ -98,7 +98,7 @@ export class FaultWatch {
     const t = this.now();
     if (t - this.failureSeenMs < RECENT_MS)
       out.push(`database writes failing${view?.last_write_error ? `: ${view.last_write_error}` : ""}`);
-    if (shedding) out.push("capture shedding: memory past MAX_MEMORY_MB (relaying goes on)");
+    if (shedding) out.push("capture shedding: memory near MAX_MEMORY_MB (relaying goes on)");
     const recent = this.outcomes.filter((o) => t - o.atMs < RECENT_MS);
     if (recent.length >= POOL_SESSIONS && recent.every((o) => !o.ok)) out.push("pool unreachable for all recent sessions");
     return out;
