@@ -6,7 +6,8 @@
  */
 export const HEARTBEAT_MS = 15_000;
 
-export type SseSource = AsyncIterator<string>;
+/** Frames as text, or as bytes already encoded (shared by every client: see messageEventBytes). */
+export type SseSource = AsyncIterator<string | Uint8Array>;
 
 /**
  * Stream clients of one HashScope: at most `maxClients` at once (SSE_MAX_CLIENTS; one more is answered 503 with
@@ -48,7 +49,7 @@ export function sseResponse(source: SseSource, signal: AbortSignal, opts: SseOpt
   }
   signal.addEventListener("abort", release, { once: true });
   const encoder = new TextEncoder();
-  let pending: Promise<IteratorResult<string>> | null = null;
+  let pending: Promise<IteratorResult<string | Uint8Array>> | null = null;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       pending ??= source.next();
@@ -64,7 +65,7 @@ export function sseResponse(source: SseSource, signal: AbortSignal, opts: SseOpt
       if (winner.done || signal.aborted) {
         release();
         controller.close();
-      } else controller.enqueue(encoder.encode(winner.value));
+      } else controller.enqueue(typeof winner.value === "string" ? encoder.encode(winner.value) : winner.value);
     },
     async cancel() {
       release();

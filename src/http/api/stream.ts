@@ -11,14 +11,15 @@ const StreamQuery = MessageQuery.omit({ limit: true, before: true }).extend({
 });
 
 /**
- * The SSE frame of one message, serialised once for all clients: records never change once stored, so the text is
- * kept beside the record (weakly: it goes when the record is evicted) and every other stream client reuses it.
+ * The SSE frame of one message, serialised and encoded once for all clients: records never change once stored, so the
+ * bytes are kept beside the record (weakly: they go when the record is evicted) and every other client reuses them.
  */
-const frames = new WeakMap<MessageRecord, string>();
-export function messageEventFrame(m: MessageRecord): string {
+const frames = new WeakMap<MessageRecord, Uint8Array>();
+const encoder = new TextEncoder();
+export function messageEventBytes(m: MessageRecord): Uint8Array {
   let f = frames.get(m);
   if (f === undefined) {
-    f = sseEvent("message", JSON.stringify(m), m.seq);
+    f = encoder.encode(sseEvent("message", JSON.stringify(m), m.seq));
     frames.set(m, f);
   }
   return f;
@@ -86,7 +87,7 @@ export const streamRoutes = (svc: Services) =>
       async function* frames() {
         yield `retry: 1000\n: connected\n\n`;
         for await (const batch of messageFeed(svc, filter, after, request.signal))
-          yield batch.map(messageEventFrame).join("");
+          yield Buffer.concat(batch.map(messageEventBytes)); // a copy: the cached bytes are never handed to a socket
       }
       return sseResponse(frames(), request.signal, { gate: svc.sse });
     },
