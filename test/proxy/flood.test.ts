@@ -71,8 +71,7 @@ describe("a miner sending 60 KiB lines as fast as it can, with a database file",
       sentBytes += line.byteLength - rest.byteLength;
       if (rest.byteLength) break;
     }
-    await until(() => sink.bytes === sentBytes, 30_000, "every byte at the pool");
-    clearInterval(sampler);
+    await until(() => sink.bytes === sentBytes, 30_000, "every byte at the pool").finally(() => clearInterval(sampler));
     expect(sink.hash.digest("hex")).toBe(sent.digest("hex"));
     const stats = (await (await fetch(`http://127.0.0.1:${api}/api/stats`)).json()) as {
       bytes: { up: number };

@@ -28,10 +28,13 @@ describe("MAX_SESSIONS and HANDSHAKE_TIMEOUT_MS", () => {
     }
     await until(() => pool.accepted.length === 3 && hs.relay.liveSessions() === 3, 5000, "three sessions");
     const sessionsBefore = hs.store.sessionsOpened;
-    const extra = await connectPeer(hs.proxyPort);
-    await extra.closed; // refused: closed by HashScope without a byte
-    expect(extra.receivedBytes()).toBe(0);
-    expect(hs.relay.refusedSessions()).toBe(1);
+    // Refused: closed by HashScope without a byte (the connect itself may see the reset).
+    const extra = await connectPeer(hs.proxyPort).catch(() => null);
+    if (extra) {
+      await extra.closed;
+      expect(extra.receivedBytes()).toBe(0);
+    }
+    await until(() => hs.relay.refusedSessions() === 1, 5000, "the refusal counted");
     expect(hs.store.sessionsOpened).toBe(sessionsBefore); // no session record for a refused miner
     expect(pool.accepted.length).toBe(3);
     const stats = (await (await fetch(`http://127.0.0.1:${hs.apiPort}/api/stats`)).json()) as { sessions: { refused: number } };
