@@ -12,7 +12,7 @@ export type RelayOptions = {
   connectTimeoutMs: number;
   /** Live sessions at most; a miner connecting beyond is closed at once (counted, logged at most once a minute). */
   maxSessions: number;
-  /** A miner that sends no complete line (no newline) this long after connecting is closed (`handshake_timeout`). */
+  /** A miner that sends no complete line (no newline) this long after its bytes are read is closed (`handshake_timeout`). */
   handshakeTimeoutMs: number;
   /** Where refusals are said (default: stderr). */
   log?: (line: string) => void;
@@ -104,6 +104,19 @@ export function startRelay(opts: RelayOptions): Relay {
     capture.ingest(src.sessionId, direction(src), chunk, Date.now(), performance.now());
   }
 
+  /**
+   * From the moment the miner's bytes are read (its pool connection is up; until then they wait in the kernel), it has
+   * HANDSHAKE_TIMEOUT_MS to send a complete line.
+   */
+  function armHandshake(s: Session): void {
+    if (!s.miner.awaitingLine || s.miner.closed) return;
+    s.handshakeTimer = setTimeout(() => {
+      s.handshakeTimer = null;
+      if (s.miner.awaitingLine && !s.miner.closed)
+        finish(s, "handshake_timeout", `no complete line from the miner within ${opts.handshakeTimeoutMs} ms`);
+    }, opts.handshakeTimeoutMs);
+  }
+
   function sawFirstLine(miner: Endpoint): void {
     miner.awaitingLine = false;
     const s = sessions.get(miner.sessionId);
@@ -171,6 +184,7 @@ export function startRelay(opts: RelayOptions): Relay {
             miner.socket?.resume();
             miner.paused = false;
           }
+          armHandshake(s);
         },
         data: (sock, chunk) => onData(sock.data, chunk),
         drain: (sock) => flush(sock.data),
@@ -219,11 +233,6 @@ export function startRelay(opts: RelayOptions): Relay {
         const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter(), connecting: null, heldTimer: null, handshakeTimer: null };
         sessions.set(id, s);
         miner.awaitingLine = true;
-        s.handshakeTimer = setTimeout(() => {
-          s.handshakeTimer = null;
-          if (miner.awaitingLine && !miner.closed)
-            finish(s, "handshake_timeout", `no complete line from the miner within ${opts.handshakeTimeoutMs} ms`);
-        }, opts.handshakeTimeoutMs);
         store.openSession({ id, miner_addr: `${sock.remoteAddress}:${sock.remotePort}`, upstream });
         capture.open(id);
         connectUpstream(s);
