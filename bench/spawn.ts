@@ -3,7 +3,7 @@ export async function spawnWithPorts(
   cmd: string[],
   env: Record<string, string>,
   pattern: RegExp,
-): Promise<{ port: number; port2: number; kill(): void }> {
+): Promise<{ port: number; port2: number; pid: number; kill(): void }> {
   const proc = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let text = "";
@@ -13,7 +13,7 @@ export async function spawnWithPorts(
     if (done) break;
     text += new TextDecoder().decode(value);
     const m = pattern.exec(text);
-    if (m) return { port: Number(m[1]), port2: Number(m[2] ?? 0), kill: () => proc.kill() };
+    if (m) return { port: Number(m[1]), port2: Number(m[2] ?? 0), pid: proc.pid, kill: () => proc.kill() };
   }
   proc.kill();
   throw new Error(`no port from ${cmd.join(" ")}: ${text}`);

@@ -37,6 +37,20 @@ const ServerEnv = z
     CAPTURE_MAX_SESSIONS: positiveInt.default(1_000),
     CAPTURE_MAX_LINE_BYTES: positiveInt.default(64 * 1024),
     UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+    MAX_SESSIONS: positiveInt.default(20_000),
+    HANDSHAKE_TIMEOUT_MS: positiveInt.default(15_000),
+    /** Bytes waiting for capture, per session and in all; past either, chunks are relayed but not captured (counted). */
+    CAPTURE_BACKLOG_BYTES: positiveInt.default(4 * 1024 * 1024),
+    CAPTURE_BACKLOG_TOTAL_BYTES: positiveInt.default(64 * 1024 * 1024),
+    /** Memory the captured messages may take in all (estimated from their raw and parsed size). */
+    CAPTURE_MAX_BYTES: positiveInt.default(128 * 1024 * 1024),
+    /** Process RSS past which capture is shed (relaying goes on). */
+    MAX_MEMORY_MB: positiveInt.default(1024),
+    SSE_MAX_CLIENTS: positiveInt.default(100),
+    /** HTTP connections idle this long are closed: also what ends a stream client that stopped reading. */
+    API_IDLE_TIMEOUT_SEC: z.coerce.number().int().min(2).max(255).default(30),
+    /** Bytes one stream client may have waiting; past it the stream ends and the client resumes with Last-Event-ID. */
+    SSE_CLIENT_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
     DATABASE_URL: z
       .string()
       .regex(/^sqlite:/, "must start with sqlite: (sqlite:path/to/file.db or sqlite::memory:)")
@@ -84,6 +98,17 @@ const ServerEnv = z
         maxLineBytes: env.CAPTURE_MAX_LINE_BYTES,
       },
       upstreamConnectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
+      maxSessions: env.MAX_SESSIONS,
+      handshakeTimeoutMs: env.HANDSHAKE_TIMEOUT_MS,
+      limits: {
+        backlogBytes: env.CAPTURE_BACKLOG_BYTES,
+        backlogTotalBytes: env.CAPTURE_BACKLOG_TOTAL_BYTES,
+        captureMaxBytes: env.CAPTURE_MAX_BYTES,
+        maxMemoryBytes: env.MAX_MEMORY_MB * 1024 * 1024,
+        sseMaxClients: env.SSE_MAX_CLIENTS,
+        sseClientMaxBytes: env.SSE_CLIENT_MAX_BYTES,
+        apiIdleTimeoutSec: env.API_IDLE_TIMEOUT_SEC,
+      },
       databaseUrl: env.DATABASE_URL,
       bitcoinNetwork: env.BITCOIN_NETWORK,
       retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES },

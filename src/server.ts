@@ -2,12 +2,16 @@ import type { Elysia } from "elysia";
 import { CapturePipeline } from "./capture/ingest";
 import { CaptureStore } from "./capture/store";
 import type { ServerConfig } from "./config";
+import { ConfigError } from "./env";
 import { createApp } from "./http/app";
 import { MAX_BODY_BYTES } from "./http/guard";
 import type { Services } from "./http/services";
 import { startRelay } from "./proxy/relay";
 import { logUpstreamFailures } from "./proxy/upstream-log";
 import { isoNow } from "./time";
+import { MemoryGuard } from "./memory-guard";
+import { FaultWatch } from "./http/faults";
+import { HEARTBEAT_MS, SseGate } from "./http/sse";
 import { Storage } from "./db/storage";
 import { AutoReplay } from "./mitm/auto-replay";
 import { startMitmNostr } from "./mitm/nostr";
@@ -22,8 +26,21 @@ export type HashScope = Services & {
   stop(): Promise<void>;
 };
 
-/** Capture bytes waiting per session before capture drops (the relay never waits for capture). */
-const CAPTURE_BACKLOG_BYTES = 4 * 1024 * 1024;
+/**
+ * Listen, or fail with the one-line error every bad start gives, naming the variable (`LISTEN_PORT`, `API_PORT`):
+ * a port in use or not allowed is a configuration problem, not a crash. `undo` releases what was started before.
+ */
+function listening<T>(prefix: "LISTEN" | "API", at: { host: string; port: number }, listen: () => T, undo: () => Promise<void>): T {
+  try {
+    return listen();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw err;
+    void undo();
+    const why = code === "EADDRINUSE" ? "is in use by another program" : code === "EACCES" ? "is not allowed for this user" : "is not an address of this machine";
+    throw new ConfigError(`${prefix}_PORT`, `${at.host}:${at.port} ${why} (${code}); choose another ${prefix}_PORT${code === "EADDRNOTAVAIL" ? ` or ${prefix}_HOST` : ""}`);
+  }
+}
 
 /** Start the proxy and the HTTP server in this process. Ports may be 0 (tests). */
 export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[] = []): Promise<HashScope> {
@@ -34,23 +51,29 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
       maxMessages: config.capture.maxMessages,
       maxPerSession: config.capture.maxPerSession,
       maxSessions: config.capture.maxSessions,
+      maxBytes: config.limits.captureMaxBytes,
     },
     db.firstSeq,
   );
   db.attach(store);
   const capture = new CapturePipeline(store, {
     maxLineBytes: config.capture.maxLineBytes,
-    maxBacklogBytes: CAPTURE_BACKLOG_BYTES,
+    maxBacklogBytes: config.limits.backlogBytes,
+    maxTotalBacklogBytes: config.limits.backlogTotalBytes,
     redactPasswords: config.redactPasswords,
     network: config.bitcoinNetwork,
   });
-  const relay = startRelay({
+  const relay = listening("LISTEN", config.listen, () => startRelay({
     listen: config.listen,
     upstream: config.upstream,
     connectTimeoutMs: config.upstreamConnectTimeoutMs,
+    maxSessions: config.maxSessions,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
     store,
     capture,
-  });
+  }), () => db.close());
+  const memory = new MemoryGuard(config.limits.maxMemoryBytes, capture, store).start();
+  const faults = new FaultWatch(store.events, () => db.stats()).start();
   const stopUpstreamLog = logUpstreamFailures(store.events, (line) => console.error(line));
   const replay = new ReplayService(store, capture, relay);
   const autoReplay = new AutoReplay(store, replay);
@@ -63,6 +86,10 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     store,
     capture,
     relay,
+    memory,
+    faults,
+    // Heartbeats at most half the idle timeout apart, so a client that reads is never idle.
+    sse: new SseGate(config.limits.sseMaxClients, config.limits.sseClientMaxBytes, Math.min(HEARTBEAT_MS, config.limits.apiIdleTimeoutSec * 500)),
     startedAt: isoNow(),
     startedMono: performance.now(),
     db,
@@ -73,13 +100,26 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   // The web UI is part of every HashScope (`bun run start` serves it next to the API).
   // The API page renders the app's own OpenAPI description, asked for in-process with the caller's credentials.
   const apiSpec: ApiSpecSource = async (r) => (await app.handle(new Request(new URL("/api/docs", r.url), { headers: r.headers }))).json();
-  const app = createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes]).listen({
-    hostname: config.api.host,
-    port: config.api.port,
-    reusePort: false,
-    idleTimeout: 60,
-    maxRequestBodySize: MAX_BODY_BYTES, // bodies without a Content-Length are cut here too (413)
-  });
+  const app = listening("API", config.api, () =>
+    createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes]).listen({
+      hostname: config.api.host,
+      port: config.api.port,
+      reusePort: false,
+      // Also what ends a stream client that stopped reading: nothing reaches it, so its connection goes idle (streams
+      // send a heartbeat to clients that read, at most half this apart).
+      idleTimeout: config.limits.apiIdleTimeoutSec,
+      maxRequestBodySize: MAX_BODY_BYTES, // bodies without a Content-Length are cut here too (413)
+    }),
+    async () => {
+      await relay.stop();
+      memory.stop();
+      faults.stop();
+      stopUpstreamLog();
+      autoReplay.stop();
+      await nostr?.stop();
+      await db.close();
+    },
+  );
   const apiPort = app.server?.port ?? config.api.port;
   let stopping: Promise<void> | null = null;
   return {
@@ -92,6 +132,8 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
       stopping ??= (async () => {
         await db.beginShutdown(); // sessions live now are saved live: the next start closes them with `restart`
         await relay.stop();
+        memory.stop();
+        faults.stop();
         stopUpstreamLog();
         autoReplay.stop();
         capture.drainAll(); // so the last submits still become share events

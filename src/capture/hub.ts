@@ -6,6 +6,11 @@ export type Listener<T> = (value: T) => void;
 
 export class Hub<T> {
   private readonly listeners = new Set<Listener<T>>();
+  /** Subscriptions ended because their consumer fell behind (count or byte bound). */
+  overflows = 0;
+
+  /** `sizeOf`: what one value costs a subscriber's queue in bytes (estimated), for the byte bound. */
+  constructor(private readonly sizeOf: (value: T) => number = () => 0) {}
 
   get size(): number {
     return this.listeners.size;
@@ -27,17 +32,28 @@ export class Hub<T> {
   }
 
   /**
-   * Async iteration until `signal` aborts. Ends (returns) when more than `maxQueue` values are waiting, so a slow
-   * consumer costs bounded memory; `overflowed()` tells the consumer why it ended.
+   * Async iteration until `signal` aborts. Ends (returns) when more than `maxQueue` values or `maxBytes` bytes are
+   * waiting, so a slow consumer costs bounded memory (what it missed stays in the store and the history, to resume
+   * from); `overflowed()` tells the consumer why it ended. A subscription that overflowed holds nothing any more.
    */
-  subscribe(signal: AbortSignal, maxQueue = 10_000): AsyncGenerator<T[]> & { overflowed(): boolean } {
-    const queue: T[] = [];
+  subscribe(signal: AbortSignal, maxQueue = 10_000, maxBytes = Number.POSITIVE_INFINITY): AsyncGenerator<T[]> & { overflowed(): boolean; queuedBytes(): number } {
+    let queue: T[] = [];
+    let bytes = 0;
     let wake: (() => void) | null = null;
     let overflow = false;
     const off = this.on((v) => {
       if (overflow) return;
-      if (queue.length >= maxQueue) overflow = true;
-      else queue.push(v);
+      const size = this.sizeOf(v);
+      if (queue.length >= maxQueue || bytes + size > maxBytes) {
+        overflow = true;
+        this.overflows++;
+        queue = [];
+        bytes = 0;
+        off(); // nothing more to hold for a consumer that will only learn it ended
+      } else {
+        queue.push(v);
+        bytes += size;
+      }
       wake?.();
     });
     const onAbort = () => wake?.();
@@ -46,7 +62,10 @@ export class Hub<T> {
       try {
         while (!signal.aborted && !overflow) {
           if (queue.length) {
-            yield queue.splice(0, queue.length);
+            const batch = queue;
+            queue = [];
+            bytes = 0;
+            yield batch;
             continue;
           }
           await new Promise<void>((r) => (wake = r));
@@ -57,6 +76,6 @@ export class Hub<T> {
         signal.removeEventListener("abort", onAbort);
       }
     }
-    return Object.assign(run(), { overflowed: () => overflow });
+    return Object.assign(run(), { overflowed: () => overflow, queuedBytes: () => bytes });
   }
 }

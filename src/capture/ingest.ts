@@ -5,6 +5,7 @@ import { decodeRequest, decodeResponse } from "../stratum/methods";
 import { learnFacts } from "../stratum/facts";
 import { isShareAccepted } from "../stratum/outcome";
 import { SessionAnalyser, type DecodedNotify, type DecodedSubmit } from "../analysis/session";
+import { DEFAULT_JOB_BOOK_LIMITS } from "../analysis/job-book";
 import type { BitcoinNetwork } from "../analysis/network";
 import type { SessionFigures, SubmitAnalysis } from "../analysis/schema";
 import type { FiguresTracker } from "../analysis/figures";
@@ -19,6 +20,8 @@ export type CaptureOptions = {
   maxBacklogBytes: number;
   /** Mask mining.authorize passwords in the record (REDACT_PASSWORDS; the relayed bytes are never touched). */
   redactPasswords?: boolean;
+  /** Bytes waiting for capture in all sessions together; the same happens past it. Unset: no total bound. */
+  maxTotalBacklogBytes?: number;
   /** Jobs remembered per session (the job book), for verdicts, share context (broadcast) and the UI. */
   maxJobs?: number;
   /** Address prefixes for decoded coinbases (BITCOIN_NETWORK); default mainnet. */
@@ -31,6 +34,12 @@ type Pending =
   | { gap: Direction; atLineStart: boolean };
 
 const LF_ONLY = new Uint8Array([0x0a]);
+/**
+ * Capture waits this long after the first chunk it is handed before it decodes, and then takes everything waiting
+ * at once: decoding right after each read (setImmediate) put ~25 µs of capture between a miner's line and the pool's
+ * answer in most round trips (bench/latency.ts); batched, most round trips meet no capture work at all.
+ */
+const CAPTURE_DELAY_MS = 1;
 
 /** Per-session capture state: framers, pairing, the backlog waiting to be decoded, recent jobs. */
 class SessionCapture {
@@ -43,7 +52,7 @@ class SessionCapture {
   ended = false;
 
   constructor(opts: CaptureOptions) {
-    this.analyser = new SessionAnalyser(opts.network ?? "mainnet", { maxJobs: opts.maxJobs ?? 64, maxSharesPerJob: 4096 });
+    this.analyser = new SessionAnalyser(opts.network ?? "mainnet", { ...DEFAULT_JOB_BOOK_LIMITS, maxJobs: opts.maxJobs ?? DEFAULT_JOB_BOOK_LIMITS.maxJobs });
     this.framers = {
       miner_to_pool: new LineFramer(opts.maxLineBytes),
       pool_to_miner: new LineFramer(opts.maxLineBytes),
@@ -62,7 +71,14 @@ export class CapturePipeline {
   /** Sessions with a backlog or a pending end: a slice visits only these, not every open session. */
   private readonly ready = new Set<string>();
   private scheduled = false;
-  private readonly sliceMs = 8;
+  /** Short slices: the relay never waits long behind capture (each slice is one turn of the event loop). */
+  private readonly sliceMs = 2;
+  private totalBacklog = 0;
+  /** Under memory pressure (MAX_MEMORY_MB) nothing new is captured; the relay goes on. */
+  private shedding = false;
+  /** Bytes relayed but not captured: backlog bounds and shedding together; `shedBytes` the part shed for memory. */
+  droppedBytes = 0;
+  shedBytes = 0;
   private readonly figures = new FiguresRegistry((id) => this.sessions.has(id));
 
   constructor(private readonly store: CaptureStore, private readonly opts: CaptureOptions) {}
@@ -91,16 +107,21 @@ export class CapturePipeline {
   ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
-    if (s.backlogBytes + bytes.byteLength > this.opts.maxBacklogBytes) {
+    const n = bytes.byteLength;
+    const maxTotal = this.opts.maxTotalBacklogBytes ?? Number.POSITIVE_INFINITY;
+    if (this.shedding || s.backlogBytes + n > this.opts.maxBacklogBytes || this.totalBacklog + n > maxTotal) {
       const last = s.backlog[s.backlog.length - 1];
       const atLineStart = bytes[bytes.byteLength - 1] === 0x0a;
       if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
       else s.backlog.push({ gap: direction, atLineStart });
       const rec = this.store.getSession(sessionId);
-      if (rec) rec.counters.capture_dropped_bytes += bytes.byteLength;
+      if (rec) rec.counters.capture_dropped_bytes += n;
+      this.droppedBytes += n;
+      if (this.shedding) this.shedBytes += n;
     } else {
       s.backlog.push({ direction, bytes, wallMs, monoMs });
-      s.backlogBytes += bytes.byteLength;
+      s.backlogBytes += n;
+      this.totalBacklog += n;
     }
     this.ready.add(sessionId);
     this.schedule();
@@ -132,9 +153,16 @@ export class CapturePipeline {
   }
 
   get backlogBytes(): number {
-    let n = 0;
-    for (const s of this.sessions.values()) n += s.backlogBytes;
-    return n;
+    return this.totalBacklog;
+  }
+
+  get isShedding(): boolean {
+    return this.shedding;
+  }
+
+  /** Stop (or restart) capturing new bytes; what already waits is still decoded. */
+  setShedding(on: boolean): void {
+    this.shedding = on;
   }
 
   /** Decode everything waiting now (tests and shutdown). */
@@ -145,10 +173,10 @@ export class CapturePipeline {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.scheduled = false;
       if (this.processSlice(this.sliceMs)) this.schedule();
-    });
+    }, CAPTURE_DELAY_MS);
   }
 
   /** Returns true when work remains. */
@@ -169,6 +197,7 @@ export class CapturePipeline {
           continue;
         }
         s.backlogBytes -= item.bytes.byteLength;
+        this.totalBacklog -= item.bytes.byteLength;
         for (const line of s.framers[item.direction].push(item.bytes))
           this.record(id, s, item.direction, line, item.wallMs, item.monoMs);
         if (performance.now() > deadline) return true;

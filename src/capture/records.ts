@@ -42,6 +42,7 @@ export const CloseReason = z.enum([
   "miner_closed",
   "pool_closed",
   "upstream_failed",
+  "handshake_timeout",
   "disconnected_by_api",
   "error",
   "restart",

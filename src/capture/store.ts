@@ -12,12 +12,46 @@ import {
 } from "./records";
 import { isoNow } from "../time";
 
-export type StoreLimits = { maxMessages: number; maxPerSession: number; maxSessions: number };
+export type StoreLimits = {
+  maxMessages: number;
+  maxPerSession: number;
+  maxSessions: number;
+  /** Estimated memory of all messages held (messageBytes); past it the oldest go first. Unset: no byte bound. */
+  maxBytes?: number;
+};
+
+/**
+ * What a captured message costs in memory, estimated: the raw text, its hex form, the parsed JSON and decoded fields
+ * (about twice the raw text, plus a share per array and object) and a fixed share for the record. Computed once per
+ * record, so adding and evicting agree.
+ */
+export function messageBytes(m: MessageRecord): number {
+  let n = costs.get(m);
+  if (n === undefined) {
+    n = 320 + 3 * (m.raw?.length ?? 0) + (m.raw_hex?.length ?? 0);
+    // A parsed line costs per array and object too: "[[[[…" 10,000 deep is 20 KB of text but 10,000 arrays.
+    if (m.json !== null && m.raw) n += CONTAINER_BYTES * containers(m.raw);
+    costs.set(m, n);
+  }
+  return n;
+}
+const costs = new WeakMap<MessageRecord, number>();
+const CONTAINER_BYTES = 64;
+/** Opening brackets and braces (inside strings too: an over-estimate, never an under-estimate). */
+function containers(raw: string): number {
+  let c = 0;
+  for (let i = raw.indexOf("["); i >= 0; i = raw.indexOf("[", i + 1)) c++;
+  for (let i = raw.indexOf("{"); i >= 0; i = raw.indexOf("{", i + 1)) c++;
+  return c;
+}
 
 export type StoreEvent = { type: "message"; message: MessageRecord } | { type: "session"; session: SessionRecord };
 
 /** A message before the store gives it its global `seq` and `id`. */
 export type NewMessage = Omit<MessageRecord, "id" | "seq">;
+
+/** A session event's share of a subscriber's queue (the record is shared; this is the queue's own cost). */
+const SESSION_EVENT_BYTES = 64;
 
 type Entry = { record: SessionRecord; messages: Deque<MessageRecord> };
 
@@ -27,13 +61,17 @@ type Entry = { record: SessionRecord; messages: Deque<MessageRecord> };
  * Closed sessions are kept (bounded); evicting one removes its messages too.
  */
 export class CaptureStore {
-  readonly events = new Hub<StoreEvent>();
+  readonly events = new Hub<StoreEvent>((e) => (e.type === "message" ? messageBytes(e.message) : SESSION_EVENT_BYTES));
   private readonly sessions = new Map<string, Entry>();
   private readonly closedOrder = new Deque<string>();
   private readonly byId = new Map<string, MessageRecord>();
   /** All live messages in seq order; may contain evicted records, skipped via `byId`, compacted when they dominate. */
   private readonly log = new Deque<MessageRecord>();
   private seq = 0;
+  /** messageBytes of every message held. */
+  bytes = 0;
+  /** Messages evicted early because the byte bound was reached (before their count bounds). */
+  evictedForBytes = 0;
   totalMessages = 0;
   sessionsOpened = 0;
   /** Counters of sessions already evicted from memory, so lifetime totals stay true. */
@@ -123,7 +161,7 @@ export class CaptureStore {
   private forgetSession(id: string): void {
     const entry = this.sessions.get(id);
     if (!entry) return;
-    for (let m = entry.messages.shift(); m; m = entry.messages.shift()) this.byId.delete(m.id);
+    for (let m = entry.messages.shift(); m; m = entry.messages.shift()) this.forget(m);
     for (const k of Object.keys(this.retired) as (keyof SessionRecord["counters"])[])
       this.retired[k] += entry.record.counters[k];
     this.sessions.delete(id);
@@ -140,10 +178,16 @@ export class CaptureStore {
     const record: MessageRecord = { ...msg, seq, id: String(seq) };
     entry.messages.push(record);
     this.byId.set(record.id, record);
+    this.bytes += messageBytes(record);
     this.log.push(record);
     this.totalMessages++;
-    if (entry.messages.length > this.limits.maxPerSession) this.byId.delete(entry.messages.shift()!.id);
+    if (entry.messages.length > this.limits.maxPerSession) this.forget(entry.messages.shift()!);
     while (this.byId.size > this.limits.maxMessages) this.evictOldest();
+    const maxBytes = this.limits.maxBytes ?? Number.POSITIVE_INFINITY;
+    while (this.bytes > maxBytes && this.byId.size > 1) {
+      this.evictOldest();
+      this.evictedForBytes++;
+    }
     this.compactLogIfSparse();
     this.events.publish({ type: "message", message: record });
     return record;
@@ -152,12 +196,24 @@ export class CaptureStore {
   private evictOldest(): void {
     for (let m = this.log.shift(); m; m = this.log.shift()) {
       if (this.byId.get(m.id) !== m) continue; // already evicted through its session
-      this.byId.delete(m.id);
+      this.forget(m);
       // The globally oldest live message is the oldest of its session.
       const entry = this.sessions.get(m.session_id);
       if (entry?.messages.peek() === m) entry.messages.shift();
       return;
     }
+  }
+
+  /** Out of the id index and the byte count (the caller takes it out of its session's list). */
+  private forget(m: MessageRecord): void {
+    if (this.byId.get(m.id) !== m) return;
+    this.byId.delete(m.id);
+    this.bytes -= messageBytes(m);
+  }
+
+  /** Shedding under memory pressure: drop the oldest messages until at most `bytes` are held. */
+  shrinkTo(bytes: number): void {
+    while (this.bytes > bytes && this.byId.size > 0) this.evictOldest();
   }
 
   private compactLogIfSparse(): void {

@@ -2,6 +2,9 @@ import type { CapturePipeline } from "../capture/ingest";
 import type { CaptureStore } from "../capture/store";
 import type { ServerConfig } from "../config";
 import type { Relay } from "../proxy/relay";
+import type { MemoryGuard } from "../memory-guard";
+import type { FaultWatch } from "./faults";
+import type { SseGate } from "./sse";
 import type { Storage } from "../db/storage";
 import type { AutoReplay } from "../mitm/auto-replay";
 import type { FleetRegistry } from "../mitm/fleet";
@@ -14,6 +17,12 @@ export type Services = {
   store: CaptureStore;
   capture: CapturePipeline;
   relay: Relay;
+  /** MAX_MEMORY_MB: sheds capture when RSS passes it. Absent in tests that build services by hand. */
+  memory?: MemoryGuard;
+  /** What makes /health say `degraded`. */
+  faults?: FaultWatch;
+  /** Stream client limits (SSE_MAX_CLIENTS, SSE_CLIENT_MAX_BYTES); absent: none. */
+  sse?: SseGate;
   startedAt: string;
   startedMono: number;
   /** Persistent capture (DATABASE_URL): history reads, export, writer counters. */

@@ -11,6 +11,8 @@ export type PoolOptions = {
   maxBackoffMs?: number;
   /** Events kept per relay while it is down (oldest dropped beyond this). */
   maxQueue?: number;
+  /** The same in bytes of queued frames per relay (default 8 MiB); the oldest go first, counted as dropped. */
+  maxQueueBytes?: number;
   /** Event ids remembered per subscription for de-duplication. */
   dedupeSize?: number;
   /** Seconds subtracted from the newest created_at seen when re-subscribing. */

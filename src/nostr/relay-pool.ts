@@ -36,6 +36,8 @@ type Relay = {
   attempt: number;
   retry: ReturnType<typeof setTimeout> | null;
   queue: Out[];
+  /** Frame bytes in `queue` (kept in enqueue/trim; recounted where the queue is replaced, which is rare). */
+  queueBytes: number;
   inflight: Map<string, Out>;
   lastRx: number;
   lastError: string | null;
@@ -66,6 +68,7 @@ export class RelayPool {
       initialBackoffMs: opts.initialBackoffMs ?? 400,
       maxBackoffMs: opts.maxBackoffMs ?? 10_000,
       maxQueue: opts.maxQueue ?? 10_000,
+      maxQueueBytes: opts.maxQueueBytes ?? 8 * 1024 * 1024,
       dedupeSize: opts.dedupeSize ?? 10_000,
       sinceMarginSec: opts.sinceMarginSec ?? 10,
       connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
@@ -75,7 +78,7 @@ export class RelayPool {
       onStatus: opts.onStatus,
     };
     this.c = { relays: urls.length, connected: 0, published: 0, sent: 0, queued: 0, dropped: 0, acked: 0, refused: 0, received: 0, duplicates: 0, rejected: {}, reconnects: 0, catchups: 0 };
-    this.relays = urls.map((url) => ({ url, ws: null, open: false, openedAt: 0, everOpened: false, attempt: 0, retry: null, queue: [], inflight: new Map(), lastRx: 0, lastError: null }));
+    this.relays = urls.map((url) => ({ url, ws: null, open: false, openedAt: 0, everOpened: false, attempt: 0, retry: null, queue: [], queueBytes: 0, inflight: new Map(), lastRx: 0, lastError: null }));
     for (const r of this.relays) this.connect(r);
     if (this.o.keepaliveMs > 0) this.keepalive = setInterval(() => this.probe(), Math.max(50, this.o.keepaliveMs / 2));
   }
@@ -176,6 +179,7 @@ export class RelayPool {
       if (r.retry) clearTimeout(r.retry);
       this.c.dropped += r.queue.length;
       r.queue = [];
+      r.queueBytes = 0;
       const ws = r.ws;
       r.ws = null;
       r.open = false;
@@ -214,6 +218,7 @@ export class RelayPool {
       const pending = [...r.inflight.values(), ...r.queue];
       r.inflight.clear();
       r.queue = [];
+      r.queueBytes = 0;
       for (const out of pending) {
         if (r.open) this.send(r, out);
         else this.enqueue(r, out);
@@ -259,6 +264,7 @@ export class RelayPool {
     // What was sent but not acknowledged may be lost with the socket: send it again later.
     if (r.inflight.size > 0) {
       r.queue = [...r.inflight.values(), ...r.queue];
+      r.queueBytes = r.queue.reduce((n, o) => n + o.frame.length, 0);
       r.inflight.clear();
       this.trim(r);
     }
@@ -345,13 +351,19 @@ export class RelayPool {
 
   private enqueue(r: Relay, out: Out): void {
     r.queue.push(out);
+    r.queueBytes += out.frame.length;
     this.trim(r);
   }
 
+  /** Oldest first, past the count or the byte bound (one event always fits). */
   private trim(r: Relay): void {
-    const over = r.queue.length - this.o.maxQueue;
+    let over = Math.max(0, r.queue.length - this.o.maxQueue);
+    let bytes = r.queueBytes;
+    for (let i = 0; i < over; i++) bytes -= r.queue[i]!.frame.length;
+    while (bytes > this.o.maxQueueBytes && over < r.queue.length - 1) bytes -= r.queue[over++]!.frame.length;
     if (over > 0) {
       r.queue.splice(0, over);
+      r.queueBytes = bytes;
       this.c.dropped += over;
     }
   }

@@ -26,6 +26,8 @@ export type Endpoint = {
   endWhenFlushed: boolean;
   closed: boolean;
   maxOutBytes: number;
+  /** Miner side: no newline seen yet (the handshake timeout runs). */
+  awaitingLine: boolean;
 };
 
 export function newEndpoint(side: Side, sessionId: string): Endpoint {
@@ -40,6 +42,7 @@ export function newEndpoint(side: Side, sessionId: string): Endpoint {
     endWhenFlushed: false,
     closed: false,
     maxOutBytes: 0,
+    awaitingLine: false,
   };
   return e;
 }

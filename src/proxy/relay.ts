@@ -4,11 +4,18 @@ import type { CaptureStore } from "../capture/store";
 import type { CloseReason, Direction, Upstream } from "../capture/records";
 import { endAfterFlush, flush, newEndpoint, send, type Endpoint } from "./endpoint";
 import { OwnReplyFilter, type OwnReplyHandler } from "../mitm/own-replies";
+import { rateLimitedLog } from "./rate-log";
 
 export type RelayOptions = {
   listen: { host: string; port: number };
   upstream: Upstream;
   connectTimeoutMs: number;
+  /** Live sessions at most; a miner connecting beyond is closed at once (counted, logged at most once a minute). */
+  maxSessions: number;
+  /** A miner that sends no complete line (no newline) this long after its bytes are read is closed (`handshake_timeout`). */
+  handshakeTimeoutMs: number;
+  /** Where refusals are said (default: stderr). */
+  log?: (line: string) => void;
   store: CaptureStore;
   capture: CapturePipeline;
 };
@@ -23,6 +30,8 @@ type Session = {
   connecting: Socket<Endpoint> | null;
   /** Releases a line the own-reply filter holds, if its newline is slow to come. */
   heldTimer: Timer | null;
+  /** Runs until the miner's first newline; then null. */
+  handshakeTimer: Timer | null;
 };
 
 /** How long an unfinished pool→miner line may wait for its newline while a replay's answer is expected. */
@@ -41,6 +50,10 @@ export type Relay = {
    */
   expectOwnReply(sessionId: string, id: string, onReply: OwnReplyHandler): (() => void) | null;
   liveSessions(): number;
+  /** The listener is up (false once stopped). */
+  listening(): boolean;
+  /** Miners closed at once because MAX_SESSIONS sessions were live. */
+  refusedSessions(): number;
   /** Largest send queue seen per live session, for tests and metrics. */
   maxQueuedBytes(sessionId: string): number | undefined;
   stop(): Promise<void>;
@@ -55,6 +68,8 @@ const newSessionId = (): string => crypto.randomUUID().replaceAll("-", "").slice
 export function startRelay(opts: RelayOptions): Relay {
   const { store, capture, upstream } = opts;
   const sessions = new Map<string, Session>();
+  let stopped = false;
+  const refusals = rateLimitedLog(opts.log ?? ((line) => console.error(line)));
 
   const direction = (src: Endpoint): Direction => (src.side === "miner" ? "miner_to_pool" : "pool_to_miner");
 
@@ -63,6 +78,8 @@ export function startRelay(opts: RelayOptions): Relay {
     store.closeSession(s.id, reason, detail, state);
     if (s.timer) clearTimeout(s.timer);
     s.timer = null;
+    if (s.handshakeTimer) clearTimeout(s.handshakeTimer);
+    s.handshakeTimer = null;
     endAfterFlush(s.miner);
     endAfterFlush(s.pool);
     if (!s.pool.socket) s.pool.closed = true; // never connected: nothing to end
@@ -70,6 +87,7 @@ export function startRelay(opts: RelayOptions): Relay {
 
   function onData(src: Endpoint, chunk: Uint8Array): void {
     const dst = src.peer!;
+    if (src.side === "miner" && src.awaitingLine && chunk.indexOf(0x0a) >= 0) sawFirstLine(src);
     // Pool→miner passes the own-reply filter: a plain pass-through unless a replay is waiting for its answer.
     const own = src.side === "pool" ? sessions.get(src.sessionId)?.own : undefined;
     const out = own ? own.process(chunk, performance.now()) : chunk;
@@ -84,6 +102,26 @@ export function startRelay(opts: RelayOptions): Relay {
       else rec.counters.bytes_down += chunk.byteLength;
     }
     capture.ingest(src.sessionId, direction(src), chunk, Date.now(), performance.now());
+  }
+
+  /**
+   * From the moment the miner's bytes are read (its pool connection is up; until then they wait in the kernel), it has
+   * HANDSHAKE_TIMEOUT_MS to send a complete line.
+   */
+  function armHandshake(s: Session): void {
+    if (!s.miner.awaitingLine || s.miner.closed) return;
+    s.handshakeTimer = setTimeout(() => {
+      s.handshakeTimer = null;
+      if (s.miner.awaitingLine && !s.miner.closed)
+        finish(s, "handshake_timeout", `no complete line from the miner within ${opts.handshakeTimeoutMs} ms`);
+    }, opts.handshakeTimeoutMs);
+  }
+
+  function sawFirstLine(miner: Endpoint): void {
+    miner.awaitingLine = false;
+    const s = sessions.get(miner.sessionId);
+    if (s?.handshakeTimer) clearTimeout(s.handshakeTimer);
+    if (s) s.handshakeTimer = null;
   }
 
   /** An unfinished pool line held by the own-reply filter goes to the miner after HELD_LINE_MS at the latest. */
@@ -146,6 +184,7 @@ export function startRelay(opts: RelayOptions): Relay {
             miner.socket?.resume();
             miner.paused = false;
           }
+          armHandshake(s);
         },
         data: (sock, chunk) => onData(sock.data, chunk),
         drain: (sock) => flush(sock.data),
@@ -174,6 +213,13 @@ export function startRelay(opts: RelayOptions): Relay {
     allowHalfOpen: false,
     socket: {
       open(sock) {
+        if (sessions.size >= opts.maxSessions) {
+          // Refused before anything is allocated for it: no session record, no pool connection.
+          const from = sock.remoteAddress;
+          sock.terminate();
+          refusals.add(`proxy: refused a miner from ${from}: MAX_SESSIONS (${opts.maxSessions}) sessions are live`);
+          return;
+        }
         const id = newSessionId();
         const miner = newEndpoint("miner", id);
         const pool = newEndpoint("pool", id);
@@ -184,16 +230,18 @@ export function startRelay(opts: RelayOptions): Relay {
         // Hold the miner's bytes in the kernel until the pool is connected.
         sock.pause();
         miner.paused = true;
-        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter(), connecting: null, heldTimer: null };
+        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter(), connecting: null, heldTimer: null, handshakeTimer: null };
         sessions.set(id, s);
+        miner.awaitingLine = true;
         store.openSession({ id, miner_addr: `${sock.remoteAddress}:${sock.remotePort}`, upstream });
         capture.open(id);
         connectUpstream(s);
       },
-      data: (sock, chunk) => onData(sock.data, chunk),
-      drain: (sock) => flush(sock.data),
-      close: (sock, err) => onClosed(sock.data, err),
-      error: (sock, err) => onClosed(sock.data, err),
+      // A refused socket has no endpoint (sock.data unset): nothing to do for it.
+      data: (sock, chunk) => sock.data && onData(sock.data, chunk),
+      drain: (sock) => sock.data && flush(sock.data),
+      close: (sock, err) => sock.data && onClosed(sock.data, err),
+      error: (sock, err) => sock.data && onClosed(sock.data, err),
     },
   });
 
@@ -217,11 +265,15 @@ export function startRelay(opts: RelayOptions): Relay {
       return () => s.own.cancel(id);
     },
     liveSessions: () => sessions.size,
+    listening: () => !stopped,
+    refusedSessions: () => refusals.count,
     maxQueuedBytes: (sessionId) => {
       const s = sessions.get(sessionId);
       return s ? Math.max(s.miner.maxOutBytes, s.pool.maxOutBytes) : undefined;
     },
     async stop() {
+      stopped = true;
+      refusals.stop();
       listener.stop(true);
       for (const s of sessions.values()) {
         s.miner.socket?.end();

@@ -68,5 +68,5 @@ export const fleetStreamRoutes = (svc: Services) =>
         unhook(); // also when the stream ended on overflow
       }
     }
-    return sseResponse(frames(), signal);
+    return sseResponse(frames(), signal, { gate: svc.sse });
   });

@@ -75,7 +75,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
   new Elysia({ name: "ui-streams" })
     .get("/ui/stream/messages", ({ query, request }) => {
       const { filter } = parseUiQuery(query);
-      return sseResponse(messageFrames(svc, filter, request, afterParam(query)), request.signal);
+      return sseResponse(messageFrames(svc, filter, request, afterParam(query)), request.signal, { gate: svc.sse });
     })
     .get("/ui/stream/session/:id", ({ params, query, request }) => {
       const id = params.id;
@@ -97,7 +97,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
           }
         }
       }
-      return sseResponse(frames(), signal);
+      return sseResponse(frames(), signal, { gate: svc.sse });
     })
     .get("/ui/stream/sessions", ({ request }) => {
       const signal = request.signal;
@@ -108,7 +108,7 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
           yield swapData(sessionsContent(live, await recentClosed(svc), figuresOf(svc)).s);
         }
       }
-      return sseResponse(frames(), signal);
+      return sseResponse(frames(), signal, { gate: svc.sse });
     })
     .get("/ui/stream/overview", ({ request }) => {
       const signal = request.signal;
@@ -122,5 +122,5 @@ export const uiStreamRoutes = (svc: Services, meter: RateMeter) =>
           }
         }
       }
-      return sseResponse(frames(), signal);
+      return sseResponse(frames(), signal, { gate: svc.sse });
     });

@@ -23,7 +23,7 @@ const SHARE: SubmitFieldsIn = { ...BLOCK_SHARE, nonce: "7c2bac1e" };
 const POOL_DIFF = 1e-10;
 
 function book(o: { difficulty?: number | null; nbits?: string; mask?: string | null; en1?: string | null } = {}): JobBook {
-  const b = new JobBook({ maxJobs: 4, maxSharesPerJob: 8 });
+  const b = new JobBook({ maxJobs: 4, maxSharesPerJob: 8, maxBytes: 1024 * 1024 });
   b.add({ ...GENESIS, nbits: o.nbits ?? GENESIS.nbits }, [], true, {
     difficulty: o.difficulty === undefined ? POOL_DIFF : o.difficulty,
     extranonce1: o.en1 === undefined ? EN1 : o.en1,
@@ -65,6 +65,26 @@ describe("verdicts", () => {
     for (let i = 0; i < 4; i++) b.add({ ...GENESIS, job_id: `n${i}` }, [], false, { difficulty: 1, extranonce1: EN1, extranonce2_size: 4, version_mask: null });
     expect(b.size).toBe(4);
     expect(judgeSubmit(b, SHARE).verdict).toBe("unknown_job");
+  });
+  test("the book is bounded in bytes: 64 KiB notifies push out older jobs, the newest stays whatever its size", () => {
+    const b = new JobBook({ maxJobs: 64, maxSharesPerJob: 4096, maxBytes: 256 * 1024 });
+    const ctx = { difficulty: 1, extranonce1: EN1, extranonce2_size: 4, version_mask: null };
+    const big = "ab".repeat(32 * 1024); // 64 Ki characters, 128 KiB as a JS string
+    for (let i = 0; i < 10; i++) b.add({ ...GENESIS, job_id: `big${i}` }, [`big${i}`, "00", big, ""], false, ctx);
+    expect(b.bytes).toBeLessThanOrEqual(256 * 1024);
+    expect(b.get("big9")).toBeDefined();
+    expect(b.get("big0")).toBeUndefined();
+    b.add({ ...GENESIS, job_id: "huge" }, ["huge", "00", big + big + big, ""], false, ctx);
+    expect(b.size).toBe(1);
+    expect(b.get("huge")).toBeDefined();
+    // Share keys count too: a miner sending endless distinct shares for one job cannot pass the bound.
+    const small = new JobBook({ maxJobs: 4, maxSharesPerJob: 1_000_000, maxBytes: 64 * 1024 });
+    small.add({ ...GENESIS, job_id: "s" }, ["s"], false, ctx);
+    const entry = small.get("s")!;
+    for (let i = 0; i < 5000; i++) small.remember(entry, `key-${i}-${"f".repeat(40)}`);
+    expect(small.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(entry.shares.size).toBeGreaterThan(0);
+    expect(entry.shares.has(`key-4999-${"f".repeat(40)}`)).toBe(true);
   });
   test("bad_extranonce2_size, bad_ntime (before the job, or past the window), bad_version_bits", () => {
     expect(judgeSubmit(book(), { ...SHARE, extranonce2: "0000" }).verdict).toBe("bad_extranonce2_size");

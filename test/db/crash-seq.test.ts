@@ -57,6 +57,15 @@ async function traffic(proxyPort: number, base: string, worker: string, n: numbe
     if (id) seqs = (await getJson<MessageRecord[]>(`${base}/api/messages?session_id=${id}&limit=1000`)).map((x) => x.seq);
   }
   await m.stop();
+  // Everything the miner's session carried is decoded (capture decodes in batches, a moment after the bytes passed):
+  // only then is the newest seq the last one this traffic gets.
+  const settleEnd = performance.now() + 5000;
+  for (;;) {
+    const live = await getJson<unknown[]>(`${base}/api/sessions?state=live`);
+    const st = await getJson<{ capture: { backlog_bytes: number } }>(`${base}/api/stats`);
+    if ((live.length === 0 && st.capture.backlog_bytes === 0) || performance.now() > settleEnd) break;
+    await Bun.sleep(20);
+  }
   expect(seqs.length).toBeGreaterThanOrEqual(n);
   return seqs;
 }

@@ -218,6 +218,8 @@ test("relay down at start, then up: share events queued meanwhile are delivered"
     expect(r.status).toBe(200);
     await miner.done;
     await miner.stop();
+    // Once the session is recorded closed, every chunk it carried has been handed to capture.
+    await until(() => hs2.store.getSession(session.id)?.closed_at != null, 5000, "session closed");
     hs2.capture.drainAll();
     await until(() => hs2.nostr!.shares.counters().published > 0, 5000, "shares built");
     await until(() => hs2.nostr!.pool.counters().queued === hs2.nostr!.shares.counters().published, 5000, "queued");
@@ -324,6 +326,7 @@ test("relay stopped mid-run and restarted on its port: a subscriber (as an agent
     r = startRelay({ hostname: "127.0.0.1", port });
     await miner.done;
     await miner.stop();
+    await until(() => hs4.store.getSession(session.id)?.closed_at != null, 5000, "session closed");
     hs4.capture.drainAll();
     await Bun.sleep(20);
     const published = hs4.nostr!.shares.counters().published;

@@ -24,7 +24,7 @@ export const agentRoutes = (svc: Services) =>
           for await (const batch of live)
             yield batch.map((u) => (u.type === "agent" ? sseEvent("agent", JSON.stringify(u.agent)) : sseEvent("removed", JSON.stringify({ agent_id: u.agent_id })))).join("");
         }
-        return sseResponse(frames(), request.signal);
+        return sseResponse(frames(), request.signal, { gate: svc.sse });
       },
       {
         detail: {

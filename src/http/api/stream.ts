@@ -10,6 +10,21 @@ const StreamQuery = MessageQuery.omit({ limit: true, before: true }).extend({
   last_event_id: z.string().regex(/^\d+$/).optional(),
 });
 
+/**
+ * The SSE frame of one message, serialised and encoded once for all clients: records never change once stored, so the
+ * bytes are kept beside the record (weakly: they go when the record is evicted) and every other client reuses them.
+ */
+const frames = new WeakMap<MessageRecord, Uint8Array>();
+const encoder = new TextEncoder();
+export function messageEventBytes(m: MessageRecord): Uint8Array {
+  let f = frames.get(m);
+  if (f === undefined) {
+    f = encoder.encode(sseEvent("message", JSON.stringify(m), m.seq));
+    frames.set(m, f);
+  }
+  return f;
+}
+
 /** One read of the backlog when resuming; the next is only read once the client has taken this one (pull-based). */
 const RESUME_PAGE = 1_000;
 
@@ -21,14 +36,15 @@ const RESUME_PAGE = 1_000;
  * ends and the client resumes again from its last id: slower, never a gap).
  */
 export async function* messageFeed(
-  svc: Pick<Services, "store" | "db">,
+  svc: Pick<Services, "store" | "db" | "sse">,
   filter: MessageFilter,
   after: number | null,
   signal: AbortSignal,
   maxBacklog = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<MessageRecord[]> {
   const store = svc.store;
-  const live = store.events.subscribe(signal);
+  // Bounded in bytes per client: one that falls further behind ends and resumes from its last id (SSE_CLIENT_MAX_BYTES).
+  const live = store.events.subscribe(signal, 100_000, svc.sse?.clientMaxBytes);
   let last = after ?? store.lastSeq;
   if (after !== null) {
     const past = history(svc);
@@ -71,9 +87,9 @@ export const streamRoutes = (svc: Services) =>
       async function* frames() {
         yield `retry: 1000\n: connected\n\n`;
         for await (const batch of messageFeed(svc, filter, after, request.signal))
-          yield batch.map((m) => sseEvent("message", JSON.stringify(m), m.seq)).join("");
+          yield Buffer.concat(batch.map(messageEventBytes)); // a copy: the cached bytes are never handed to a socket
       }
-      return sseResponse(frames(), request.signal);
+      return sseResponse(frames(), request.signal, { gate: svc.sse });
     },
     {
       query: StreamQuery,
