@@ -13,6 +13,9 @@ export async function startTestHashScope(poolPort: number, env: Record<string, s
     API_HOST: "127.0.0.1",
     API_PORT: "0",
     DATABASE_URL: "sqlite::memory:",
+    // In process, RSS is the whole test runner's (many HashScopes, browsers' pipes, fuzz data), not this HashScope's:
+    // the memory guard would shed capture under tests that have nothing to do with it. Its own tests set it.
+    MAX_MEMORY_MB: "65536",
     ...env,
   });
   return startHashScope(config);
