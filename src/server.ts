@@ -21,7 +21,11 @@ const CAPTURE_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** Start the proxy and the HTTP server in this process. Ports may be 0 (tests). */
 export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[] = []): Promise<HashScope> {
   // Disk history first: sessions the last run left live are closed with `restart`, and seq continues after its last.
-  const db = Storage.open({ url: config.databaseUrl, retention: config.retention });
+  const db = Storage.open({
+    url: config.databaseUrl,
+    retention: config.retention,
+    writer: { maxQueueBytes: config.dbQueueMaxBytes },
+  });
   const store = new CaptureStore(
     {
       maxMessages: config.capture.maxMessages,

@@ -7,6 +7,8 @@ import type { BatchSink } from "./sink";
 export type WriterOptions = {
   /** Messages waiting to be written; beyond this new ones are dropped (and counted), never waited for. */
   maxQueue: number;
+  /** The same bound in bytes (estimated, see queuedBytesOf): the one that matters for memory. DB_QUEUE_MAX_BYTES. */
+  maxQueueBytes: number;
   /** Rows per transaction (committed on the writer thread; see sink.ts). */
   batchSize: number;
   /** How long a message may wait before a flush starts. */
@@ -16,20 +18,30 @@ export type WriterOptions = {
 };
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
-  maxQueue: 100_000,
-  batchSize: 256,
+  maxQueue: 1_000_000,
+  maxQueueBytes: 64 * 1024 * 1024,
+  batchSize: 2_000,
   flushMs: 100,
   sessionSyncMs: 2_000,
 };
 
 export type WriterStats = {
   queued: number;
+  /** Estimated bytes held by the queue (and the batch being committed). */
+  queued_bytes: number;
+  max_queued_bytes: number;
   written: number;
   dropped: number;
   batches: number;
   failed_batches: number;
   last_error: string | null;
 };
+
+/**
+ * What a queued record costs in memory, estimated: the raw line, its parsed JSON (about as big again) and the record's
+ * other fields and decoded object. An estimate, but proportional to what the queue really holds.
+ */
+export const queuedBytesOf = (m: MessageRecord): number => 2 * m.size_bytes + 400;
 
 /**
  * Persists what the in-memory store captures. It listens to the store's hub (the relay path only pays an array push),
@@ -48,6 +60,8 @@ export class CaptureWriter {
   private sync: ReturnType<typeof setInterval> | null = null;
   private off: (() => void) | null = null;
   private readonly counts = { written: 0, dropped: 0, batches: 0, failed_batches: 0 };
+  private queuedBytes = 0;
+  private inflightBytes = 0;
   private lastError: string | null = null;
   private sessionsFrozen = false;
 
@@ -67,8 +81,15 @@ export class CaptureWriter {
     if (e.type === "session") {
       if (!this.sessionsFrozen) this.dirty.set(e.session.id, e.session);
     }
-    else if (this.queue.length >= this.opts.maxQueue) this.counts.dropped++;
-    else this.queue.push(e.message);
+    else {
+      const bytes = queuedBytesOf(e.message);
+      if (this.queue.length >= this.opts.maxQueue || this.queuedBytes + this.inflightBytes + bytes > this.opts.maxQueueBytes)
+        this.counts.dropped++;
+      else {
+        this.queue.push(e.message);
+        this.queuedBytes += bytes;
+      }
+    }
     this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
   }
 
@@ -112,6 +133,10 @@ export class CaptureWriter {
     const sess = [...this.dirty.values()];
     this.dirty.clear();
     if (msgs.length === 0 && sess.length === 0 && telemetry.length === 0) return Promise.resolve();
+    let bytes = 0;
+    for (const m of msgs) bytes += queuedBytesOf(m);
+    this.queuedBytes -= bytes;
+    this.inflightBytes = bytes;
     this.inflight = msgs;
     this.inflightDone = this.sink
       .write({ msgs, sess, telemetry, seqHighWater: this.store.lastSeq })
@@ -130,6 +155,7 @@ export class CaptureWriter {
       )
       .finally(() => {
         this.inflight = null;
+        this.inflightBytes = 0;
         this.inflightDone = null;
         if (this.hasWork()) this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
       });
@@ -195,6 +221,12 @@ export class CaptureWriter {
   }
 
   stats(): WriterStats {
-    return { queued: this.queue.length + (this.inflight?.length ?? 0), ...this.counts, last_error: this.lastError };
+    return {
+      queued: this.queue.length + (this.inflight?.length ?? 0),
+      queued_bytes: this.queuedBytes + this.inflightBytes,
+      max_queued_bytes: this.opts.maxQueueBytes,
+      ...this.counts,
+      last_error: this.lastError,
+    };
   }
 }
