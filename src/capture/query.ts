@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Direction, MessageKind, type MessageRecord } from "./records";
+import { matchesSearch } from "./search";
 
 /** Message filters shared by the JSON API, the SSE stream and the UI (SPEC §4). */
 export const ShareFilter = z.enum(["low", "block"]);
@@ -34,10 +35,7 @@ export function matchesFilter(m: MessageRecord, f: MessageFilter): boolean {
   if (f.kind !== undefined && m.kind !== f.kind) return false;
   if (f.errors === true && !isErrorMessage(m)) return false;
   if (f.share !== undefined && !shareMatches(m, f.share)) return false;
-  if (f.q !== undefined) {
-    const text = m.raw ?? m.raw_hex ?? "";
-    if (!text.toLowerCase().includes(f.q.toLowerCase())) return false;
-  }
+  if (f.q !== undefined && !matchesSearch(m, f.q)) return false;
   return true;
 }
 

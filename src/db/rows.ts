@@ -1,40 +1,105 @@
 import { isErrorMessage } from "../capture/query";
-import type { MessageRecord, SessionRecord } from "../capture/records";
+import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
+import { decodeRequest, decodeResponse } from "../stratum/methods";
 import type { agentTelemetry, messages, sessions } from "./schema";
 
-/** Record ⇄ row mapping. The columns mirror the record fields, so these are nearly identity maps. */
+/** Record ⇄ row mapping. Sessions and telemetry mirror their records; messages are stored compactly (see FORM_*). */
 
 export type MessageRow = typeof messages.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 /** One verified agent telemetry report as received (SPEC §5 content). */
 export type TelemetryRow = typeof agentTelemetry.$inferSelect;
 
-export const messageToRow = (m: MessageRecord): MessageRow => ({
-  seq: m.seq,
-  id: m.id,
-  session_id: m.session_id,
-  direction: m.direction,
-  ts: m.ts,
-  size_bytes: m.size_bytes,
-  raw: m.raw,
-  raw_hex: m.raw_hex,
-  kind: m.kind,
-  method: m.method,
-  rpc_id: m.rpc_id,
-  // undefined would bind as NULL and come back null; keep what the record says.
-  json: m.json === undefined ? null : m.json,
-  decoded: m.decoded,
-  parse_error: m.parse_error,
-  reply_to: m.reply_to,
-  latency_ms: m.latency_ms,
-  truncated: m.truncated,
-  is_error: isErrorMessage(m),
-  ...shareColumns(m.decoded?.share),
-});
+/** Bits of `form` (NULL: a row stored whole, as before migration 0003): what rowToMessage derives instead of reading. */
+export const FORM_COMPACT = 1;
+/** json is JSON.parse(raw) (null when the line is not JSON). */
+export const FORM_JSON = 2;
+/** rpc_id is json.id (a number or string; else null). */
+export const FORM_RPC_ID = 4;
+/** decoded is what the capture's decoders say about json (plus decoded.share from the share columns). */
+export const FORM_DECODED = 8;
+/** decoded has a `share` (in share_hash/share_* or share_json). */
+export const FORM_SHARE = 16;
 
-/** The share analysis columns from decoded.share (see stratum/share-analysis.ts); all null when there is none. */
-function shareColumns(share: unknown): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate"> {
-  const sh = share && typeof share === "object" ? (share as Record<string, unknown>) : null;
+const DIRECTION_CODE: Record<Direction, string> = { miner_to_pool: "m", pool_to_miner: "p", hashscope_to_pool: "h" };
+const KIND_CODE: Record<MessageKind, string> = { request: "q", response: "r", notification: "n", invalid: "i" };
+const invert = <K extends string>(o: Record<K, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k])) as Record<string, K>;
+const DIRECTION_OF = invert(DIRECTION_CODE);
+const KIND_OF = invert(KIND_CODE);
+/** The values a direction/kind filter must match: the full name (rows stored whole) or its one-letter code. */
+export const directionValues = (d: Direction): [string, string] => [d, DIRECTION_CODE[d]];
+export const kindValues = (k: MessageKind): [string, string] => [k, KIND_CODE[k]];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** json as the capture parses a line (stratum/parse.ts): only for lines captured whole. */
+export function jsonOfRaw(raw: string | null, truncated: boolean): unknown {
+  if (raw === null || truncated) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+const rpcIdOf = (kind: MessageKind, json: unknown): RpcId | null =>
+  kind !== "invalid" && isRecord(json) && (typeof json.id === "number" || typeof json.id === "string") ? json.id : null;
+
+/** decoded as the capture makes it (capture/ingest.ts), without the share analysis. */
+export function decodedOf(kind: MessageKind, method: string | null, rpcId: RpcId | null, json: unknown): Record<string, unknown> | null {
+  if (!isRecord(json)) return null;
+  if ((kind === "request" || kind === "notification") && method !== null) return decodeRequest(method, json.params).decoded;
+  if (kind === "response" && rpcId !== null) return decodeResponse(method, json.result, json.error).decoded;
+  return null;
+}
+
+type ShareColumns = Pick<
+  MessageRow,
+  "share_difficulty" | "share_meets_target" | "share_block_candidate" | "share_hash" | "share_target" | "share_network" | "share_json"
+>;
+const NO_SHARE: ShareColumns = {
+  share_difficulty: null,
+  share_meets_target: null,
+  share_block_candidate: null,
+  share_hash: null,
+  share_target: null,
+  share_network: null,
+  share_json: null,
+};
+
+/** decoded.share (stratum/share-analysis.ts) as columns; an ok share compactly, anything else as JSON text. */
+function shareToColumns(share: unknown): ShareColumns {
+  const sh = isRecord(share) ? share : null;
+  if (sh?.ok !== true) return { ...NO_SHARE, share_json: JSON.stringify(share) ?? "null" };
+  const cols: ShareColumns = {
+    share_difficulty: typeof sh.difficulty === "number" && Number.isFinite(sh.difficulty) ? sh.difficulty : null,
+    share_meets_target: sh.meets_target === true ? 1 : 0,
+    share_block_candidate: sh.block_candidate === true ? 1 : 0,
+    share_hash: typeof sh.hash === "string" && /^[0-9a-f]{64}$/.test(sh.hash) ? Buffer.from(sh.hash, "hex") : null,
+    share_target: typeof sh.target_difficulty === "number" ? sh.target_difficulty : null,
+    share_network: typeof sh.network_difficulty === "number" ? sh.network_difficulty : null,
+    share_json: null,
+  };
+  // Only when the columns give back exactly this object; otherwise keep its text (the filters still use the columns).
+  return JSON.stringify(shareOfColumns(cols)) === JSON.stringify(share) ? cols : { ...cols, share_json: JSON.stringify(share) };
+}
+
+function shareOfColumns(c: ShareColumns): unknown {
+  if (c.share_json !== null) return JSON.parse(c.share_json);
+  return {
+    ok: true,
+    hash: c.share_hash ? Buffer.from(c.share_hash).toString("hex") : null,
+    difficulty: c.share_difficulty,
+    target_difficulty: c.share_target,
+    meets_target: c.share_meets_target === 1,
+    network_difficulty: c.share_network,
+    block_candidate: c.share_block_candidate === 1,
+  };
+}
+
+/** The share filter columns of a record (rows stored whole keep only these three). */
+function shareFilterColumns(share: unknown): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate"> {
+  const sh = isRecord(share) ? share : null;
   if (sh?.ok !== true) return { share_difficulty: null, share_meets_target: null, share_block_candidate: null };
   return {
     share_difficulty: typeof sh.difficulty === "number" && Number.isFinite(sh.difficulty) ? sh.difficulty : null,
@@ -43,16 +108,115 @@ function shareColumns(share: unknown): Pick<MessageRow, "share_difficulty" | "sh
   };
 }
 
-export const rowToMessage = (r: MessageRow): MessageRecord => ({
+/** A record with an `analysis` (issue 11 adds it to the Message record; until then it may be absent). */
+type WithAnalysis = MessageRecord & { analysis?: unknown };
+
+/**
+ * A record as a compact row. Every derived field is checked against the record as it is written (cheap: string
+ * compares and one decode), so a row gives back exactly its record, whatever produced it (the capture, an import);
+ * what does not derive is stored as it is. `job` is the notify line's key in `jobs` when the caller stored it there.
+ */
+export function messageToRow(m: WithAnalysis, job: number | null = null): MessageRow {
+  const raw = m.raw;
+  let form = FORM_COMPACT;
+  const jsonText = m.json === undefined ? undefined : JSON.stringify(m.json);
+  const derivedJson =
+    raw !== null && !m.truncated && (jsonText === raw || (jsonText !== undefined && JSON.stringify(jsonOfRaw(raw, false)) === jsonText))
+      ? true
+      : raw !== null && m.json === null && jsonOfRaw(raw, m.truncated) === null;
+  if (derivedJson) form |= FORM_JSON;
+  const json = derivedJson ? jsonOfRaw(raw, m.truncated) : m.json;
+  if (rpcIdOf(m.kind, json) === m.rpc_id) form |= FORM_RPC_ID;
+  let share: ShareColumns = NO_SHARE;
+  const hasShare = isRecord(m.decoded) && Object.prototype.hasOwnProperty.call(m.decoded, "share");
+  if (hasShare) {
+    form |= FORM_SHARE;
+    share = shareToColumns(m.decoded!.share);
+  }
+  if (derivedJson) {
+    const d = decodedOf(m.kind, m.method, m.rpc_id, json);
+    const full = hasShare ? { ...(d ?? {}), share: shareOfColumns(share) } : d;
+    if (JSON.stringify(full) === JSON.stringify(m.decoded)) form |= FORM_DECODED;
+  }
+  const ms = Date.parse(m.ts);
+  const tsExact = Number.isFinite(ms) && new Date(ms).toISOString() === m.ts;
+  return {
+    seq: m.seq,
+    id: m.id === String(m.seq) ? "" : m.id,
+    session_id: m.session_id,
+    direction: DIRECTION_CODE[m.direction],
+    ts: tsExact ? "" : m.ts,
+    ts_ms: tsExact ? ms : null,
+    size_bytes: m.size_bytes,
+    raw: job !== null ? null : raw,
+    raw_hex: m.raw_hex,
+    kind: KIND_CODE[m.kind],
+    method: m.method,
+    rpc_id: form & FORM_RPC_ID ? null : m.rpc_id,
+    json: form & FORM_JSON ? null : m.json === undefined ? null : m.json,
+    decoded: form & FORM_DECODED ? null : m.decoded,
+    parse_error: m.parse_error,
+    reply_to: m.reply_to,
+    latency_ms: m.latency_ms,
+    truncated: m.truncated,
+    is_error: isErrorMessage(m),
+    ...share,
+    ...(hasShare ? {} : shareFilterColumns(null)),
+    form,
+    job,
+    analysis: m.analysis === undefined || m.analysis === null ? null : JSON.stringify(m.analysis),
+  };
+}
+
+/** A row as read, with its job's line when it has one. */
+export type StoredRow = MessageRow & { job_raw?: string | null };
+
+export function rowToMessage(r: StoredRow): MessageRecord {
+  if (r.form === null) return legacyRowToMessage(r);
+  const form = r.form;
+  const raw = r.job !== null ? (r.job_raw ?? null) : r.raw;
+  const kind = KIND_OF[r.kind] ?? (r.kind as MessageKind);
+  const json = form & FORM_JSON ? jsonOfRaw(raw, r.truncated) : r.json;
+  const rpc_id = form & FORM_RPC_ID ? rpcIdOf(kind, json) : (r.rpc_id ?? null);
+  let decoded = r.decoded ?? null;
+  if (form & FORM_DECODED) {
+    const d = decodedOf(kind, r.method, rpc_id, json);
+    decoded = form & FORM_SHARE ? { ...(d ?? {}), share: shareOfColumns(r) } : d;
+  }
+  const msg: MessageRecord & { analysis?: unknown } = {
+    id: r.id === "" ? String(r.seq) : r.id,
+    seq: r.seq,
+    session_id: r.session_id,
+    direction: DIRECTION_OF[r.direction] ?? (r.direction as Direction),
+    ts: r.ts === "" && r.ts_ms !== null ? new Date(r.ts_ms).toISOString() : r.ts,
+    size_bytes: r.size_bytes,
+    raw,
+    raw_hex: r.raw_hex,
+    kind,
+    method: r.method,
+    rpc_id,
+    json: json ?? null,
+    decoded,
+    parse_error: r.parse_error,
+    reply_to: r.reply_to,
+    latency_ms: r.latency_ms,
+    truncated: r.truncated,
+  };
+  if (r.analysis !== null) msg.analysis = JSON.parse(r.analysis);
+  return msg;
+}
+
+/** Rows written before migration 0003: every field stored as it is. */
+const legacyRowToMessage = (r: MessageRow): MessageRecord => ({
   id: r.id,
   seq: r.seq,
   session_id: r.session_id,
-  direction: r.direction,
+  direction: DIRECTION_OF[r.direction] ?? (r.direction as Direction),
   ts: r.ts,
   size_bytes: r.size_bytes,
   raw: r.raw,
   raw_hex: r.raw_hex,
-  kind: r.kind,
+  kind: KIND_OF[r.kind] ?? (r.kind as MessageKind),
   method: r.method,
   rpc_id: r.rpc_id ?? null,
   json: r.json ?? null,

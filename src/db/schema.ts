@@ -1,9 +1,7 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type {
   CloseReason,
-  Direction,
-  MessageKind,
   RpcId,
   SessionCounters,
   SessionState,
@@ -12,7 +10,10 @@ import type {
 
 /**
  * Persistent capture (drizzle-kit generates drizzle/ from this file). Column names follow the JSON records so a row
- * maps back to a record field by field. The FTS5 index over raw lines lives in a custom migration (drizzle/0001_*).
+ * maps back to a record field by field for rows written before 0003 (`form` NULL). Rows written since are compact (see
+ * rows.ts): what can be derived from the raw line is not stored again, each distinct mining.notify line is stored once in
+ * `jobs`, and search goes through `terms` and the message_terms_<n> posting tables (custom migration 0004, search.ts)
+ * instead of the FTS5 trigram index over every raw line (0001, kept for the rows it already covers).
  */
 
 export const sessions = sqliteTable(
@@ -47,12 +48,14 @@ export const messages = sqliteTable(
     seq: integer().primaryKey(),
     id: text().notNull(),
     session_id: text().notNull(),
-    direction: text().$type<Direction>().notNull(),
+    /** A Direction (rows stored whole) or its one-letter code (compact rows, rows.ts). */
+    direction: text().notNull(),
     ts: text().notNull(),
     size_bytes: integer().notNull(),
     raw: text(),
     raw_hex: text(),
-    kind: text().$type<MessageKind>().notNull(),
+    /** A MessageKind, or its one-letter code. */
+    kind: text().notNull(),
     method: text(),
     /** JSON text so a numeric id and a string id stay apart. */
     rpc_id: text({ mode: "json" }).$type<RpcId | null>(),
@@ -69,17 +72,42 @@ export const messages = sqliteTable(
     // 0/1/NULL: plain integers, because drizzle's boolean mode writes NULL as 0.
     share_meets_target: integer(),
     share_block_candidate: integer(),
+    /** Compact rows: which fields are derived on read (rows.ts FORM_* bits); NULL for rows stored whole (before 0003). */
+    form: integer(),
+    /** Compact rows: ts as epoch milliseconds (ts is '' when this gives it back exactly). */
+    ts_ms: integer(),
+    /** A mining.notify line stored once in `jobs` (raw is NULL then). */
+    job: integer(),
+    /** decoded.share of an ok share, compactly: its hash as 32 bytes, the two difficulties beside share_difficulty. */
+    share_hash: blob({ mode: "buffer" }),
+    share_target: real(),
+    share_network: real(),
+    /** Any other decoded.share (e.g. `{"ok":false,"reason":...}`) as JSON text. */
+    share_json: text(),
+    /** The message's analysis (issue 11's record field) as JSON text, when it has one. */
+    analysis: text(),
   },
   (t) => [
     index("messages_session_seq").on(t.session_id, t.seq),
-    index("messages_direction_seq").on(t.direction, t.seq),
     index("messages_method_seq").on(t.method, t.seq),
-    index("messages_kind_seq").on(t.kind, t.seq),
-    index("messages_ts").on(t.ts),
+    index("messages_job_seq").on(t.job, t.seq).where(sql`job IS NOT NULL`),
     index("messages_errors_seq").on(t.seq).where(sql`is_error = 1`),
     index("messages_low_shares_seq").on(t.seq).where(sql`share_meets_target = 0`),
   ],
 );
+
+/** Each distinct mining.notify line once, addressed by a 53-bit hash of the line (hash.ts); `last_seq` for retention. */
+export const jobs = sqliteTable("jobs", {
+  hash: integer().primaryKey(),
+  raw: text().notNull(),
+  last_seq: integer().notNull(),
+});
+
+/** The search vocabulary: each distinct searchable text (worker, user agent, error text, job id, tag) once, lower case. */
+export const terms = sqliteTable("terms", {
+  id: integer().primaryKey(),
+  text: text().notNull().unique(),
+});
 
 /** Latest-first agent telemetry (SPEC §5 content as received), one row per Nostr event. */
 export const agentTelemetry = sqliteTable(
