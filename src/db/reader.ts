@@ -2,18 +2,35 @@ import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, isN
 import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
-import { directionValues, kindValues, rowToMessage, rowToSession } from "./rows";
-import { jobs, messages, meta, SEQ_HIGH_WATER, sessions } from "./schema";
+import { mergeBySeq } from "./merge";
+import { directionValues, kindValues, methodCode, rowToMessage, rowToSession } from "./rows";
+import { jobs, messages, meta, SEQ_HIGH_WATER, sessionIds, sessions } from "./schema";
 import { candidates, legacyMaxSeq, termKeys, type Page } from "./search";
 
 /** History queries on the database. Same filter semantics as the in-memory store (capture/query.ts). */
 
-function conditions(f: MessageFilter, page: Page): SQL[] {
+/** Rows stored whole (before 0003) and compact rows keep keys differently: each has its own conditions and indexes. */
+type Form = "whole" | "compact";
+
+function conditions(f: Omit<MessageFilter, "q">, page: Page, form: Form): SQL[] {
   const c: SQL[] = [];
-  if (f.session_id !== undefined) c.push(eq(messages.session_id, f.session_id));
-  if (f.direction !== undefined) c.push(inArray(messages.direction, directionValues(f.direction)));
-  if (f.method !== undefined) c.push(eq(messages.method, f.method));
-  if (f.kind !== undefined) c.push(inArray(messages.kind, kindValues(f.kind)));
+  if (form === "whole") {
+    c.push(sql`${messages.form} IS NULL`); // literal, for the partial indexes on these rows
+    if (f.session_id !== undefined) c.push(eq(messages.session_id, f.session_id));
+    if (f.method !== undefined) c.push(eq(messages.method, f.method));
+    if (f.direction !== undefined) c.push(eq(messages.direction, f.direction));
+    if (f.kind !== undefined) c.push(eq(messages.kind, f.kind));
+  } else {
+    c.push(sql`${messages.form} IS NOT NULL`);
+    if (f.session_id !== undefined) c.push(sql`${messages.sess} = (SELECT n FROM session_ids WHERE id = ${f.session_id})`);
+    if (f.method !== undefined) {
+      const code = methodCode(f.method);
+      c.push(sql`${messages.mcode} = ${sql.raw(String(code))}`);
+      if (code === 0) c.push(eq(messages.method, f.method));
+    }
+    if (f.direction !== undefined) c.push(eq(messages.direction, directionValues(f.direction)[1]));
+    if (f.kind !== undefined) c.push(eq(messages.kind, kindValues(f.kind)[1]));
+  }
   // A literal so the partial index (WHERE is_error = 1) applies.
   if (f.errors === true) c.push(sql`${messages.is_error} = 1`);
   // Literals again, so the partial index on low shares applies.
@@ -24,19 +41,27 @@ function conditions(f: MessageFilter, page: Page): SQL[] {
   return c;
 }
 
-/** Rows with their job's line (a notify stored once in `jobs`). */
+/** Rows with their job's line (a notify stored once in `jobs`) and their session's id. */
 const withJob = (db: Db) =>
-  db.select({ ...getTableColumns(messages), job_raw: jobs.raw }).from(messages).leftJoin(jobs, eq(jobs.hash, messages.job));
+  db
+    .select({ ...getTableColumns(messages), job_raw: jobs.raw, sess_id: sessionIds.id })
+    .from(messages)
+    .leftJoin(jobs, eq(jobs.hash, messages.job))
+    .leftJoin(sessionIds, eq(sessionIds.n, messages.sess));
 
-/** Without `q`: the filters on the table, in seq order. */
+/** Without `q`: the filters on the table, in seq order; rows of both forms merged by seq. */
 function selectRows(db: Db, f: Omit<MessageFilter, "q">, limit: number, page: Page): MessageRecord[] {
   const oldest = "oldestAbove" in page;
-  return withJob(db)
-    .where(and(...conditions(f, page)))
-    .orderBy(oldest ? asc(messages.seq) : desc(messages.seq))
-    .limit(limit)
-    .all()
-    .map(rowToMessage);
+  const run = (form: Form) =>
+    withJob(db)
+      .where(and(...conditions(f, page, form)))
+      .orderBy(oldest ? asc(messages.seq) : desc(messages.seq))
+      .limit(limit)
+      .all()
+      .map(rowToMessage);
+  const compact = run("compact");
+  if (legacyMaxSeq(db) === 0) return compact;
+  return mergeBySeq(compact, run("whole"), limit, oldest ? "oldest" : "newest");
 }
 
 function select(db: Db, f: MessageFilter, limit: number, page: Page): MessageRecord[] {
@@ -46,7 +71,6 @@ function select(db: Db, f: MessageFilter, limit: number, page: Page): MessageRec
   const keys = termKeys(db, q);
   // Common text (or a short needle over old rows the trigram index cannot serve): hits are dense, a scan finds them.
   if (keys === "broad" || (legacy > 0 && [...q].length < 3)) return scanInJs(db, f, limit, page);
-  const { q: _q, ...rest } = f;
   const out: MessageRecord[] = [];
   const oldest = "oldestAbove" in page;
   let cursor = page;
@@ -55,7 +79,7 @@ function select(db: Db, f: MessageFilter, limit: number, page: Page): MessageRec
     const seqs = candidates(db, keys, q, cursor, k, legacy);
     if (seqs.length === 0) break;
     const rows = withJob(db)
-      .where(and(inArray(messages.seq, seqs), ...conditions(rest, { newestBelow: undefined })))
+      .where(inArray(messages.seq, seqs))
       .all()
       .map(rowToMessage)
       .filter((m) => matchesFilter(m, f))
@@ -129,7 +153,9 @@ export function listSessions(
 }
 
 export function sessionMessageCount(db: Db, id: string): number {
-  return db.select({ n: count() }).from(messages).where(eq(messages.session_id, id)).get()?.n ?? 0;
+  const n = (form: Form) =>
+    db.select({ n: count() }).from(messages).where(and(...conditions({ session_id: id }, { newestBelow: undefined }, form))).get()?.n ?? 0;
+  return n("compact") + (legacyMaxSeq(db) > 0 ? n("whole") : 0);
 }
 
 export function messageCount(db: Db): number {

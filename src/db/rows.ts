@@ -30,6 +30,18 @@ const KIND_OF = invert(KIND_CODE);
 export const directionValues = (d: Direction): [string, string] => [d, DIRECTION_CODE[d]];
 export const kindValues = (k: MessageKind): [string, string] => [k, KIND_CODE[k]];
 
+/** Method codes of compact rows. Stored on disk: append only, never renumber. 0 = another method (its text is kept). */
+const METHOD_CODES = [
+  "mining.subscribe", "mining.authorize", "mining.configure", "mining.notify", "mining.submit", "mining.set_difficulty",
+  "mining.set_extranonce", "mining.extranonce.subscribe", "mining.set_version_mask", "mining.suggest_difficulty",
+  "client.reconnect", "client.show_message", "client.get_version",
+] as const;
+const METHOD_CODE = new Map<string, number>(METHOD_CODES.map((m, i) => [m, i + 1]));
+/** The code a method filter looks for in compact rows (0: any other method, then compared by text). */
+export const methodCode = (method: string): number => METHOD_CODE.get(method) ?? 0;
+const methodOfRow = (mcode: number | null, method: string | null): string | null =>
+  mcode !== null && mcode > 0 ? (METHOD_CODES[mcode - 1] ?? method) : method;
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** json as the capture parses a line (stratum/parse.ts): only for lines captured whole. */
@@ -116,7 +128,7 @@ type WithAnalysis = MessageRecord & { analysis?: unknown };
  * compares and one decode), so a row gives back exactly its record, whatever produced it (the capture, an import);
  * what does not derive is stored as it is. `job` is the notify line's key in `jobs` when the caller stored it there.
  */
-export function messageToRow(m: WithAnalysis, job: number | null = null): MessageRow {
+export function messageToRow(m: WithAnalysis, job: number | null = null, sess: number | null = null): MessageRow {
   const raw = m.raw;
   let form = FORM_COMPACT;
   const jsonText = m.json === undefined ? undefined : JSON.stringify(m.json);
@@ -125,7 +137,8 @@ export function messageToRow(m: WithAnalysis, job: number | null = null): Messag
       ? true
       : raw !== null && m.json === null && jsonOfRaw(raw, m.truncated) === null;
   if (derivedJson) form |= FORM_JSON;
-  const json = derivedJson ? jsonOfRaw(raw, m.truncated) : m.json;
+  // Derived or not, the record's own json is what the row stands for (derived means equal to the line's parse).
+  const json = m.json === undefined ? null : m.json;
   if (rpcIdOf(m.kind, json) === m.rpc_id) form |= FORM_RPC_ID;
   let share: ShareColumns = NO_SHARE;
   const hasShare = isRecord(m.decoded) && Object.prototype.hasOwnProperty.call(m.decoded, "share");
@@ -140,10 +153,15 @@ export function messageToRow(m: WithAnalysis, job: number | null = null): Messag
   }
   const ms = Date.parse(m.ts);
   const tsExact = Number.isFinite(ms) && new Date(ms).toISOString() === m.ts;
+  const mcode = m.method === null ? null : methodCode(m.method);
+  const replySeq = m.reply_to !== null && /^[1-9][0-9]{0,15}$/.test(m.reply_to) && Number.isSafeInteger(Number(m.reply_to)) ? Number(m.reply_to) : null;
+  const us = m.latency_ms === null ? null : Math.round(m.latency_ms * 1000);
+  const latencyUs = us !== null && Number.isSafeInteger(us) && us / 1000 === m.latency_ms ? us : null;
   return {
     seq: m.seq,
     id: m.id === String(m.seq) ? "" : m.id,
-    session_id: m.session_id,
+    session_id: sess !== null ? "" : m.session_id,
+    sess,
     direction: DIRECTION_CODE[m.direction],
     ts: tsExact ? "" : m.ts,
     ts_ms: tsExact ? ms : null,
@@ -151,13 +169,16 @@ export function messageToRow(m: WithAnalysis, job: number | null = null): Messag
     raw: job !== null ? null : raw,
     raw_hex: m.raw_hex,
     kind: KIND_CODE[m.kind],
-    method: m.method,
+    method: mcode !== null && mcode > 0 ? null : m.method,
+    mcode,
     rpc_id: form & FORM_RPC_ID ? null : m.rpc_id,
     json: form & FORM_JSON ? null : m.json === undefined ? null : m.json,
     decoded: form & FORM_DECODED ? null : m.decoded,
     parse_error: m.parse_error,
-    reply_to: m.reply_to,
-    latency_ms: m.latency_ms,
+    reply_to: replySeq !== null ? null : m.reply_to,
+    reply_seq: replySeq,
+    latency_ms: latencyUs !== null ? null : m.latency_ms,
+    latency_us: latencyUs,
     truncated: m.truncated,
     is_error: isErrorMessage(m),
     ...share,
@@ -168,38 +189,39 @@ export function messageToRow(m: WithAnalysis, job: number | null = null): Messag
   };
 }
 
-/** A row as read, with its job's line when it has one. */
-export type StoredRow = MessageRow & { job_raw?: string | null };
+/** A row as read, with its job's line and its session's id when it has them. */
+export type StoredRow = MessageRow & { job_raw?: string | null; sess_id?: string | null };
 
 export function rowToMessage(r: StoredRow): MessageRecord {
   if (r.form === null) return legacyRowToMessage(r);
   const form = r.form;
   const raw = r.job !== null ? (r.job_raw ?? null) : r.raw;
   const kind = KIND_OF[r.kind] ?? (r.kind as MessageKind);
+  const method = methodOfRow(r.mcode, r.method);
   const json = form & FORM_JSON ? jsonOfRaw(raw, r.truncated) : r.json;
   const rpc_id = form & FORM_RPC_ID ? rpcIdOf(kind, json) : (r.rpc_id ?? null);
   let decoded = r.decoded ?? null;
   if (form & FORM_DECODED) {
-    const d = decodedOf(kind, r.method, rpc_id, json);
+    const d = decodedOf(kind, method, rpc_id, json);
     decoded = form & FORM_SHARE ? { ...(d ?? {}), share: shareOfColumns(r) } : d;
   }
   const msg: MessageRecord & { analysis?: unknown } = {
     id: r.id === "" ? String(r.seq) : r.id,
     seq: r.seq,
-    session_id: r.session_id,
+    session_id: r.sess !== null ? (r.sess_id ?? "") : r.session_id,
     direction: DIRECTION_OF[r.direction] ?? (r.direction as Direction),
     ts: r.ts === "" && r.ts_ms !== null ? new Date(r.ts_ms).toISOString() : r.ts,
     size_bytes: r.size_bytes,
     raw,
     raw_hex: r.raw_hex,
     kind,
-    method: r.method,
+    method,
     rpc_id,
     json: json ?? null,
     decoded,
     parse_error: r.parse_error,
-    reply_to: r.reply_to,
-    latency_ms: r.latency_ms,
+    reply_to: r.reply_seq !== null ? String(r.reply_seq) : r.reply_to,
+    latency_ms: r.latency_us !== null ? r.latency_us / 1000 : r.latency_ms,
     truncated: r.truncated,
   };
   if (r.analysis !== null) msg.analysis = JSON.parse(r.analysis);

@@ -86,10 +86,21 @@ export const messages = sqliteTable(
     share_json: text(),
     /** The message's analysis (issue 11's record field) as JSON text, when it has one. */
     analysis: text(),
+    /** Compact rows: the session as its number in session_ids (session_id is '' then). */
+    sess: integer(),
+    /** Compact rows: the method as a code (rows.ts METHOD_CODES; method is NULL then, or the text for code 0). */
+    mcode: integer(),
+    /** Compact rows: reply_to as a number when it is one (reply_to is NULL then). */
+    reply_seq: integer(),
+    /** Compact rows: latency_ms in whole microseconds when that is exact (latency_ms is NULL then). */
+    latency_us: integer(),
   },
   (t) => [
-    index("messages_session_seq").on(t.session_id, t.seq),
-    index("messages_method_seq").on(t.method, t.seq),
+    // Rows stored whole (before 0003) are found by these; compact rows by sess / mcode.
+    index("messages_session_seq").on(t.session_id, t.seq).where(sql`form IS NULL`),
+    index("messages_method_seq").on(t.method, t.seq).where(sql`form IS NULL`),
+    index("messages_sess_seq").on(t.sess, t.seq).where(sql`sess IS NOT NULL`),
+    index("messages_mcode_seq").on(t.mcode, t.seq).where(sql`mcode IS NOT NULL`),
     index("messages_job_seq").on(t.job, t.seq).where(sql`job IS NOT NULL`),
     index("messages_errors_seq").on(t.seq).where(sql`is_error = 1`),
     index("messages_low_shares_seq").on(t.seq).where(sql`share_meets_target = 0`),
@@ -101,6 +112,12 @@ export const jobs = sqliteTable("jobs", {
   hash: integer().primaryKey(),
   raw: text().notNull(),
   last_seq: integer().notNull(),
+});
+
+/** Session ids as small numbers, so compact rows and their index carry 2-3 bytes instead of 16 characters. */
+export const sessionIds = sqliteTable("session_ids", {
+  n: integer().primaryKey(),
+  id: text().notNull().unique(),
 });
 
 /** The search vocabulary: each distinct searchable text (worker, user agent, error text, job id, tag) once, lower case. */

@@ -16,6 +16,8 @@ export type Page = { newestBelow: number | undefined } | { oldestAbove: number }
 
 /** More vocabulary matches than this: `q` is common, and a scan in seq order finds its newest hits sooner. */
 export const BROAD_TERMS = 500;
+/** Up to this many keys, one query per key; beyond, one query for all. */
+const FEW_KEYS = 8;
 const MIN_TRIGRAM = 3;
 
 /** The index keys `q` stands for, or "broad" when scanning is the better plan. */
@@ -58,10 +60,21 @@ export function candidates(db: Db, keys: number[], q: string, page: Page, k: num
   const parts = listPartitions(c).filter((p) => (newest ? p <= partitionOf(Math.max(bound - 1, 0)) : p >= partitionOf(bound + 1)));
   if (!newest) parts.reverse();
   for (const p of parts) {
-    const st = c.query<{ seq: number }, [number, number, number]>(
-      `SELECT seq FROM ${partitionTable(p)} WHERE term = ? AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
-    );
-    for (const key of keys) for (const r of st.all(key, bound, k)) found.add(r.seq);
+    if (keys.length <= FEW_KEYS) {
+      // Each key's postings in seq order, k at most: cheap however many postings a key has.
+      const st = c.query<{ seq: number }, [number, number, number]>(
+        `SELECT seq FROM ${partitionTable(p)} WHERE term = ? AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
+      );
+      for (const key of keys) for (const r of st.all(key, bound, k)) found.add(r.seq);
+    } else {
+      // Many keys (each a rarer text): one query, sorted by SQLite, instead of a query per key.
+      const rows = c
+        .query<{ seq: number }, number[]>(
+          `SELECT DISTINCT seq FROM ${partitionTable(p)} WHERE term IN (${keys.map(() => "?").join(",")}) AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
+        )
+        .all(...keys, bound, k);
+      for (const r of rows) found.add(r.seq);
+    }
     if (found.size >= k) break;
   }
   if (legacyMax > 0 && [...q].length >= MIN_TRIGRAM && (newest ? true : bound < legacyMax) && found.size < k) {

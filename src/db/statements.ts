@@ -32,6 +32,7 @@ const MESSAGE_COLUMNS = [
   "seq", "id", "session_id", "direction", "ts", "size_bytes", "raw", "raw_hex", "kind", "method", "rpc_id", "json",
   "decoded", "parse_error", "reply_to", "latency_ms", "truncated", "is_error", "share_difficulty", "share_meets_target",
   "share_block_candidate", "form", "ts_ms", "job", "share_hash", "share_target", "share_network", "share_json", "analysis",
+  "sess", "mcode", "reply_seq", "latency_us",
 ] as const satisfies readonly (keyof MessageRow)[];
 
 type SqlValue = string | number | null | Uint8Array;
@@ -43,7 +44,7 @@ function rowValues(r: MessageRow): SqlValue[] {
     r.seq, r.id, r.session_id, r.direction, r.ts, r.size_bytes, r.raw, r.raw_hex, r.kind, r.method, json(r.rpc_id),
     json(r.json), json(r.decoded), r.parse_error, r.reply_to, r.latency_ms, r.truncated ? 1 : 0, r.is_error ? 1 : 0,
     r.share_difficulty, r.share_meets_target, r.share_block_candidate, r.form, r.ts_ms, r.job, r.share_hash,
-    r.share_target, r.share_network, r.share_json, r.analysis,
+    r.share_target, r.share_network, r.share_json, r.analysis, r.sess, r.mcode, r.reply_seq, r.latency_us,
   ];
 }
 
@@ -69,7 +70,7 @@ const JOB_MIN_CHARS = 100;
 export function prepareWrites(db: Db) {
   const c: Database = db.$client;
   const sesCols = getTableColumns(sessions);
-  const insertMessage = c.prepare<void, SqlValue[]>(
+  const insertMessage = c.prepare<unknown, SqlValue[]>(
     `INSERT INTO messages (${MESSAGE_COLUMNS.join(", ")}) VALUES (${MESSAGE_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`,
   );
   const findJob = c.prepare<{ raw: string }, [number]>("SELECT raw FROM jobs WHERE hash = ?");
@@ -78,6 +79,9 @@ export function prepareWrites(db: Db) {
   const insertTerm = c.prepare<{ id: number }, [string]>("INSERT INTO terms (text) VALUES (?) ON CONFLICT (text) DO NOTHING RETURNING id");
   const findTerm = c.prepare<{ id: number }, [string]>("SELECT id FROM terms WHERE text = ?");
   const indexTerm = c.prepare<void, [number, string]>("INSERT INTO terms_fts (rowid, text) VALUES (?, ?)");
+  const insertSessionId = c.prepare<{ n: number }, [string]>("INSERT INTO session_ids (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING n");
+  const findSessionId = c.prepare<{ n: number }, [string]>("SELECT n FROM session_ids WHERE id = ?");
+  const sessionNumbers = new Memo<string, number>(100_000);
   const postings = new Map<number, Statement<void, [number, number]>>();
   const jobs = new Memo<number, string>(4_096);
   const vocabulary = new Memo<string, number>(100_000);
@@ -113,6 +117,14 @@ export function prepareWrites(db: Db) {
     return h;
   }
 
+  function sessionNumber(id: string): number {
+    const known = sessionNumbers.get(id);
+    if (known !== undefined) return known;
+    const n = (insertSessionId.get(id) ?? findSessionId.get(id)!).n;
+    sessionNumbers.set(id, n);
+    return n;
+  }
+
   function termId(text: string): number {
     const known = vocabulary.get(text);
     if (known !== undefined) return known;
@@ -144,8 +156,7 @@ export function prepareWrites(db: Db) {
     /** Returns true when the row was new (then its job and search terms are written too). */
     insertMessage: (m: MessageRecord): boolean => {
       const job = jobOf(m);
-      insertMessage.run(...rowValues(messageToRow(m, job)));
-      if (changes() === 0) return false;
+      if (insertMessage.run(...rowValues(messageToRow(m, job, sessionNumber(m.session_id)))).changes === 0) return false;
       post(m.seq, m);
       return true;
     },
@@ -153,6 +164,7 @@ export function prepareWrites(db: Db) {
     forget: (): void => {
       jobs.clear();
       vocabulary.clear();
+      sessionNumbers.clear();
       touched.clear();
     },
     /** Record the newest seq of each job referenced since the last call (retention keeps jobs still referenced). */

@@ -82,7 +82,7 @@ test("paging with `before` (and `since`, oldest first) crosses memory, write que
   expect(await st.message("301")).toBeUndefined();
   expect(await st.message("01")).toBeUndefined();
   await st.close();
-});
+}, 60_000);
 
 test("the write queue is bounded: overflow is counted, what was queued is written, the store is not affected", async () => {
   const st = Storage.open({ url: tmp.url("overflow.db"), retention: noRetention, writer: { ...manualWriter, maxQueue: 10 } });
@@ -183,7 +183,7 @@ test("export → import into an empty database gives the same records; importing
   expect(invalid.exitCode).toBe(1);
   expect(invalid.stderr.toString()).toContain("line 1: invalid message");
   await st.close();
-});
+}, 60_000);
 
 test("import: a seq the database holds for another message is a conflict and nothing is written; the tool refuses while a HashScope has the database open", async () => {
   // Two separate captures: both start at seq 1.
