@@ -64,6 +64,10 @@ class Memo<K, V> {
   }
 }
 
+/** Rows per multi-row INSERT (x 33 columns, well under SQLite's 32,766 parameters). */
+const ROWS_PER_INSERT = 32;
+const POSTINGS_PER_INSERT = 256;
+
 /** mining.notify lines at least this long are stored once in `jobs`; shorter ones are not worth a reference. */
 const JOB_MIN_CHARS = 100;
 
@@ -82,7 +86,12 @@ export function prepareWrites(db: Db) {
   const insertSessionId = c.prepare<{ n: number }, [string]>("INSERT INTO session_ids (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING n");
   const findSessionId = c.prepare<{ n: number }, [string]>("SELECT n FROM session_ids WHERE id = ?");
   const sessionNumbers = new Memo<string, number>(100_000);
-  const postings = new Map<number, Statement<void, [number, number]>>();
+  const postings = new Map<number, Statement<void, number[]>>();
+  const insertMessages = c.prepare<unknown, SqlValue[]>(
+    `INSERT INTO messages (${MESSAGE_COLUMNS.join(", ")}) VALUES ${Array(ROWS_PER_INSERT)
+      .fill(`(${MESSAGE_COLUMNS.map(() => "?").join(", ")})`)
+      .join(", ")} ON CONFLICT DO NOTHING`,
+  );
   const jobs = new Memo<number, string>(4_096);
   const vocabulary = new Memo<string, number>(100_000);
   /** Jobs referenced since the last flushJobs, with their newest seq. */
@@ -138,21 +147,58 @@ export function prepareWrites(db: Db) {
     return id;
   }
 
-  function post(seq: number, m: MessageRecord): void {
-    const p = partitionOf(seq);
-    let st = postings.get(p);
+  /** The (term, seq) postings of one message (see terms.ts). */
+  function keysOf(m: MessageRecord): number[] {
+    const f = searchFields(m);
+    const keys: number[] = [];
+    for (const h of f.hex) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(hexKey(h));
+    for (const t of f.texts) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(termId(t));
+    return keys;
+  }
+
+  function postingsInsert(p: number, rows: number): Statement<void, number[]> {
+    const key = p * 1024 + rows;
+    let st = postings.get(key);
     if (!st) {
       ensurePartition(c, p);
-      st = c.prepare<void, [number, number]>(`INSERT OR IGNORE INTO ${partitionTable(p)} (term, seq) VALUES (?, ?)`);
-      postings.set(p, st);
+      st = c.prepare<void, number[]>(`INSERT OR IGNORE INTO ${partitionTable(p)} (term, seq) VALUES ${Array(rows).fill("(?, ?)").join(", ")}`);
+      postings.set(key, st);
     }
-    const f = searchFields(m);
-    let n = 0;
-    for (const h of f.hex) if (n++ < MAX_TERMS_PER_MESSAGE) st.run(hexKey(h), seq);
-    for (const t of f.texts) if (n++ < MAX_TERMS_PER_MESSAGE) st.run(termId(t), seq);
+    return st;
+  }
+
+  /** Write postings `[term, seq, term, seq, ...]` of one partition, sorted by key (b-tree order), many rows a statement. */
+  function writePostings(p: number, pairs: [number, number][]): void {
+    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let i = 0;
+    for (; i + POSTINGS_PER_INSERT <= pairs.length; i += POSTINGS_PER_INSERT)
+      postingsInsert(p, POSTINGS_PER_INSERT).run(...pairs.slice(i, i + POSTINGS_PER_INSERT).flat());
+    for (; i < pairs.length; i++) postingsInsert(p, 1).run(pairs[i]![0], pairs[i]![1]);
+  }
+
+  function post(seq: number, m: MessageRecord): void {
+    writePostings(partitionOf(seq), keysOf(m).map((k) => [k, seq]));
   }
 
   return {
+    /**
+     * The writer's path: many rows per statement, postings sorted. Seqs are new here (the store hands each out once);
+     * a row already present is skipped and its postings (already there too) are ignored as duplicates.
+     */
+    insertMessages: (msgs: MessageRecord[]): void => {
+      const values: SqlValue[][] = msgs.map((m) => rowValues(messageToRow(m, jobOf(m), sessionNumber(m.session_id))));
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= values.length; i += ROWS_PER_INSERT) insertMessages.run(...values.slice(i, i + ROWS_PER_INSERT).flat());
+      for (; i < values.length; i++) insertMessage.run(...values[i]!);
+      const byPartition = new Map<number, [number, number][]>();
+      for (const m of msgs) {
+        const p = partitionOf(m.seq);
+        let list = byPartition.get(p);
+        if (!list) byPartition.set(p, (list = []));
+        for (const k of keysOf(m)) list.push([k, m.seq]);
+      }
+      for (const [p, pairs] of byPartition) writePostings(p, pairs);
+    },
     /** Returns true when the row was new (then its job and search terms are written too). */
     insertMessage: (m: MessageRecord): boolean => {
       const job = jobOf(m);
@@ -193,7 +239,7 @@ export function writeBatch(db: Db, w: Writes, b: Batch): void {
   try {
     db.$client.transaction(() => {
       for (const s of sess) w.upsertSession(s);
-      for (const m of msgs) w.insertMessage(m);
+      w.insertMessages(msgs);
       w.flushJobs();
       for (const t of telemetry) w.insertTelemetry(t);
       if (seqHighWater > 0) w.setMeta(SEQ_HIGH_WATER, String(seqHighWater));
