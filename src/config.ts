@@ -29,7 +29,7 @@ const ServerEnv = z
     /** Stored messages (and closed sessions) older than this many days are deleted in the background; 0 keeps all. */
     RETAIN_DAYS: z.coerce.number().min(0).max(36_500).default(30),
     /** At most this many stored messages (oldest deleted first); 0 means no cap. */
-    RETAIN_MAX_MESSAGES: z.coerce.number().int().min(0).default(50_000_000),
+    RETAIN_MAX_MESSAGES: z.coerce.number().int().min(0).default(100_000_000),
     /** At most this many bytes of database (the newest messages kept); 0 means no cap. */
     RETAIN_MAX_BYTES: z.coerce.number().int().min(0).default(20 * 1024 ** 3),
     /** The database write queue's bound in (estimated) bytes; beyond it messages are dropped and counted. */

@@ -65,11 +65,18 @@ export function usedBytes(c: Database): number {
   return (pages - free) * size;
 }
 
-/** Search postings and jobs no remaining message can reach: whole partitions below the oldest seq, unreferenced jobs. */
-function dropUnreachable(c: Database): void {
+/**
+ * Search postings and jobs no remaining message can reach: whole partitions below the oldest seq, unreferenced jobs.
+ * With `exact` (the size bound needs it), also the postings below the oldest seq inside the partition that holds it: a
+ * scan of that one partition (2^20 seqs at most), which the cheap path leaves to the partition's own drop.
+ */
+function dropUnreachable(c: Database, exact = false): void {
   const b = bounds(c);
   const oldest = b ? b.min : Number.MAX_SAFE_INTEGER;
-  for (const p of listPartitions(c)) if ((p + 1) * 2 ** PARTITION_BITS <= oldest) c.run(`DROP TABLE ${partitionTable(p)}`);
+  for (const p of listPartitions(c)) {
+    if ((p + 1) * 2 ** PARTITION_BITS <= oldest) c.run(`DROP TABLE ${partitionTable(p)}`);
+    else if (exact && p * 2 ** PARTITION_BITS < oldest) c.run(`DELETE FROM ${partitionTable(p)} WHERE seq < ?`, [oldest]);
+  }
   c.run("DELETE FROM jobs WHERE last_seq < ?", [oldest]);
 }
 
@@ -103,17 +110,18 @@ export function enforceRetention(db: Db, opts: RetentionOptions, now = Date.now(
     if (deletedMessages < maxRows)
       deletedSessions = c.run("DELETE FROM sessions WHERE closed_at IS NOT NULL AND closed_at < ?", [new Date(cutoff).toISOString()]).changes;
   }
-  if ((opts.maxBytes ?? 0) > 0 && deletedMessages < maxRows) {
-    dropUnreachable(c);
+  const maxBytes = opts.maxBytes ?? 0;
+  if (maxBytes > 0 && deletedMessages < maxRows) {
+    if (deletedMessages > 0) dropUnreachable(c, true);
     const used = usedBytes(c);
     const b = bounds(c);
-    if (b && used > opts.maxBytes!) {
+    if (b && used > maxBytes) {
       // The share of rows to go, from the share of bytes over the bound (rows are about the same size on average).
-      const share = Math.min(1, (used - opts.maxBytes!) / used + 0.01);
-      deleteUpTo(b.min + Math.ceil((b.max - b.min + 1) * share));
+      const share = Math.min(1, (used - maxBytes) / used + 0.01);
+      deleteUpTo(b.min + Math.ceil((b.max - b.min + 1) * share) - 1);
     }
   }
-  if (deletedMessages > 0) dropUnreachable(c);
+  if (deletedMessages > 0) dropUnreachable(c, maxBytes > 0);
   return { deletedMessages, deletedSessions, done: deletedMessages < maxRows };
 }
 
