@@ -12,7 +12,8 @@ const enc = new TextEncoder();
 /** Session ids as the relay makes them: 16 hex characters. */
 const sid = (i: number) => (BigInt(i + 1) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn).toString(16).padStart(16, "0");
 
-function notify(group: number, period: number): string {
+/** The mining.notify line of a job: group and period make it distinct; every session of a group gets the same line. */
+export function notifyLine(group: number, period: number): string {
   const job = ((period * 97 + group) >>> 0).toString(16);
   const prev = (BigInt(period + 1) * 0x9e3779b97f4a7c15n).toString(16).padStart(64, "0").slice(0, 64);
   const branch = (i: number) => ((BigInt(period * 31 + i + group) * 0xc2b2ae3d27d4eb4fn) & ((1n << 256n) - 1n)).toString(16).padStart(64, "0");
@@ -64,7 +65,7 @@ export function* farmMix(o: FarmMixOptions): Generator<MessageRecord[]> {
     if (i % 500 === 499) yield* take();
   }
   for (let period = 0; produced < o.total; period++) {
-    for (let i = 0; i < o.miners; i++) feed(i, "pool_to_miner", notify(i % o.groups, period));
+    for (let i = 0; i < o.miners; i++) feed(i, "pool_to_miner", notifyLine(i % o.groups, period));
     yield* take();
     if (produced >= o.total) break;
     const job = (g: number) => ((period * 97 + g) >>> 0).toString(16);

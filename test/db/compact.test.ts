@@ -69,6 +69,10 @@ test("records from the capture pipeline come back from disk exactly; a job share
   const w = (await import("../../src/db/statements")).prepareWrites(st.db);
   expect(w.insertMessage(odd)).toBe(true);
   expect(reader.getMessage(st.db, "9000")).toEqual(odd);
+  // A record's `analysis` (the field issue 11 adds to the Message record) is kept as JSON beside it.
+  const analysed = { ...memory[7]!, seq: 9_001, id: "9001", analysis: { verdict: "agrees", agrees: true, detail: [1, "x"] } };
+  expect(w.insertMessage(analysed)).toBe(true);
+  expect(reader.getMessage(st.db, "9001")).toEqual(analysed);
 
   const q = (text: string) => reader.queryMessages(st.db, { q: text }, 100).map((m) => m.seq);
   const seqsWhere = (pred: (m: MessageRecord) => boolean) => memory.filter(pred).map((m) => m.seq).reverse();
