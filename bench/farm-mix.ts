@@ -61,7 +61,9 @@ export function* farmMix(o: FarmMixOptions): Generator<MessageRecord[]> {
     feed(i, "pool_to_miner", `{"id":1,"result":[[["mining.set_difficulty","${i}"],["mining.notify","${i}"]],"${(0x10000000 + i).toString(16)}",8],"error":null}`);
     feed(i, "miner_to_pool", `{"id":2,"method":"mining.authorize","params":["bc1qfarm${i % 50}.rig${i}","x"]}`);
     feed(i, "pool_to_miner", '{"id":2,"result":true,"error":null}');
-    feed(i, "pool_to_miner", '{"id":null,"method":"mining.set_difficulty","params":[65536]}');
+    // 2^-32: every share meets it, so HashScope's own check agrees with the pool, as on a real farm (these nonces are
+    // made up, not mined; a realistic difficulty would make every share "low").
+    feed(i, "pool_to_miner", '{"id":null,"method":"mining.set_difficulty","params":[2.3283064365386963e-10]}');
     if (i % 500 === 499) yield* take();
   }
   for (let period = 0; produced < o.total; period++) {
@@ -84,7 +86,7 @@ export function* farmMix(o: FarmMixOptions): Generator<MessageRecord[]> {
         feed(0, "miner_to_pool", `{"id":${rpc++},"method":"mining.authorize","params":["bc1qrare.marker7","x"]}`);
       }
       if (k === 5 && period % 10 === 9)
-        for (let i = 0; i < o.miners; i += 7) feed(i, "pool_to_miner", '{"id":null,"method":"mining.set_difficulty","params":[131072]}');
+        for (let i = 0; i < o.miners; i += 7) feed(i, "pool_to_miner", '{"id":null,"method":"mining.set_difficulty","params":[4.656612873077393e-10]}');
     }
   }
   off();

@@ -165,7 +165,8 @@ export function messageToRow(m: WithAnalysis, job: number | null = null, sess: n
     direction: DIRECTION_CODE[m.direction],
     ts: tsExact ? "" : m.ts,
     ts_ms: tsExact ? ms : null,
-    size_bytes: m.size_bytes,
+    // 0 (stored in no bytes) when it is the line's UTF-8 length plus its LF, as nearly always; no line has 0 bytes.
+    size_bytes: raw !== null && m.size_bytes === Buffer.byteLength(raw) + 1 ? 0 : m.size_bytes,
     raw: job !== null ? null : raw,
     raw_hex: m.raw_hex,
     kind: KIND_CODE[m.kind],
@@ -211,7 +212,7 @@ export function rowToMessage(r: StoredRow): MessageRecord {
     session_id: r.sess !== null ? (r.sess_id ?? "") : r.session_id,
     direction: DIRECTION_OF[r.direction] ?? (r.direction as Direction),
     ts: r.ts === "" && r.ts_ms !== null ? new Date(r.ts_ms).toISOString() : r.ts,
-    size_bytes: r.size_bytes,
+    size_bytes: r.size_bytes === 0 && raw !== null ? Buffer.byteLength(raw) + 1 : r.size_bytes,
     raw,
     raw_hex: r.raw_hex,
     kind,

@@ -77,7 +77,11 @@ export function candidates(db: Db, keys: number[], q: string, page: Page, k: num
     }
     if (found.size >= k) break;
   }
-  if (legacyMax > 0 && [...q].length >= MIN_TRIGRAM && (newest ? true : bound < legacyMax) && found.size < k) {
+  const sorted = () => [...found].sort((a, b) => (newest ? b - a : a - b));
+  // Old rows hold seqs up to legacyMax: needed unless k newer candidates are already known.
+  const kth = found.size >= k ? sorted()[k - 1]! : null;
+  const legacyInRange = newest ? kth === null || kth <= legacyMax : bound < legacyMax;
+  if (legacyMax > 0 && [...q].length >= MIN_TRIGRAM && legacyInRange) {
     // Old rows' trigram index: substring of the raw line, a superset of what q finds in them (checked by the caller).
     const rows = c
       .query<{ seq: number }, [string, number, number]>(
@@ -86,6 +90,5 @@ export function candidates(db: Db, keys: number[], q: string, page: Page, k: num
       .all(ftsPhrase(q), bound, k);
     for (const r of rows) found.add(r.seq);
   }
-  const list = [...found].sort((a, b) => (newest ? b - a : a - b));
-  return list.slice(0, k);
+  return sorted().slice(0, k);
 }
