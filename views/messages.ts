@@ -30,7 +30,7 @@ export function filterForm(f: MessageFilter, sessions: { id: string; label: stri
   <label>Kind <select name="kind"><option value="">any</option>${MessageKind.options.map((k) => option(k, k, k === f.kind))}</select></label>
   <label class="check"><input type="checkbox" name="errors" value="1"${f.errors ? html` checked` : ""}> errors only</label>
   <label>Shares <select name="share"><option value="">any</option>${option("low", "below target", f.share === "low")}${option("block", "block candidates", f.share === "block")}</select></label>
-  <label class="grow">Text <input type="search" name="q" value="${f.q ?? ""}" placeholder="search raw lines" maxlength="256"></label>
+  <label class="grow">Text <input type="search" name="q" value="${f.q ?? ""}" placeholder="worker, job id, error text, hex…" maxlength="256"></label>
   <span class="actions"><button type="submit">Apply</button>${hasFilter(f) ? html` <a href="${action}">Clear</a>` : ""}</span>
 </form>`;
 }
