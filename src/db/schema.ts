@@ -101,7 +101,6 @@ export const messages = sqliteTable(
     index("messages_method_seq").on(t.method, t.seq).where(sql`form IS NULL`),
     index("messages_sess_seq").on(t.sess, t.seq).where(sql`sess IS NOT NULL`),
     index("messages_mcode_seq").on(t.mcode, t.seq).where(sql`mcode IS NOT NULL`),
-    index("messages_job_seq").on(t.job, t.seq).where(sql`job IS NOT NULL`),
     index("messages_errors_seq").on(t.seq).where(sql`is_error = 1`),
     index("messages_low_shares_seq").on(t.seq).where(sql`share_meets_target = 0`),
   ],
