@@ -58,7 +58,11 @@ const ServerEnv = z
     /** Stored messages (and closed sessions) older than this many days are deleted in the background; 0 keeps all. */
     RETAIN_DAYS: z.coerce.number().min(0).max(36_500).default(30),
     /** At most this many stored messages (oldest deleted first); 0 means no cap. */
-    RETAIN_MAX_MESSAGES: z.coerce.number().int().min(0).default(5_000_000),
+    RETAIN_MAX_MESSAGES: z.coerce.number().int().min(0).default(100_000_000),
+    /** At most this many bytes of database (the newest messages kept); 0 means no cap. */
+    RETAIN_MAX_BYTES: z.coerce.number().int().min(0).default(20 * 1024 ** 3),
+    /** The database write queue's bound in (estimated) bytes; beyond it messages are dropped and counted. */
+    DB_QUEUE_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
     NOSTR_ENABLED: bool.default(false),
     NOSTR_RELAY_URL: wsUrlList.optional(),
     RUN_ID: runId.optional(),
@@ -111,7 +115,8 @@ const ServerEnv = z
       },
       databaseUrl: env.DATABASE_URL,
       bitcoinNetwork: env.BITCOIN_NETWORK,
-      retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES },
+      retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES, maxBytes: env.RETAIN_MAX_BYTES },
+      dbQueueMaxBytes: env.DB_QUEUE_MAX_BYTES,
       nostr: {
         enabled: env.NOSTR_ENABLED,
         relayUrls: env.NOSTR_RELAY_URL ?? [],

@@ -45,7 +45,11 @@ function listening<T>(prefix: "LISTEN" | "API", at: { host: string; port: number
 /** Start the proxy and the HTTP server in this process. Ports may be 0 (tests). */
 export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[] = []): Promise<HashScope> {
   // Disk history first: sessions the last run left live are closed with `restart`, and seq continues after its last.
-  const db = Storage.open({ url: config.databaseUrl, retention: config.retention });
+  const db = Storage.open({
+    url: config.databaseUrl,
+    retention: config.retention,
+    writer: { maxQueueBytes: config.dbQueueMaxBytes },
+  });
   const store = new CaptureStore(
     {
       maxMessages: config.capture.maxMessages,

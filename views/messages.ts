@@ -35,7 +35,7 @@ export function filterForm(f: MessageFilter, sessions: { id: string; label: stri
   <label>Shares <select name="share"><option value="">any</option>${option("low", "below target", f.share === "low")}${option("block", "block candidates", f.share === "block")}</select></label>
   <label>Verdict <select name="verdict"><option value="">any</option>${Verdict.options.map((v) => option(v, VERDICT_WORDS[v], v === f.verdict))}</select></label>
   <label>Pool agrees <select name="agrees"><option value="">any</option>${option("false", "no (disagreements)", f.agrees === false)}${option("true", "yes", f.agrees === true)}</select></label>
-  <label class="grow">Text <input type="search" name="q" value="${f.q ?? ""}" placeholder="search raw lines" maxlength="256"></label>
+  <label class="grow">Text <input type="search" name="q" value="${f.q ?? ""}" placeholder="worker, job id, error text, hex…" maxlength="256"></label>
   <span class="actions"><button type="submit">Apply</button>${hasFilter(f) ? html` <a href="${action}">Clear</a>` : ""}</span>
 </form>`;
 }

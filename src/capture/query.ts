@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Direction, MessageKind, type MessageRecord } from "./records";
 import { Verdict } from "../analysis/schema";
+import { matchesSearch } from "./search";
 
 /** Message filters shared by the JSON API, the SSE stream and the UI (SPEC §4). */
 export const ShareFilter = z.enum(["low", "block"]);
@@ -44,10 +45,7 @@ export function matchesFilter(m: MessageRecord, f: MessageFilter): boolean {
   if (f.share !== undefined && !shareMatches(m, f.share)) return false;
   if (f.agrees !== undefined && (m.analysis?.type !== "submit" || m.analysis.agrees !== f.agrees)) return false;
   if (f.verdict !== undefined && (m.analysis?.type !== "submit" || m.analysis.verdict !== f.verdict)) return false;
-  if (f.q !== undefined) {
-    const text = m.raw ?? m.raw_hex ?? "";
-    if (!text.toLowerCase().includes(f.q.toLowerCase())) return false;
-  }
+  if (f.q !== undefined && !matchesSearch(m, f.q)) return false;
   return true;
 }
 

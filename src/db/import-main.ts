@@ -3,7 +3,7 @@
  * (default sqlite:data/hashscope.db). Exit 0 on success, 1 on invalid input, 2 on usage/config errors.
  */
 import { fileLines, importJsonLines } from "./import";
-import { openDatabase, parseDatabaseUrl } from "./open";
+import { describeOpenError, openDatabase, parseDatabaseUrl } from "./open";
 import { lockDatabaseFile } from "./run-lock";
 
 const fail = (code: number, text: string): never => {
@@ -23,8 +23,10 @@ const dbFile = (() => {
   }
 })();
 // A running HashScope hands out seqs from where it started: imported ones could take them first.
-const lock = dbFile === ":memory:" ? null : lockDatabaseFile(dbFile);
-if (dbFile !== ":memory:" && !lock) fail(2, `import: ${dbFile} is in use by a running HashScope (or another import); stop it first`);
+const locked = dbFile === ":memory:" ? null : lockDatabaseFile(dbFile);
+if (locked === "held") fail(2, `import: ${dbFile} is in use by a running HashScope (or another import); stop it first`);
+if (locked instanceof Error) fail(2, `DATABASE_URL: ${dbFile}: ${describeOpenError(locked)}`);
+const lock = locked instanceof Error || locked === "held" ? null : locked;
 const db = (() => {
   try {
     return openDatabase(url);

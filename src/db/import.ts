@@ -84,15 +84,24 @@ export async function importJsonLines(db: Db, source: LineSource): Promise<Impor
     for (const it of list)
       if (it.type === "session") result.sessions[w.insertSessionIfNew(it.session) ? "inserted" : "present"]++;
       else result.messages[w.insertMessage(it.message) ? "inserted" : "present"]++;
+    w.flushJobs();
   });
+  const writeOrForget = (list: ExportItem[]) => {
+    try {
+      write(list);
+    } catch (err) {
+      w.forget();
+      throw err;
+    }
+  };
   for await (const { n, item } of items(source)) {
     if (typeof item === "string") throw new Error(`the file changed during the import: line ${n} is invalid now`);
     batch.push(item);
     if (batch.length >= BATCH) {
-      write(batch);
+      writeOrForget(batch);
       batch = [];
     }
   }
-  if (batch.length) write(batch);
+  if (batch.length) writeOrForget(batch);
   return result;
 }

@@ -38,3 +38,12 @@ export function openDatabase(url: string): Db {
     throw err;
   }
 }
+
+/** One line for an error opening the database; a full disk is said as such (SQLite says "database or disk is full"). */
+export function describeOpenError(err: unknown): string {
+  const code = typeof err === "object" && err !== null && "code" in err ? String(err.code) : "";
+  const text = (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+  if (code === "ENOSPC" || code === "SQLITE_FULL" || /disk is full|no space left/i.test(text))
+    return `the disk is full (${text})`;
+  return text;
+}

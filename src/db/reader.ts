@@ -1,22 +1,37 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
-import { FTS_MIN_CHARS, ftsPhrase, messagesFts } from "./fts";
 import type { Db } from "./open";
-import { rowToMessage, rowToSession } from "./rows";
-import { messages, meta, SEQ_HIGH_WATER, sessions } from "./schema";
+import { mergeBySeq } from "./merge";
+import { directionValues, kindValues, methodCode, rowToMessage, rowToSession } from "./rows";
+import { jobs, messages, meta, SEQ_HIGH_WATER, sessionIds, sessions } from "./schema";
+import { candidates, legacyMaxSeq, termKeys, type Page } from "./search";
 
 /** History queries on the database. Same filter semantics as the in-memory store (capture/query.ts). */
 
-/** Which side of a seq to read, and from which end: newest first below `before`, or oldest first above `after`. */
-type Page = { newestBelow: number | undefined } | { oldestAbove: number };
+/** Rows stored whole (before 0003) and compact rows keep keys differently: each has its own conditions and indexes. */
+type Form = "whole" | "compact";
 
-function conditions(f: MessageFilter, page: Page, useFts: boolean): SQL[] {
+function conditions(f: Omit<MessageFilter, "q">, page: Page, form: Form): SQL[] {
   const c: SQL[] = [];
-  if (f.session_id !== undefined) c.push(eq(messages.session_id, f.session_id));
-  if (f.direction !== undefined) c.push(eq(messages.direction, f.direction));
-  if (f.method !== undefined) c.push(eq(messages.method, f.method));
-  if (f.kind !== undefined) c.push(eq(messages.kind, f.kind));
+  if (form === "whole") {
+    c.push(sql`${messages.form} IS NULL`); // literal, for the partial indexes on these rows
+    if (f.session_id !== undefined) c.push(eq(messages.session_id, f.session_id));
+    if (f.method !== undefined) c.push(eq(messages.method, f.method));
+    if (f.direction !== undefined) c.push(eq(messages.direction, f.direction));
+    if (f.kind !== undefined) c.push(eq(messages.kind, f.kind));
+  } else {
+    c.push(sql`${messages.form} IS NOT NULL`);
+    if (f.session_id !== undefined) c.push(sql`${messages.sess} = (SELECT n FROM session_ids WHERE id = ${f.session_id})`);
+    if (f.method !== undefined) {
+      const code = methodCode(f.method);
+      // With a session too, `+` keeps SQLite on the session's index (a few rows) rather than the method's (millions).
+      c.push(f.session_id !== undefined ? sql`+${messages.mcode} = ${sql.raw(String(code))}` : sql`${messages.mcode} = ${sql.raw(String(code))}`);
+      if (code === 0) c.push(eq(messages.method, f.method));
+    }
+    if (f.direction !== undefined) c.push(eq(messages.direction, directionValues(f.direction)[1]));
+    if (f.kind !== undefined) c.push(eq(messages.kind, kindValues(f.kind)[1]));
+  }
   // A literal so the partial index (WHERE is_error = 1) applies.
   if (f.errors === true) c.push(sql`${messages.is_error} = 1`);
   // Literals again, so the partial index on low shares applies.
@@ -26,33 +41,60 @@ function conditions(f: MessageFilter, page: Page, useFts: boolean): SQL[] {
   if (f.agrees === false) c.push(sql`${messages.agrees} = 0`);
   if (f.agrees === true) c.push(sql`${messages.agrees} = 1`);
   if (f.verdict !== undefined) c.push(eq(messages.verdict, f.verdict));
-  const seq = useFts ? messagesFts.rowid : messages.seq;
-  if ("oldestAbove" in page) c.push(gt(seq, page.oldestAbove));
-  else if (page.newestBelow !== undefined) c.push(lt(seq, page.newestBelow));
-  if (f.q !== undefined) {
-    if (useFts) c.push(sql`${messagesFts} MATCH ${ftsPhrase(f.q)}`);
-    else c.push(sql`instr(lower(coalesce(${messages.raw}, ${messages.raw_hex}, '')), ${f.q.toLowerCase()}) > 0`);
-  }
+  if ("oldestAbove" in page) c.push(gt(messages.seq, page.oldestAbove));
+  else if (page.newestBelow !== undefined) c.push(lt(messages.seq, page.newestBelow));
   return c;
 }
 
-function select(db: Db, f: MessageFilter, limit: number, page: Page): MessageRecord[] {
-  if (f.q !== undefined && [...f.q].length < FTS_MIN_CHARS && /[^\x00-\x7f]/.test(f.q)) return scanInJs(db, f, limit, page);
-  const useFts = f.q !== undefined && [...f.q].length >= FTS_MIN_CHARS;
-  const where = and(...conditions(f, page, useFts));
+/** Rows with their job's line (a notify stored once in `jobs`) and their session's id. */
+const withJob = (db: Db) =>
+  db
+    .select({ ...getTableColumns(messages), job_raw: jobs.raw, sess_id: sessionIds.id })
+    .from(messages)
+    .leftJoin(jobs, eq(jobs.hash, messages.job))
+    .leftJoin(sessionIds, eq(sessionIds.n, messages.sess));
+
+/** Without `q`: the filters on the table, in seq order; rows of both forms merged by seq. */
+function selectRows(db: Db, f: Omit<MessageFilter, "q">, limit: number, page: Page): MessageRecord[] {
   const oldest = "oldestAbove" in page;
-  const rows = useFts
-    ? // Driven by the FTS index in rowid order, so LIMIT stops the search early.
-      db
-        .select(getTableColumns(messages))
-        .from(messagesFts)
-        .innerJoin(messages, eq(messages.seq, messagesFts.rowid))
-        .where(where)
-        .orderBy(oldest ? asc(messagesFts.rowid) : desc(messagesFts.rowid))
-        .limit(limit)
-        .all()
-    : db.select().from(messages).where(where).orderBy(oldest ? asc(messages.seq) : desc(messages.seq)).limit(limit).all();
-  return rows.map(rowToMessage);
+  const run = (form: Form) =>
+    withJob(db)
+      .where(and(...conditions(f, page, form)))
+      .orderBy(oldest ? asc(messages.seq) : desc(messages.seq))
+      .limit(limit)
+      .all()
+      .map(rowToMessage);
+  const compact = run("compact");
+  if (legacyMaxSeq(db) === 0) return compact;
+  return mergeBySeq(compact, run("whole"), limit, oldest ? "oldest" : "newest");
+}
+
+function select(db: Db, f: MessageFilter, limit: number, page: Page): MessageRecord[] {
+  if (f.q === undefined) return selectRows(db, f, limit, page);
+  const q = f.q;
+  const legacy = legacyMaxSeq(db);
+  const keys = termKeys(db, q);
+  // Common text (or a short needle over old rows the trigram index cannot serve): hits are dense, a scan finds them.
+  if (keys === "broad" || (legacy > 0 && [...q].length < 3)) return scanInJs(db, f, limit, page);
+  const out: MessageRecord[] = [];
+  const oldest = "oldestAbove" in page;
+  let cursor = page;
+  const k = Math.max(limit * 4, 256);
+  for (let i = 0; i < 100_000 && out.length < limit; i++) {
+    const seqs = candidates(db, keys, q, cursor, k, legacy);
+    if (seqs.length === 0) break;
+    const rows = withJob(db)
+      .where(inArray(messages.seq, seqs))
+      .all()
+      .map(rowToMessage)
+      .filter((m) => matchesFilter(m, f))
+      .sort((a, b) => (oldest ? a.seq - b.seq : b.seq - a.seq));
+    for (const m of rows) if (out.length < limit) out.push(m);
+    if (seqs.length < k) break;
+    const last = seqs[seqs.length - 1]!;
+    cursor = oldest ? { oldestAbove: last } : { newestBelow: last };
+  }
+  return out;
 }
 
 /** Newest first, `seq < before` when given. */
@@ -63,28 +105,27 @@ export const queryMessages = (db: Db, f: MessageFilter, limit: number, before?: 
 export const messagesAfter = (db: Db, f: MessageFilter, after: number, limit: number): MessageRecord[] =>
   select(db, f, limit, { oldestAbove: after });
 
-/**
- * Short non-ASCII needles: SQLite's lower() folds ASCII only and trigrams need 3 characters, so the text test runs
- * here with the store's own matcher, over pages of rows the other filters select.
- */
+/** `q` checked here with the store's own matcher, over pages of rows the other filters select. */
 function scanInJs(db: Db, f: MessageFilter, limit: number, page: Page): MessageRecord[] {
   const { q: _q, ...rest } = f;
   const out: MessageRecord[] = [];
   let cursor = page;
-  for (;;) {
-    const rows = select(db, rest, 2_000, cursor);
+  for (let i = 0; i < 1_000_000; i++) {
+    const rows = selectRows(db, rest, 2_000, cursor);
     for (const m of rows) if (matchesFilter(m, f) && out.length < limit) out.push(m);
     if (out.length >= limit || rows.length < 2_000) return out;
     const last = rows[rows.length - 1]!.seq;
     cursor = "oldestAbove" in cursor ? { oldestAbove: last } : { newestBelow: last };
   }
+  return out;
 }
 
 export function getMessage(db: Db, id: string): MessageRecord | undefined {
   // The store's ids are the decimal seq; look up by the primary key and confirm.
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
-  const row = db.select().from(messages).where(eq(messages.seq, Number(id))).get();
-  return row && row.id === id ? rowToMessage(row) : undefined;
+  const row = withJob(db).where(eq(messages.seq, Number(id))).get();
+  const m = row ? rowToMessage(row) : undefined;
+  return m && m.id === id ? m : undefined;
 }
 
 export function getSession(db: Db, id: string): SessionRecord | undefined {
@@ -117,7 +158,9 @@ export function listSessions(
 }
 
 export function sessionMessageCount(db: Db, id: string): number {
-  return db.select({ n: count() }).from(messages).where(eq(messages.session_id, id)).get()?.n ?? 0;
+  const n = (form: Form) =>
+    db.select({ n: count() }).from(messages).where(and(...conditions({ session_id: id }, { newestBelow: undefined }, form))).get()?.n ?? 0;
+  return n("compact") + (legacyMaxSeq(db) > 0 ? n("whole") : 0);
 }
 
 export function messageCount(db: Db): number {

@@ -1,60 +1,250 @@
 import { isErrorMessage } from "../capture/query";
-import type { MessageRecord, SessionRecord } from "../capture/records";
+import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
+import { decodeRequest, decodeResponse } from "../stratum/methods";
 import type { agentTelemetry, messages, sessions } from "./schema";
 
-/** Record ⇄ row mapping. The columns mirror the record fields, so these are nearly identity maps. */
+/** Record ⇄ row mapping. Sessions and telemetry mirror their records; messages are stored compactly (see FORM_*). */
 
 export type MessageRow = typeof messages.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 /** One verified agent telemetry report as received (SPEC §5 content). */
 export type TelemetryRow = typeof agentTelemetry.$inferSelect;
 
-export const messageToRow = (m: MessageRecord): MessageRow => ({
-  seq: m.seq,
-  id: m.id,
-  session_id: m.session_id,
-  direction: m.direction,
-  ts: m.ts,
-  size_bytes: m.size_bytes,
-  raw: m.raw,
-  raw_hex: m.raw_hex,
-  kind: m.kind,
-  method: m.method,
-  rpc_id: m.rpc_id,
-  // undefined would bind as NULL and come back null; keep what the record says.
-  json: m.json === undefined ? null : m.json,
-  decoded: m.decoded,
-  parse_error: m.parse_error,
-  reply_to: m.reply_to,
-  latency_ms: m.latency_ms,
-  truncated: m.truncated,
-  is_error: isErrorMessage(m),
-  ...shareColumns(m.kind === "request" ? m.analysis : null),
-  analysis: m.analysis,
-  verdict: m.analysis?.type === "submit" ? m.analysis.verdict : null,
-  agrees: m.analysis?.type === "submit" && m.analysis.agrees !== null ? (m.analysis.agrees ? 1 : 0) : null,
-});
+/** Bits of `form` (NULL: a row stored whole, as before migration 0003): what rowToMessage derives instead of reading. */
+export const FORM_COMPACT = 1;
+/** json is JSON.parse(raw) (null when the line is not JSON). */
+export const FORM_JSON = 2;
+/** rpc_id is json.id (a number or string; else null). */
+export const FORM_RPC_ID = 4;
+/** decoded is what the capture's decoders say about json (plus decoded.share from the share columns). */
+export const FORM_DECODED = 8;
+/** decoded has a `share` (in share_hash/share_* or share_json). */
+export const FORM_SHARE = 16;
 
-/** The share columns from a submit's analysis when its share was hashed; all null otherwise. */
-function shareColumns(a: MessageRecord["analysis"]): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate"> {
-  if (a?.type !== "submit" || a.difficulty === null) return { share_difficulty: null, share_meets_target: null, share_block_candidate: null };
+const DIRECTION_CODE: Record<Direction, string> = { miner_to_pool: "m", pool_to_miner: "p", hashscope_to_pool: "h" };
+const KIND_CODE: Record<MessageKind, string> = { request: "q", response: "r", notification: "n", invalid: "i" };
+const invert = <K extends string>(o: Record<K, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k])) as Record<string, K>;
+const DIRECTION_OF = invert(DIRECTION_CODE);
+const KIND_OF = invert(KIND_CODE);
+/** The values a direction/kind filter must match: the full name (rows stored whole) or its one-letter code. */
+export const directionValues = (d: Direction): [string, string] => [d, DIRECTION_CODE[d]];
+export const kindValues = (k: MessageKind): [string, string] => [k, KIND_CODE[k]];
+
+/** Method codes of compact rows. Stored on disk: append only, never renumber. 0 = another method (its text is kept). */
+const METHOD_CODES = [
+  "mining.subscribe", "mining.authorize", "mining.configure", "mining.notify", "mining.submit", "mining.set_difficulty",
+  "mining.set_extranonce", "mining.extranonce.subscribe", "mining.set_version_mask", "mining.suggest_difficulty",
+  "client.reconnect", "client.show_message", "client.get_version",
+] as const;
+const METHOD_CODE = new Map<string, number>(METHOD_CODES.map((m, i) => [m, i + 1]));
+/** The code a method filter looks for in compact rows (0: any other method, then compared by text). */
+export const methodCode = (method: string): number => METHOD_CODE.get(method) ?? 0;
+const methodOfRow = (mcode: number | null, method: string | null): string | null =>
+  mcode !== null && mcode > 0 ? (METHOD_CODES[mcode - 1] ?? method) : method;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** json as the capture parses a line (stratum/parse.ts): only for lines captured whole. */
+export function jsonOfRaw(raw: string | null, truncated: boolean): unknown {
+  if (raw === null || truncated) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+const rpcIdOf = (kind: MessageKind, json: unknown): RpcId | null =>
+  kind !== "invalid" && isRecord(json) && (typeof json.id === "number" || typeof json.id === "string") ? json.id : null;
+
+/** decoded as the capture makes it (capture/ingest.ts), without the share analysis. */
+export function decodedOf(kind: MessageKind, method: string | null, rpcId: RpcId | null, json: unknown): Record<string, unknown> | null {
+  if (!isRecord(json)) return null;
+  if ((kind === "request" || kind === "notification") && method !== null) return decodeRequest(method, json.params).decoded;
+  if (kind === "response" && rpcId !== null) return decodeResponse(method, json.result, json.error).decoded;
+  return null;
+}
+
+type ShareColumns = Pick<
+  MessageRow,
+  "share_difficulty" | "share_meets_target" | "share_block_candidate" | "share_hash" | "share_target" | "share_network" | "share_json"
+>;
+const NO_SHARE: ShareColumns = {
+  share_difficulty: null,
+  share_meets_target: null,
+  share_block_candidate: null,
+  share_hash: null,
+  share_target: null,
+  share_network: null,
+  share_json: null,
+};
+
+/** decoded.share (stratum/share-analysis.ts) as columns; an ok share compactly, anything else as JSON text. */
+function shareToColumns(share: unknown): ShareColumns {
+  const sh = isRecord(share) ? share : null;
+  if (sh?.ok !== true) return { ...NO_SHARE, share_json: JSON.stringify(share) ?? "null" };
+  const cols: ShareColumns = {
+    share_difficulty: typeof sh.difficulty === "number" && Number.isFinite(sh.difficulty) ? sh.difficulty : null,
+    share_meets_target: sh.meets_target === true ? 1 : 0,
+    share_block_candidate: sh.block_candidate === true ? 1 : 0,
+    share_hash: typeof sh.hash === "string" && /^[0-9a-f]{64}$/.test(sh.hash) ? Buffer.from(sh.hash, "hex") : null,
+    share_target: typeof sh.target_difficulty === "number" ? sh.target_difficulty : null,
+    share_network: typeof sh.network_difficulty === "number" ? sh.network_difficulty : null,
+    share_json: null,
+  };
+  // Only when the columns give back exactly this object; otherwise keep its text (the filters still use the columns).
+  return JSON.stringify(shareOfColumns(cols)) === JSON.stringify(share) ? cols : { ...cols, share_json: JSON.stringify(share) };
+}
+
+function shareOfColumns(c: ShareColumns): unknown {
+  if (c.share_json !== null) return JSON.parse(c.share_json);
   return {
-    share_difficulty: Number.isFinite(a.difficulty) ? a.difficulty : null,
-    share_meets_target: a.verdict === "low_difficulty" ? 0 : 1,
-    share_block_candidate: a.verdict === "block_candidate" ? 1 : 0,
+    ok: true,
+    hash: c.share_hash ? Buffer.from(c.share_hash).toString("hex") : null,
+    difficulty: c.share_difficulty,
+    target_difficulty: c.share_target,
+    meets_target: c.share_meets_target === 1,
+    network_difficulty: c.share_network,
+    block_candidate: c.share_block_candidate === 1,
   };
 }
 
-export const rowToMessage = (r: MessageRow): MessageRecord => ({
+/**
+ * The share filter columns from a miner submit's analysis (analysis/verdict.ts) when its share was hashed, and its verdict
+ * and agreement for the history filters; all null otherwise. Older records carried decoded.share instead (above).
+ */
+function analysisColumns(m: MessageRecord): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate" | "verdict" | "agrees"> {
+  const a = m.analysis;
+  if (a?.type !== "submit") return { share_difficulty: null, share_meets_target: null, share_block_candidate: null, verdict: null, agrees: null };
+  const hashed = m.kind === "request" && a.difficulty !== null;
+  return {
+    share_difficulty: hashed && Number.isFinite(a.difficulty) ? a.difficulty : null,
+    share_meets_target: hashed ? (a.verdict === "low_difficulty" ? 0 : 1) : null,
+    share_block_candidate: hashed ? (a.verdict === "block_candidate" ? 1 : 0) : null,
+    verdict: a.verdict,
+    // 0/1, null until the pool's answer was compared.
+    agrees: a.agrees === null ? null : a.agrees ? 1 : 0,
+  };
+}
+
+/**
+ * A record as a compact row. Every derived field is checked against the record as it is written (cheap: string
+ * compares and one decode), so a row gives back exactly its record, whatever produced it (the capture, an import);
+ * what does not derive is stored as it is. `job` is the notify line's key in `jobs` when the caller stored it there.
+ */
+export function messageToRow(m: MessageRecord, job: number | null = null, sess: number | null = null): MessageRow {
+  const raw = m.raw;
+  let form = FORM_COMPACT;
+  const jsonText = m.json === undefined ? undefined : JSON.stringify(m.json);
+  const derivedJson =
+    raw !== null && !m.truncated && (jsonText === raw || (jsonText !== undefined && JSON.stringify(jsonOfRaw(raw, false)) === jsonText))
+      ? true
+      : raw !== null && m.json === null && jsonOfRaw(raw, m.truncated) === null;
+  if (derivedJson) form |= FORM_JSON;
+  // Derived or not, the record's own json is what the row stands for (derived means equal to the line's parse).
+  const json = m.json === undefined ? null : m.json;
+  if (rpcIdOf(m.kind, json) === m.rpc_id) form |= FORM_RPC_ID;
+  let share: ShareColumns = NO_SHARE;
+  const hasShare = isRecord(m.decoded) && Object.prototype.hasOwnProperty.call(m.decoded, "share");
+  if (hasShare) {
+    form |= FORM_SHARE;
+    share = shareToColumns(m.decoded!.share);
+  }
+  if (derivedJson) {
+    const d = decodedOf(m.kind, m.method, m.rpc_id, json);
+    const full = hasShare ? { ...(d ?? {}), share: shareOfColumns(share) } : d;
+    if (JSON.stringify(full) === JSON.stringify(m.decoded)) form |= FORM_DECODED;
+  }
+  const analysis = analysisColumns(m);
+  const ms = Date.parse(m.ts);
+  const tsExact = Number.isFinite(ms) && new Date(ms).toISOString() === m.ts;
+  const mcode = m.method === null ? null : methodCode(m.method);
+  const replySeq = m.reply_to !== null && /^[1-9][0-9]{0,15}$/.test(m.reply_to) && Number.isSafeInteger(Number(m.reply_to)) ? Number(m.reply_to) : null;
+  const us = m.latency_ms === null ? null : Math.round(m.latency_ms * 1000);
+  const latencyUs = us !== null && Number.isSafeInteger(us) && us / 1000 === m.latency_ms ? us : null;
+  return {
+    seq: m.seq,
+    id: m.id === String(m.seq) ? "" : m.id,
+    session_id: sess !== null ? "" : m.session_id,
+    sess,
+    direction: DIRECTION_CODE[m.direction],
+    ts: tsExact ? "" : m.ts,
+    ts_ms: tsExact ? ms : null,
+    // 0 (stored in no bytes) when it is the line's UTF-8 length plus its LF, as nearly always; no line has 0 bytes.
+    size_bytes: raw !== null && m.size_bytes === Buffer.byteLength(raw) + 1 ? 0 : m.size_bytes,
+    raw: job !== null ? null : raw,
+    raw_hex: m.raw_hex,
+    kind: KIND_CODE[m.kind],
+    method: mcode !== null && mcode > 0 ? null : m.method,
+    mcode,
+    rpc_id: form & FORM_RPC_ID ? null : m.rpc_id,
+    json: form & FORM_JSON ? null : m.json === undefined ? null : m.json,
+    decoded: form & FORM_DECODED ? null : m.decoded,
+    parse_error: m.parse_error,
+    reply_to: replySeq !== null ? null : m.reply_to,
+    reply_seq: replySeq,
+    latency_ms: latencyUs !== null ? null : m.latency_ms,
+    latency_us: latencyUs,
+    truncated: m.truncated,
+    is_error: isErrorMessage(m),
+    ...share,
+    // A record that still carries decoded.share (an older export) keeps that share's filter columns.
+    ...(hasShare ? { verdict: analysis.verdict, agrees: analysis.agrees } : analysis),
+    form,
+    job,
+    analysis: m.analysis === null ? null : JSON.stringify(m.analysis),
+  };
+}
+
+/** A row as read, with its job's line and its session's id when it has them. */
+export type StoredRow = MessageRow & { job_raw?: string | null; sess_id?: string | null };
+
+export function rowToMessage(r: StoredRow): MessageRecord {
+  if (r.form === null) return legacyRowToMessage(r);
+  const form = r.form;
+  const raw = r.job !== null ? (r.job_raw ?? null) : r.raw;
+  const kind = KIND_OF[r.kind] ?? (r.kind as MessageKind);
+  const method = methodOfRow(r.mcode, r.method);
+  const json = form & FORM_JSON ? jsonOfRaw(raw, r.truncated) : r.json;
+  const rpc_id = form & FORM_RPC_ID ? rpcIdOf(kind, json) : (r.rpc_id ?? null);
+  let decoded = r.decoded ?? null;
+  if (form & FORM_DECODED) {
+    const d = decodedOf(kind, method, rpc_id, json);
+    decoded = form & FORM_SHARE ? { ...(d ?? {}), share: shareOfColumns(r) } : d;
+  }
+  return {
+    id: r.id === "" ? String(r.seq) : r.id,
+    seq: r.seq,
+    session_id: r.sess !== null ? (r.sess_id ?? "") : r.session_id,
+    direction: DIRECTION_OF[r.direction] ?? (r.direction as Direction),
+    ts: r.ts === "" && r.ts_ms !== null ? new Date(r.ts_ms).toISOString() : r.ts,
+    size_bytes: r.size_bytes === 0 && raw !== null ? Buffer.byteLength(raw) + 1 : r.size_bytes,
+    raw,
+    raw_hex: r.raw_hex,
+    kind,
+    method,
+    rpc_id,
+    json: json ?? null,
+    decoded,
+    parse_error: r.parse_error,
+    reply_to: r.reply_seq !== null ? String(r.reply_seq) : r.reply_to,
+    latency_ms: r.latency_us !== null ? r.latency_us / 1000 : r.latency_ms,
+    truncated: r.truncated,
+    analysis: r.analysis === null ? null : (JSON.parse(r.analysis) as MessageRecord["analysis"]),
+  };
+}
+
+/** Rows written before migration 0003: every field stored as it is. */
+const legacyRowToMessage = (r: MessageRow): MessageRecord => ({
   id: r.id,
   seq: r.seq,
   session_id: r.session_id,
-  direction: r.direction,
+  direction: DIRECTION_OF[r.direction] ?? (r.direction as Direction),
   ts: r.ts,
   size_bytes: r.size_bytes,
   raw: r.raw,
   raw_hex: r.raw_hex,
-  kind: r.kind,
+  kind: KIND_OF[r.kind] ?? (r.kind as MessageKind),
   method: r.method,
   rpc_id: r.rpc_id ?? null,
   json: r.json ?? null,
@@ -63,7 +253,7 @@ export const rowToMessage = (r: MessageRow): MessageRecord => ({
   reply_to: r.reply_to,
   latency_ms: r.latency_ms,
   truncated: r.truncated,
-  analysis: r.analysis ?? null,
+  analysis: null,
 });
 
 export const sessionToRow = (s: SessionRecord): SessionRow => ({

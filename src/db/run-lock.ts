@@ -10,16 +10,26 @@ import path from "node:path";
  */
 export type RunLock = { release(): void };
 
-/** The lock, or null when another process (or another open in this one) holds it. */
-export function lockDatabaseFile(file: string): RunLock | null {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const lock = new Database(`${file}.lock`, { create: true });
+/**
+ * The lock; "held" when another process (or another open in this one) holds it; the error when the lock file cannot
+ * be made at all (a bad or unwritable folder, a full disk), which is not the same as "in use".
+ */
+export function lockDatabaseFile(file: string): RunLock | "held" | Error {
+  let lock: Database;
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    lock = new Database(`${file}.lock`, { create: true });
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
   try {
     lock.run("PRAGMA locking_mode = EXCLUSIVE");
     lock.run("BEGIN EXCLUSIVE"); // busy_timeout is 0: fails at once when held elsewhere
-  } catch {
+  } catch (err) {
     lock.close();
-    return null;
+    const code = typeof err === "object" && err !== null && "code" in err ? String(err.code) : "";
+    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "held";
+    return err instanceof Error ? err : new Error(String(err));
   }
   return {
     release() {

@@ -1,19 +1,20 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { Verdict } from "../analysis/schema";
 import type {
   CloseReason,
-  Direction,
-  MessageKind,
   RpcId,
   SessionCounters,
   SessionState,
   Upstream,
 } from "../capture/records";
-import type { Analysis, Verdict } from "../analysis/schema";
 
 /**
  * Persistent capture (drizzle-kit generates drizzle/ from this file). Column names follow the JSON records so a row
- * maps back to a record field by field. The FTS5 index over raw lines lives in a custom migration (drizzle/0001_*).
+ * maps back to a record field by field for rows written before 0003 (`form` NULL). Rows written since are compact (see
+ * rows.ts): what can be derived from the raw line is not stored again, each distinct mining.notify line is stored once in
+ * `jobs`, and search goes through `terms` and the message_terms_<n> posting tables (custom migration 0004, search.ts)
+ * instead of the FTS5 trigram index over every raw line (0001, kept for the rows it already covers).
  */
 
 export const sessions = sqliteTable(
@@ -48,12 +49,14 @@ export const messages = sqliteTable(
     seq: integer().primaryKey(),
     id: text().notNull(),
     session_id: text().notNull(),
-    direction: text().$type<Direction>().notNull(),
+    /** A Direction (rows stored whole) or its one-letter code (compact rows, rows.ts). */
+    direction: text().notNull(),
     ts: text().notNull(),
     size_bytes: integer().notNull(),
     raw: text(),
     raw_hex: text(),
-    kind: text().$type<MessageKind>().notNull(),
+    /** A MessageKind, or its one-letter code. */
+    kind: text().notNull(),
     method: text(),
     /** JSON text so a numeric id and a string id stay apart. */
     rpc_id: text({ mode: "json" }).$type<RpcId | null>(),
@@ -70,23 +73,62 @@ export const messages = sqliteTable(
     // 0/1/NULL: plain integers, because drizzle's boolean mode writes NULL as 0.
     share_meets_target: integer(),
     share_block_candidate: integer(),
-    /** HashScope's analysis (analysis/schema.ts) as JSON; its verdict and agreement as columns for history filters. */
-    analysis: text({ mode: "json" }).$type<Analysis | null>(),
+    /** Compact rows: which fields are derived on read (rows.ts FORM_* bits); NULL for rows stored whole (before 0003). */
+    form: integer(),
+    /** Compact rows: ts as epoch milliseconds (ts is '' when this gives it back exactly). */
+    ts_ms: integer(),
+    /** A mining.notify line stored once in `jobs` (raw is NULL then). */
+    job: integer(),
+    /** decoded.share of an ok share, compactly: its hash as 32 bytes, the two difficulties beside share_difficulty. */
+    share_hash: blob({ mode: "buffer" }),
+    share_target: real(),
+    share_network: real(),
+    /** Any other decoded.share (e.g. `{"ok":false,"reason":...}`) as JSON text. */
+    share_json: text(),
+    /** The message's analysis (analysis/schema.ts) as JSON text, when it has one. */
+    analysis: text(),
+    /** A miner submit's verdict and whether the pool's answer agreed (0/1, NULL until compared), for history filters. */
     verdict: text().$type<Verdict>(),
-    // 0/1/NULL (null: no pool answer compared yet).
     agrees: integer(),
+    /** Compact rows: the session as its number in session_ids (session_id is '' then). */
+    sess: integer(),
+    /** Compact rows: the method as a code (rows.ts METHOD_CODES; method is NULL then, or the text for code 0). */
+    mcode: integer(),
+    /** Compact rows: reply_to as a number when it is one (reply_to is NULL then). */
+    reply_seq: integer(),
+    /** Compact rows: latency_ms in whole microseconds when that is exact (latency_ms is NULL then). */
+    latency_us: integer(),
   },
   (t) => [
-    index("messages_session_seq").on(t.session_id, t.seq),
-    index("messages_direction_seq").on(t.direction, t.seq),
-    index("messages_method_seq").on(t.method, t.seq),
-    index("messages_kind_seq").on(t.kind, t.seq),
-    index("messages_ts").on(t.ts),
+    // Rows stored whole (before 0003) are found by these; compact rows by sess / mcode.
+    index("messages_session_seq").on(t.session_id, t.seq).where(sql`form IS NULL`),
+    index("messages_method_seq").on(t.method, t.seq).where(sql`form IS NULL`),
+    index("messages_sess_seq").on(t.sess, t.seq).where(sql`sess IS NOT NULL`),
+    index("messages_mcode_seq").on(t.mcode, t.seq).where(sql`mcode IS NOT NULL`),
     index("messages_errors_seq").on(t.seq).where(sql`is_error = 1`),
     index("messages_low_shares_seq").on(t.seq).where(sql`share_meets_target = 0`),
     index("messages_disagree_seq").on(t.seq).where(sql`agrees = 0`),
   ],
 );
+
+/** Each distinct mining.notify line once, addressed by a 53-bit hash of the line (hash.ts); `last_seq` for retention. */
+export const jobs = sqliteTable("jobs", {
+  hash: integer().primaryKey(),
+  raw: text().notNull(),
+  last_seq: integer().notNull(),
+});
+
+/** Session ids as small numbers, so compact rows and their index carry 2-3 bytes instead of 16 characters. */
+export const sessionIds = sqliteTable("session_ids", {
+  n: integer().primaryKey(),
+  id: text().notNull().unique(),
+});
+
+/** The search vocabulary: each distinct searchable text (worker, user agent, error text, job id, tag) once, lower case. */
+export const terms = sqliteTable("terms", {
+  id: integer().primaryKey(),
+  text: text().notNull().unique(),
+});
 
 /** Latest-first agent telemetry (SPEC §5 content as received), one row per Nostr event. */
 export const agentTelemetry = sqliteTable(

@@ -4,7 +4,7 @@ import type { CaptureStore } from "../capture/store";
 import type { FleetRegistry } from "../mitm/fleet";
 import { isoNow } from "../time";
 import { listedAfter, mergeBySeq, mergeSessions } from "./merge";
-import { openDatabase, parseDatabaseUrl, type Db } from "./open";
+import { describeOpenError, openDatabase, parseDatabaseUrl, type Db } from "./open";
 import { InlineReads, WorkerReads, type DiskReads } from "./disk-reads";
 import * as reader from "./reader";
 import { ConfigError } from "../env";
@@ -31,6 +31,12 @@ export type StorageOptions = {
 export const CRASH_SEQ_GAP = 1_000_000;
 
 export type StorageStats = {
+  /** The write queue in bytes and its bound (DB_QUEUE_MAX_BYTES), what it dropped, and writer failures. */
+  queued_bytes: number;
+  max_queued_bytes: number;
+  dropped: number;
+  write_failures: number;
+  last_write_error: string | null;
   writer: WriterStats | null;
   retention: { runs: number; deleted_messages: number; deleted_sessions: number; last_run_at: string | null } | null;
   recovered_sessions: number;
@@ -68,10 +74,20 @@ export class Storage {
 
   /** Throws a ConfigError naming DATABASE_URL when the database cannot be used (bad path, not a database, in use). */
   static open(opts: StorageOptions): Storage {
-    const file = parseDatabaseUrl(opts.url);
-    const lock = file === ":memory:" ? null : lockDatabaseFile(file);
-    if (file !== ":memory:" && !lock)
+    let file: string;
+    try {
+      file = parseDatabaseUrl(opts.url);
+    } catch (err) {
+      throw new ConfigError("DATABASE_URL", describeOpenError(err));
+    }
+    const lock = file === ":memory:" ? "memory" : lockDatabaseFile(file);
+    if (lock === "held")
       throw new ConfigError("DATABASE_URL", `${file} is in use by another HashScope or an import (${file}.lock is held)`);
+    if (lock instanceof Error) throw new ConfigError("DATABASE_URL", `${file}: ${describeOpenError(lock)}`);
+    return Storage.openLocked(opts, file, lock === "memory" ? null : lock);
+  }
+
+  private static openLocked(opts: StorageOptions, file: string, lock: RunLock | null): Storage {
     try {
       const db = openDatabase(opts.url);
       const crashed = markOpen(db);
@@ -80,7 +96,7 @@ export class Storage {
       return new Storage(db, opts, firstSeq, recovered, crashed, lock);
     } catch (err) {
       lock?.release();
-      throw new ConfigError("DATABASE_URL", `${file}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigError("DATABASE_URL", `${file}: ${describeOpenError(err)}`);
     }
   }
 
@@ -152,8 +168,14 @@ export class Storage {
 
   stats(): StorageStats {
     const r = this.sink?.retentionStats();
+    const w = this.writer?.stats() ?? null;
     return {
-      writer: this.writer?.stats() ?? null,
+      queued_bytes: w?.queued_bytes ?? 0,
+      max_queued_bytes: w?.max_queued_bytes ?? { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }.maxQueueBytes,
+      dropped: w?.dropped ?? 0,
+      write_failures: w?.failed_batches ?? 0,
+      last_write_error: w?.last_error ?? null,
+      writer: w,
       retention: r ? { ...r } : null,
       recovered_sessions: this.recoveredSessions,
       recovered_from_crash: this.recoveredFromCrash,

@@ -29,7 +29,9 @@ const session: SessionRecord = {
 for (let batch = 0; batch < 100_000; batch++) {
   const msgs = Array.from({ length: BATCH_ROWS }, (_, i) => {
     const seq = batch * BATCH_ROWS + i + 1;
-    return { ...line("crash", seq), raw: `batch-${batch}-row-${i} ${"x".repeat(200)}`, seq, id: String(seq) };
+    // Not JSON: searchable by its own text (capture/search.ts).
+    const raw = `batch-${batch}-row-${i} ${"x".repeat(200)}`;
+    return { ...line("crash", seq), raw, kind: "invalid" as const, method: null, json: null, seq, id: String(seq) };
   });
   session.counters.messages_up = (batch + 1) * BATCH_ROWS;
   writeBatch(db, w, { msgs, sess: [session], telemetry: [], seqHighWater: (batch + 1) * BATCH_ROWS });

@@ -73,7 +73,7 @@ test("restart with traffic flowing: history listed and searchable, live sessions
     expect(seqs[seqs.length - 1]).toBe(1);
     expect(seqs[0]).toBeLessThanOrEqual(seqBefore);
     // Searchable (FTS) and filterable from disk.
-    const subscribes = await getJson<MessageRecord[]>(`${base}/api/messages?q=mining.subscribe&kind=request`);
+    const subscribes = await getJson<MessageRecord[]>(`${base}/api/messages?method=mining.subscribe&kind=request`);
     expect(subscribes.length).toBe(2);
     expect((await getJson<MessageRecord>(`${base}/api/messages/1`)).seq).toBe(1);
     const notify = await allMessages(base, "&method=mining.notify");
