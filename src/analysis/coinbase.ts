@@ -14,10 +14,14 @@ const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 /** Printable runs of at least this many characters make up the tag (shorter ones are usually extranonce noise). */
 const MIN_TAG_RUN = 4;
 
-function bip34Height(scriptSig: Uint8Array): { height: number | null; rest: Uint8Array } {
+/** BIP34 height from the first push of a coinbase scriptSig, and the bytes after it (where pools put their tag). */
+export function bip34Height(scriptSig: Uint8Array): { height: number | null; rest: Uint8Array } {
   const n = scriptSig[0];
-  // BIP34: the first push is the height as a little-endian script number, 1..8 bytes (3 on mainnet today).
-  if (n === undefined || n < 1 || n > 8 || scriptSig.length < 1 + n) return { height: null, rest: scriptSig };
+  if (n === undefined) return { height: null, rest: scriptSig };
+  // Heights 1..16 are pushed as OP_1..OP_16 (regtest and the first blocks of any chain).
+  if (n >= 0x51 && n <= 0x60) return { height: n - 0x50, rest: scriptSig.subarray(1) };
+  // Otherwise the height as a little-endian script number, 1..8 bytes (3 on mainnet today).
+  if (n < 1 || n > 8 || scriptSig.length < 1 + n) return { height: null, rest: scriptSig };
   let h = 0;
   for (let i = n; i >= 1; i--) h = h * 256 + scriptSig[i]!;
   return { height: h, rest: scriptSig.subarray(1 + n) };

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { decodeCoinbaseTx } from "../analysis/coinbase";
+import { hexToBytes } from "../stratum/header";
 
 /**
  * What a `mining.notify` job says about the block it builds on (docs/nostr.md, "job reports"), as pure functions:
@@ -39,77 +41,19 @@ export function subsidySat(height: number): number {
   return halvings >= 64 ? 0 : Math.floor(5_000_000_000 / 2 ** halvings);
 }
 
-class Reader {
-  pos = 0;
-  constructor(private readonly b: Uint8Array) {}
-  take(n: number): Uint8Array {
-    if (n < 0 || this.pos + n > this.b.length) throw new RangeError("past the end");
-    const out = this.b.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  u8(): number {
-    return this.take(1)[0]!;
-  }
-  /** Little-endian unsigned of up to 8 bytes, as a Number (exact below 2^53; coinbase values are). */
-  le(n: number): number {
-    const bytes = this.take(n);
-    let v = 0;
-    for (let i = n - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
-    return v;
-  }
-  varint(): number {
-    const f = this.u8();
-    return f < 0xfd ? f : f === 0xfd ? this.le(2) : f === 0xfe ? this.le(4) : this.le(8);
-  }
-}
-
-const fromHex = (s: string): Uint8Array | null => {
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) return null;
-  return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
-};
-
-/** BIP34 height from the first push of a coinbase scriptSig. */
-export function bip34Height(scriptSig: Uint8Array): number | null {
-  const op = scriptSig[0];
-  if (op === undefined) return null;
-  if (op >= 0x51 && op <= 0x60) return op - 0x50; // OP_1..OP_16
-  if (op < 1 || op > 8 || scriptSig.length < 1 + op) return null;
-  let v = 0;
-  for (let i = op; i >= 1; i--) v = v * 256 + scriptSig[i]!;
-  return v;
-}
-
 export type CoinbaseFacts = { height: number | null; value_sat: number; outputs: number };
 
 /**
- * Parses the legacy-serialized coinbase a pool splits into coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2
- * (the extranonce bytes are filled with zeros: only their length matters). Null when it does not parse.
+ * What a job's coinbase (coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2, the extranonce bytes as zeros: only their length
+ * matters) says for a job report, read by the one coinbase decoder (analysis/coinbase.ts). Null when it does not parse.
  */
 export function coinbaseFacts(coinb1: string, coinb2: string, extranonceBytes: number): CoinbaseFacts | null {
-  const a = fromHex(coinb1);
-  const b = fromHex(coinb2);
-  if (!a || !b || !Number.isInteger(extranonceBytes) || extranonceBytes < 0 || extranonceBytes > 64) return null;
-  const tx = new Uint8Array(a.length + extranonceBytes + b.length);
-  tx.set(a, 0);
-  tx.set(b, a.length + extranonceBytes);
+  if (!Number.isInteger(extranonceBytes) || extranonceBytes < 0 || extranonceBytes > 64) return null;
   try {
-    const r = new Reader(tx);
-    r.take(4); // version
-    if (r.varint() !== 1) return null; // a coinbase has exactly one input
-    r.take(36); // null outpoint
-    const script = r.take(r.varint());
-    r.take(4); // sequence
-    const n = r.varint();
-    if (n > 10_000) return null;
-    let value = 0;
-    for (let i = 0; i < n; i++) {
-      value += r.le(8);
-      r.take(r.varint());
-    }
-    r.take(4); // lock time
-    if (r.pos !== tx.length || !Number.isSafeInteger(value)) return null;
-    return { height: bip34Height(script), value_sat: value, outputs: n };
+    // Addresses play no part here, so any network's prefixes do.
+    const cb = decodeCoinbaseTx(hexToBytes(coinb1 + "00".repeat(extranonceBytes) + coinb2), "mainnet");
+    if (!Number.isSafeInteger(cb.total_sats)) return null;
+    return { height: cb.height, value_sat: cb.total_sats, outputs: cb.outputs.length };
   } catch {
     return null;
   }

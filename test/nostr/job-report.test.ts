@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { bip34Height, coinbaseFacts, jobReport, subsidySat } from "../../src/nostr/job-report.ts";
+import { bip34Height as bip34 } from "../../src/analysis/coinbase.ts";
+import { coinbaseFacts, jobReport, subsidySat } from "../../src/nostr/job-report.ts";
+
+const bip34Height = (script: Uint8Array) => bip34(script).height;
 import { coinbaseParts } from "../../src/sim/jobs.ts";
 
 /** Job facts from mining.notify: BIP34 height, coinbase outputs and value, empty template. */
