@@ -5,9 +5,9 @@
  *   bun run bench/latency.ts [round trips per round = 20000] [rounds = 3]
  * Needs haproxy (Debian package `haproxy`, /usr/sbin/haproxy).
  */
-import type { Socket } from "bun";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { pct, roundTrips as probe } from "./round-trips";
 import { spawnBenchPool, spawnHashScope } from "./spawn";
 
 const N = Number(process.argv[2] ?? 20_000);
@@ -15,28 +15,10 @@ const ROUNDS = Number(process.argv[3] ?? 3);
 const DB_FILE = `${tmpdir()}/hashscope-bench-latency-${process.pid}.db`;
 const HAPROXY_CFG = `${tmpdir()}/hashscope-bench-haproxy-${process.pid}.cfg`;
 const SUBMIT = new TextEncoder().encode('{"id":4,"method":"mining.submit","params":["bc1qexampleworker.rig1","6a1b","00000001","65a1b2c3","1dac2b7c"]}\n');
+// µs per round trip; the echo "pool" answers with the line itself.
+const roundTrips = async (port: number, n: number) => (await probe(port, SUBMIT, SUBMIT.byteLength, { count: n })).map((ms) => ms * 1000);
 
-async function roundTrips(port: number, n: number): Promise<number[]> {
-  let onData = (_n: number) => {};
-  const socket: Socket<undefined> = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: (_s, c) => onData(c.byteLength) } });
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    let got = 0;
-    await new Promise<void>((resolve) => {
-      onData = (k) => {
-        got += k;
-        if (got >= SUBMIT.byteLength) resolve();
-      };
-      socket.write(SUBMIT);
-    });
-    out[i] = (performance.now() - t0) * 1000;
-  }
-  socket.end();
-  return out;
-}
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function freePort(): Promise<number> {
   const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });

@@ -4,12 +4,12 @@
  * (a 1-character non-ASCII text: the trigram index cannot serve it). Same run, same database.
  *   bun run bench/slow-read.ts [stored messages = 100000]
  */
-import type { Socket } from "bun";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { emptyCounters, emptyFacts, type MessageRecord, type SessionRecord } from "../src/capture/records";
 import { openDatabase } from "../src/db/open";
 import { prepareWrites, writeBatch } from "../src/db/statements";
+import { pct, roundTrips } from "./round-trips";
 import { spawnBenchPool, spawnHashScope } from "./spawn";
 
 const STORED = Number(process.argv[2] ?? 100_000);
@@ -40,29 +40,7 @@ function fillDatabase(): void {
   db.$client.close();
 }
 
-async function roundTripsFor(port: number, ms: number): Promise<number[]> {
-  let onData = (_n: number) => {};
-  const socket: Socket<undefined> = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: (_s, c) => onData(c.byteLength) } });
-  const out: number[] = [];
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const t0 = performance.now();
-    let got = 0;
-    await new Promise<void>((resolve) => {
-      onData = (n) => {
-        got += n;
-        if (got >= SUBMIT.byteLength) resolve();
-      };
-      socket.write(SUBMIT);
-    });
-    out.push(performance.now() - t0);
-    await Bun.sleep(2); // a miner's pace, not a flood
-  }
-  socket.end();
-  return out.sort((a, b) => a - b);
-}
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const row = (label: string, xs: number[], searchMs: string) =>
   `| ${label} | ${xs.length} | ${pct(xs, 50).toFixed(2)} ms | ${pct(xs, 99).toFixed(2)} ms | ${xs[xs.length - 1]!.toFixed(1)} ms | ${searchMs} |`;
 
@@ -73,7 +51,7 @@ const echo = await spawnBenchPool("bench/echo-server.ts");
 const hs = await spawnHashScope(echo.port, { DATABASE_URL: `sqlite:${DB_FILE}` });
 try {
   const api = `http://127.0.0.1:${hs.port2}`;
-  const quiet = await roundTripsFor(hs.port, WINDOW_MS);
+  const quiet = (await roundTrips(hs.port, SUBMIT, SUBMIT.byteLength, { ms: WINDOW_MS, pauseMs: 2 })).sort((a, b) => a - b);
   const searchTimes: number[] = [];
   let searching = true;
   const searches = Array.from({ length: SEARCHES }, async () => {
@@ -83,7 +61,7 @@ try {
       searchTimes.push(performance.now() - t0);
     }
   });
-  const busy = await roundTripsFor(hs.port, WINDOW_MS);
+  const busy = (await roundTrips(hs.port, SUBMIT, SUBMIT.byteLength, { ms: WINDOW_MS, pauseMs: 2 })).sort((a, b) => a - b);
   searching = false;
   await Promise.all(searches);
   const avgSearch = searchTimes.reduce((a, b) => a + b, 0) / Math.max(1, searchTimes.length);

@@ -10,6 +10,7 @@
 import type { Socket } from "bun";
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { pct, roundTrips } from "./round-trips";
 import { spawnBenchPool, spawnHashScope } from "./spawn";
 
 const WINDOW_MS = Number(process.argv[2] ?? 6000);
@@ -39,29 +40,9 @@ function startLoad(socket: Socket<undefined>, linesPerSec: number): () => void {
   return () => clearInterval(t);
 }
 
-async function probe(ms: number): Promise<number[]> {
-  let onData = (_n: number) => {};
-  const socket: Socket<undefined> = await Bun.connect({ hostname: "127.0.0.1", port: hs.port, socket: { data: (_s, c) => onData(c.byteLength) } });
-  const line = enc.encode(submit(1));
-  const answer = '{"id":1,"result":true,"error":null}\n'.length;
-  const out: number[] = [];
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const t0 = performance.now();
-    let got = 0;
-    await new Promise<void>((resolve) => {
-      onData = (n) => {
-        got += n;
-        if (got >= answer) resolve();
-      };
-      socket.write(line);
-    });
-    out.push(performance.now() - t0);
-    await Bun.sleep(2);
-  }
-  socket.end();
-  return out.sort((a, b) => a - b);
-}
+
+/** The pool's answer to the probe's submit. */
+const ANSWER_BYTES = '{"id":1,"result":true,"error":null}\n'.length;
 
 async function stuckClients(n: number): Promise<Socket<undefined>[]> {
   const out: Socket<undefined>[] = [];
@@ -88,7 +69,6 @@ function readingClients(n: number): AbortController[] {
   });
 }
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 type Row = { label: string; p50: number; p99: number; max: number; cpu: number; rssMiB: number; n: number };
 
 async function phase(label: string, linesPerSec: number, clients: () => Promise<() => void>): Promise<Row> {
@@ -98,7 +78,7 @@ async function phase(label: string, linesPerSec: number, clients: () => Promise<
   await Bun.sleep(1000); // settle
   const c0 = cpuTicks(hs.pid);
   const t0 = performance.now();
-  const rtts = await probe(WINDOW_MS);
+  const rtts = (await roundTrips(hs.port, enc.encode(submit(1)), ANSWER_BYTES, { ms: WINDOW_MS, pauseMs: 2 })).sort((a, b) => a - b);
   const cpu = ((cpuTicks(hs.pid) - c0) / 100 / ((performance.now() - t0) / 1000)) * 100;
   const stats = (await (await fetch(`${api}/api/stats`)).json()) as { memory: { rss_bytes: number } };
   stopClients();

@@ -71,9 +71,16 @@ export function searchFields(m: Pick<MessageRecord, "kind" | "method" | "json" |
   return { texts: [...texts], hex: [...hex] };
 }
 
+/**
+ * A message's fields, worked out once: a search of memory visits every message held (tens of thousands) on the thread
+ * that also relays, and a notify's tag scan is the costly part. Records do not change what is searched once stored.
+ */
+const fieldsOf = new WeakMap<object, SearchFields>();
+
 /** Does `q` find this message (see above). */
 export function matchesSearch(m: Parameters<typeof searchFields>[0], q: string): boolean {
-  const f = searchFields(m);
+  let f = fieldsOf.get(m);
+  if (!f) fieldsOf.set(m, (f = searchFields(m)));
   const needle = q.toLowerCase();
   if (HEX_TOKEN.test(q) && f.hex.includes(needle)) return true;
   return f.texts.some((t) => t.includes(needle));
