@@ -5,6 +5,7 @@
 import type { Socket } from "bun";
 import { LineFramer } from "./framing";
 import { WriteQueue } from "../write-queue";
+import { isRecord } from "./json";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
@@ -59,7 +60,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export class StratumClient {
   private socket: Socket<undefined> | null = null;

@@ -1,5 +1,6 @@
 import type { MessageKind, RpcId } from "../capture/records";
 import type { FramedLine } from "./framing";
+import { isRecord } from "./json";
 
 /** One captured line, classified as JSON-RPC. Never normalised: `raw` and `json` are what was sent. */
 export type ParsedLine = {
@@ -16,9 +17,6 @@ export type ParsedLine = {
 };
 
 const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 

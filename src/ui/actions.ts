@@ -1,3 +1,4 @@
+import { paramsOf } from "../stratum/json";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { MessageRecord, SessionRecord } from "../capture/records";
@@ -44,7 +45,7 @@ export function replayPanelFor(
     if (!(e instanceof ReplayError)) throw e;
     unavailable = `Replay works on live sessions only: ${e.message}.`;
   }
-  const captured = (m.json as { params?: unknown } | null)?.params;
+  const captured = paramsOf(m.json);
   const shown = params ?? (Array.isArray(captured) ? captured.map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? "")) : []);
   return { message: m, unavailable, params: shown, outcome };
 }
