@@ -3,7 +3,7 @@
  * then track difficulty, jobs and extranonce; follow client.reconnect; reconnect with backoff after any drop.
  * It never gives up: a failed first connect is retried like a later drop.
  */
-import { ClientClosedError, StratumClient, type JsonValue, type RpcReply, type ServerMessage } from "../src/stratum/client.ts";
+import { ClientClosedError, StratumClient, type JsonValue, type RpcReply, type ServerMessage } from "../src/net/stratum-client.ts";
 import { field } from "../src/stratum/json.ts";
 import { decodeCall } from "../src/stratum/methods.ts";
 import { normaliseError } from "../src/stratum/outcome.ts";

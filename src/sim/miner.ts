@@ -3,7 +3,7 @@
  * submits, optional deliberate bad shares. Worker names are sent verbatim, hostile text included.
  */
 import { field, stringField } from "../stratum/json";
-import { StratumClient, type JsonValue, type ServerMessage, type StratumClientOptions } from "../stratum/client";
+import { StratumClient, type JsonValue, type ServerMessage, type StratumClientOptions } from "../net/stratum-client";
 import { rollVersion, type NotifyJob } from "../stratum/header";
 import { decodeCall, type RequestOf } from "../stratum/methods";
 import { NonceScanner, type Found, type Work } from "./scan";

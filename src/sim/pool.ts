@@ -3,7 +3,7 @@
  * share for real (header.ts) and answers like common pool software. Memory is bounded.
  */
 import type { Socket, TCPSocketListener } from "bun";
-import type { JsonValue } from "../stratum/client";
+import type { JsonValue } from "../stratum/json";
 import { WriteQueue } from "../write-queue";
 import { LineFramer } from "../stratum/framing";
 import { isHex } from "../stratum/prevhash";

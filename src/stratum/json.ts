@@ -4,6 +4,9 @@
  * hostile `__proto__` or `constructor` key reads as what the sender sent, never as something inherited.
  */
 
+/** Any JSON value (what a Stratum line carries). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
 /** A plain JSON object (not null, not an array). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
