@@ -1,5 +1,6 @@
 import { paramsOf } from "../stratum/json";
 import type { CaptureStore } from "../capture/store";
+import type { AutoReplaySetting } from "../sessions/switches";
 import { ReplayError, type ReplayService } from "./replay";
 
 /**
@@ -8,7 +9,6 @@ import { ReplayError, type ReplayService } from "./replay";
  * line was forwarded), through a bounded queue and a bounded number of concurrent replays.
  */
 
-export type AutoReplaySetting = { enabled: boolean; count: number };
 export type AutoReplayOptions = { concurrency?: number; maxQueue?: number };
 
 type Job = { sessionId: string; params: unknown[] };

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { SessionRecord } from "../capture/records";
 import type { CaptureStore } from "../capture/store";
-import type { AutoReplay, AutoReplaySetting } from "../mitm/auto-replay";
 
 /**
  * The per-session switches (broadcast, auto-replay) and the rules for turning them: a domain rule, not HTTP's. The API
@@ -22,8 +21,15 @@ export type BroadcastBody = z.infer<typeof BroadcastBody>;
 export const AutoReplayBody = z.object({ enabled: flag, count: repeat.optional() });
 export type AutoReplayBody = z.infer<typeof AutoReplayBody>;
 
+export type AutoReplaySetting = { enabled: boolean; count: number };
+/** The auto-replay runner's switch (src/mitm/auto-replay.ts), as far as the rules need it. */
+export type AutoReplaySwitch = {
+  get(sessionId: string): AutoReplaySetting;
+  set(sessionId: string, setting: AutoReplaySetting): AutoReplaySetting;
+};
+
 /** What switching needs: the sessions, whether Nostr can publish, and the auto-replay runner when there is one. */
-export type SwitchDeps = { store: CaptureStore; nostr?: unknown; autoReplay?: AutoReplay };
+export type SwitchDeps = { store: CaptureStore; nostr?: unknown; autoReplay?: AutoReplaySwitch };
 
 export type SwitchRefusal = { status: 404 | 409; message: string };
 export type BroadcastOutcome = { ok: true; session: SessionRecord } | ({ ok: false } & SwitchRefusal);
