@@ -2,7 +2,7 @@ import { LineFramer, type FramedLine } from "../stratum/framing";
 import { parseLine } from "../stratum/parse";
 import { redactLine } from "../stratum/redact";
 import { decodeCall, decodeResponse, type DecodedCall } from "../stratum/methods";
-import { learnFacts } from "../stratum/facts";
+import { learnFacts } from "./facts";
 import { isShareAccepted } from "../stratum/outcome";
 import { SessionAnalyser } from "../analysis/session";
 import { DEFAULT_JOB_BOOK_LIMITS } from "../analysis/job-book";
