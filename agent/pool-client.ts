@@ -3,7 +3,9 @@
  * then track difficulty, jobs and extranonce; follow client.reconnect; reconnect with backoff after any drop.
  * It never gives up: a failed first connect is retried like a later drop.
  */
-import { ClientClosedError, StratumClient, type JsonValue, type RpcReply, type ServerMessage } from "../src/stratum/client.ts";
+import { ClientClosedError, StratumClient, type JsonValue, type RpcReply, type ServerMessage } from "../src/net/stratum-client.ts";
+import { field } from "../src/stratum/json.ts";
+import { decodeCall } from "../src/stratum/methods.ts";
 import { normaliseError } from "../src/stratum/outcome.ts";
 import { MAX_RECENT_JOBS, type ConnState } from "../src/nostr/events.ts";
 import { jobReport, type JobReport } from "../src/nostr/job-report.ts";
@@ -202,9 +204,8 @@ export class AgentPoolClient {
       // Optional: a pool that rejects or ignores it is used without version rolling.
       try {
         const r = await c.request("mining.configure", [["version-rolling"], { "version-rolling.mask": "1fffe000", "version-rolling.min-bit-count": 2 }], Math.min(t, 5000));
-        const res = r.result;
-        if (r.error === null && typeof res === "object" && res !== null && !Array.isArray(res) && (res as Record<string, unknown>)["version-rolling"] === true) {
-          const mask = (res as Record<string, unknown>)["version-rolling.mask"];
+        if (r.error === null && field(r.result, "version-rolling") === true) {
+          const mask = field(r.result, "version-rolling.mask");
           this.versionMask = typeof mask === "string" ? mask : null;
         } else {
           this.configureUnsupported = true;
@@ -237,13 +238,17 @@ export class AgentPoolClient {
   private onServerMessage(c: StratumClient, m: ServerMessage): void {
     if (this.client !== c) return;
     const p = Array.isArray(m.params) ? m.params : [];
+    // The typed view of the notification (stratum/methods.ts); a wrong shape decodes to null and teaches nothing.
+    const call = decodeCall(m.method, m.params).message;
     switch (m.method) {
       case "mining.set_difficulty":
-        if (typeof p[0] === "number" && p[0] > 0) this.difficulty = p[0];
+        if (call?.method === "mining.set_difficulty") this.difficulty = call.decoded.difficulty;
         return;
       case "mining.notify": {
+        // Counted and reported whatever its shape (the report says what is wrong with it).
         this.jobs.notify_total++;
-        if (p[8] === true) {
+        const job = call?.method === "mining.notify" ? call.decoded : null;
+        if (job?.clean_jobs) {
           this.jobs.clean_jobs_total++;
           this.knownJobs.clear();
         }
@@ -253,22 +258,23 @@ export class AgentPoolClient {
           this.recentJobs.push(report);
           if (this.recentJobs.length > MAX_RECENT_JOBS) this.recentJobs.shift();
         }
-        if (typeof p[1] === "string") this.jobs.last_prevhash = p[1];
+        if (!job) return;
+        this.jobs.last_prevhash = job.prevhash;
         const stale = this.lastJob;
-        if (typeof p[0] === "string" && typeof p[7] === "string") this.lastJob = { jobId: p[0], ntime: p[7] };
-        if (p[8] === true && stale && this.ready && stale.jobId !== p[0]) this.o.onNewBlock?.(stale);
-        if (typeof p[0] === "string") {
-          this.knownJobs.add(p[0]);
-          if (this.knownJobs.size > MAX_KNOWN_JOBS) this.knownJobs.delete(this.knownJobs.values().next().value as string);
-        }
+        this.lastJob = { jobId: job.job_id, ntime: job.ntime };
+        if (job.clean_jobs && stale && this.ready && stale.jobId !== job.job_id) this.o.onNewBlock?.(stale);
+        this.knownJobs.add(job.job_id);
+        if (this.knownJobs.size > MAX_KNOWN_JOBS) this.knownJobs.delete(this.knownJobs.values().next().value as string);
         return;
       }
       case "mining.set_extranonce":
-        if (typeof p[0] === "string") this.extranonce1 = p[0];
-        if (typeof p[1] === "number") this.extranonce2Size = p[1];
+        if (call?.method === "mining.set_extranonce") {
+          this.extranonce1 = call.decoded.extranonce1;
+          this.extranonce2Size = call.decoded.extranonce2_size;
+        }
         return;
       case "mining.set_version_mask":
-        if (typeof p[0] === "string") this.versionMask = p[0];
+        if (call?.method === "mining.set_version_mask") this.versionMask = call.decoded.version_mask;
         return;
       case "client.reconnect":
         return this.followReconnect(c, p);

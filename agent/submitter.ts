@@ -7,7 +7,7 @@
  * was never sent), so the pool will generally reject it here. The agent measures the pool's answers and
  * latency; it does not try to make the share valid.
  */
-import { ClientClosedError, RpcTimeoutError, type JsonValue, type RpcReply } from "../src/stratum/client.ts";
+import { ClientClosedError, RpcTimeoutError, type JsonValue, type RpcReply } from "../src/net/stratum-client.ts";
 import { submitOutcome } from "../src/stratum/outcome.ts";
 import type { ShareContent } from "../src/nostr/events.ts";
 import type { AgentStats, SubmitResult } from "./stats.ts";

@@ -1,5 +1,5 @@
 import type { SessionRecord } from "../src/capture/records";
-import type { AutoReplaySetting } from "../src/mitm/auto-replay";
+import type { AutoReplaySetting } from "../src/sessions/switches";
 import { html, type Raw } from "../src/ui/html";
 
 /**

@@ -1,5 +1,6 @@
 import type { SessionFacts } from "../capture/records";
 import { nbitsToTarget, targetToDifficulty, type NotifyJob } from "../stratum/header";
+import type { RequestOf } from "../stratum/methods";
 import { stratumPrevhashToDisplay } from "../stratum/prevhash";
 import { decodeJobCoinbase, paysWorker } from "./coinbase";
 import { DEFAULT_JOB_BOOK_LIMITS, JobBook, type JobBookLimits } from "./job-book";
@@ -9,8 +10,9 @@ import { judgeSubmit, malformedSubmit, withPoolAnswer } from "./verdict";
 
 /** One session's analysis state: its job book, fed by the capture after the bytes went out (docs/analysis.md). */
 
-export type DecodedNotify = NotifyJob & { clean_jobs: boolean };
-export type DecodedSubmit = { worker: string; job_id: string; extranonce2: string; ntime: string; nonce: string; version_bits: string | null };
+/** What analysis reads of a decoded notify and submit: the schemas' types (stratum/methods.ts). */
+export type DecodedNotify = NotifyJob & Pick<RequestOf<"mining.notify">, "clean_jobs">;
+export type DecodedSubmit = RequestOf<"mining.submit">;
 
 /** JSON has no Infinity: a difficulty that is not finite (target 0, hash 0) is stored as null. */
 const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);

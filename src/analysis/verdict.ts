@@ -6,7 +6,9 @@ import {
   targetToDifficulty,
   versionBitsWithinMask,
   type PreparedJob,
+  type SubmitFields,
 } from "../stratum/header";
+import type { RequestOf } from "../stratum/methods";
 import { isHex } from "../stratum/prevhash";
 import { submitOutcome } from "../stratum/outcome";
 import type { BookJob, JobBook } from "./job-book";
@@ -20,13 +22,8 @@ import { ACCEPTABLE, type SubmitAnalysis, type Verdict } from "./schema";
 /** How far past the job's ntime a share's ntime may go (s), as common pool software enforces (bitcoind's 2 h rule). */
 export const NTIME_WINDOW_S = 7200;
 
-export type SubmitFieldsIn = {
-  job_id: string;
-  extranonce2: string;
-  ntime: string;
-  nonce: string;
-  version_bits: string | null;
-};
+/** What the verdict reads of a decoded submit (its schema's type). */
+export type SubmitFieldsIn = SubmitFields & Pick<RequestOf<"mining.submit">, "job_id">;
 
 const blank = (job_id: string | null): SubmitAnalysis => ({
   type: "submit",

@@ -1,10 +1,10 @@
 import { LineFramer, type FramedLine } from "../stratum/framing";
 import { parseLine } from "../stratum/parse";
 import { redactLine } from "../stratum/redact";
-import { decodeRequest, decodeResponse } from "../stratum/methods";
-import { learnFacts } from "../stratum/facts";
+import { decodeCall, decodeResponse, type DecodedCall } from "../stratum/methods";
+import { learnFacts } from "./facts";
 import { isShareAccepted } from "../stratum/outcome";
-import { SessionAnalyser, type DecodedNotify, type DecodedSubmit } from "../analysis/session";
+import { SessionAnalyser } from "../analysis/session";
 import { DEFAULT_JOB_BOOK_LIMITS } from "../analysis/job-book";
 import type { BitcoinNetwork } from "../analysis/network";
 import type { SessionFigures, SubmitAnalysis } from "../analysis/schema";
@@ -248,10 +248,10 @@ export class CapturePipeline {
     /** The miner's submit this response answers, when it carries a verdict. */
     let judgedSubmit: MessageRecord | undefined;
     if (p.kind === "request" || p.kind === "notification") {
-      const d = decodeRequest(p.method!, p.params);
-      msg.decoded = d.decoded;
+      const d = decodeCall(p.method!, p.params);
+      msg.decoded = d.message?.decoded ?? null;
       if (d.error) msg.parse_error = `${p.method}: ${d.error}`;
-      msg.analysis = this.analyseCall(s, session, direction, p.method!, p.params, d.error ? null : d.decoded, d.error);
+      msg.analysis = this.analyseCall(s, session, direction, p.method!, p.params, d.message, d.error);
     } else if (p.kind === "response") {
       // An answer with id null (a pool error about a line it could not read) pairs with nothing but is still decoded,
       // so it counts as an error.
@@ -294,15 +294,16 @@ export class CapturePipeline {
     direction: Direction,
     method: string,
     params: unknown,
-    decoded: Record<string, unknown> | null,
+    call: DecodedCall | null,
     error: string | null,
   ): MessageRecord["analysis"] {
     if (direction === "miner_to_pool" && method === "mining.submit") {
       const jobId = Array.isArray(params) ? params[1] : undefined;
-      return s.analyser.submit(decoded as DecodedSubmit | null, error, jobId) satisfies SubmitAnalysis;
+      const submit = call?.method === "mining.submit" ? call.decoded : null;
+      return s.analyser.submit(submit, error, jobId) satisfies SubmitAnalysis;
     }
-    if (direction === "pool_to_miner" && method === "mining.notify" && decoded && Array.isArray(params))
-      return s.analyser.notify(decoded as unknown as DecodedNotify, params, session);
+    if (direction === "pool_to_miner" && call?.method === "mining.notify" && Array.isArray(params))
+      return s.analyser.notify(call.decoded, params, session);
     return null;
   }
 

@@ -1,16 +1,14 @@
 import { z } from "zod";
 import { Analysis } from "../analysis/schema";
+import { MessageKind, RpcId } from "../stratum/parse";
 
 /** The records users and scripts rely on (SPEC §3). Each shape is declared once here. */
 
 export const Direction = z.enum(["miner_to_pool", "pool_to_miner", "hashscope_to_pool"]);
 export type Direction = z.infer<typeof Direction>;
 
-export const MessageKind = z.enum(["request", "response", "notification", "invalid"]);
-export type MessageKind = z.infer<typeof MessageKind>;
-
-export const RpcId = z.union([z.number(), z.string()]);
-export type RpcId = z.infer<typeof RpcId>;
+/** The protocol's kinds and ids (stratum/parse.ts), part of every record. */
+export { MessageKind, RpcId };
 
 export const MessageRecord = z.object({
   id: z.string(),

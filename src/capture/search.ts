@@ -1,4 +1,5 @@
 import type { MessageRecord } from "./records";
+import { isRecord } from "../stratum/json";
 
 /**
  * What `q` searches (the same in memory and on disk, see src/db/search.ts): the texts users look for in a message —
@@ -12,7 +13,6 @@ export const HEX_TOKEN = /^[0-9a-fA-F]{8,}$/;
 /** Longer strings are not worth a vocabulary entry (and would make the vocabulary as big as the lines). */
 const MAX_TEXT = 256;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Printable ASCII runs of 4+ characters in a hex string: the tags pools put in coinbase scripts ("/slush/"). */
 function asciiRuns(hex: string): string[] {

@@ -11,7 +11,7 @@ import { loadServerConfig } from "../config";
 import { loadOrExit } from "../env";
 import { startHashScope, type HashScope } from "../server";
 import { exitOnSignals } from "../shutdown";
-import { startRelay as startNostrRelay } from "../nostr/relay-server";
+import { startRelay as startNostrRelay } from "../relay/server";
 import { startSimPool, type SimPool } from "../sim/pool";
 import { DEMO_MINERS, startDemoMiners } from "./miners";
 import { startDemoChain } from "./chain";

@@ -1,6 +1,6 @@
 import { startAgent, type AgentHandle } from "../../agent/agent";
 import { loadAgentConfig } from "../../agent/config";
-import { setBroadcast } from "../http/api/broadcast";
+import { setBroadcast } from "../sessions/switches";
 import type { Services } from "../http/services";
 import { loadKeys } from "../nostr/keys";
 

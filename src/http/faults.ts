@@ -1,3 +1,4 @@
+import { field, stringField } from "../stratum/json";
 import type { Hub } from "../capture/hub";
 import type { StoreEvent } from "../capture/store";
 
@@ -14,14 +15,10 @@ export const RECENT_MS = 60_000;
 const POOL_SESSIONS = 3;
 
 const num = (o: unknown, key: string): number | undefined => {
-  const v = o && typeof o === "object" ? (o as Record<string, unknown>)[key] : undefined;
+  const v = field(o, key);
   return typeof v === "number" ? v : undefined;
 };
-const str = (o: unknown, key: string): string | null => {
-  const v = o && typeof o === "object" ? (o as Record<string, unknown>)[key] : undefined;
-  return typeof v === "string" ? v : null;
-};
-const field = (o: unknown, key: string): unknown => (o && typeof o === "object" ? (o as Record<string, unknown>)[key] : undefined);
+const str = stringField;
 
 /** The database writer's counters, read from whichever names the storage stats carry (top level or `writer`). */
 export type WriterView = {

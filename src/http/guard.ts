@@ -1,3 +1,4 @@
+import { stringField } from "../stratum/json";
 import { Elysia } from "elysia";
 import { hostAllowed, type Access } from "./access";
 import { bearer, cookieValue, CSRF_FIELD, CSRF_HEADER, sameToken, SESSION_COOKIE, sessionCookie, SessionKeys } from "./auth";
@@ -79,11 +80,7 @@ const refuse = (set: { status?: number | string }, status: number, message: stri
   return errorBody(message);
 };
 
-const formField = (body: unknown, key: string): string | null => {
-  if (typeof body !== "object" || body === null || !Object.prototype.hasOwnProperty.call(body, key)) return null;
-  const v = (body as Record<string, unknown>)[key];
-  return typeof v === "string" ? v : null;
-};
+const formField = stringField;
 
 /**
  * The page's CSRF token: a hidden field first in every POST form, and a `csrf-token` meta tag in the head that

@@ -1,4 +1,6 @@
+import { paramsOf } from "../stratum/json";
 import type { CaptureStore } from "../capture/store";
+import type { AutoReplaySetting } from "../sessions/switches";
 import { ReplayError, type ReplayService } from "./replay";
 
 /**
@@ -7,7 +9,6 @@ import { ReplayError, type ReplayService } from "./replay";
  * line was forwarded), through a bounded queue and a bounded number of concurrent replays.
  */
 
-export type AutoReplaySetting = { enabled: boolean; count: number };
 export type AutoReplayOptions = { concurrency?: number; maxQueue?: number };
 
 type Job = { sessionId: string; params: unknown[] };
@@ -39,7 +40,7 @@ export class AutoReplay {
       const m = ev.message;
       if (m.direction !== "miner_to_pool" || m.kind !== "request" || m.method !== "mining.submit") return;
       const s = this.settings.get(m.session_id);
-      const params = (m.json as { params?: unknown } | null)?.params;
+      const params = paramsOf(m.json);
       if (!s?.enabled || !Array.isArray(params)) return;
       for (let i = 0; i < s.count; i++) {
         if (this.queue.length >= this.maxQueue) {

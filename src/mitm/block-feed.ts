@@ -1,3 +1,4 @@
+import { paramsOf } from "../stratum/json";
 import type { CaptureStore } from "../capture/store";
 import { jobReport } from "../nostr/job-report";
 import type { BlockBoard } from "./blocks";
@@ -20,7 +21,7 @@ export function feedOwnJobs(store: CaptureStore, board: BlockBoard): () => void 
     const s = store.getSession(m.session_id);
     if (!s) return;
     const first = !notified.has(s.id);
-    const report = jobReport((m.json as { params?: unknown } | null)?.params, s.extranonce1, s.extranonce2_size, m.ts, first);
+    const report = jobReport(paramsOf(m.json), s.extranonce1, s.extranonce2_size, m.ts, first);
     if (report && first && notified.size < 100_000) notified.add(s.id);
     if (report) board.ownJob(`${s.upstream.host}:${s.upstream.port}`, report);
   });

@@ -8,6 +8,7 @@
  * past `maxHeldBytes` it is released and the rest of that line passes through). A stream that was mid-line when
  * filtering began passes through until the next newline, because part of that line is already with the miner.
  */
+import { isRecord } from "../stratum/json";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -173,8 +174,8 @@ export class OwnReplyFilter {
     } catch {
       return false;
     }
-    if (typeof json !== "object" || json === null || Array.isArray(json)) return false;
-    const obj = json as Record<string, unknown>;
+    if (!isRecord(json)) return false;
+    const obj = json;
     const id = obj.id;
     if (typeof id !== "string" || typeof obj.method === "string") return false; // a request from the pool is never ours
     const handler = this.pending.get(id);

@@ -1,3 +1,4 @@
+import { paramsOf } from "../stratum/json";
 import { z } from "zod";
 import type { CapturePipeline } from "../capture/ingest";
 import type { MessageRecord } from "../capture/records";
@@ -78,7 +79,7 @@ export class ReplayService {
       if (!parsed.success) throw new ReplayError(400, "params must be 5 or 6 strings: [worker, job_id, extranonce2, ntime, nonce, version_bits?]");
       p = parsed.data;
     } else {
-      const original = (m.json as { params?: unknown } | null)?.params;
+      const original = paramsOf(m.json);
       if (!Array.isArray(original)) throw new ReplayError(400, "the captured submit has no params array");
       p = original as string[];
     }

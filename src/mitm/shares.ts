@@ -1,3 +1,4 @@
+import { paramsOf } from "../stratum/json";
 import type { CapturePipeline } from "../capture/ingest";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { CaptureStore } from "../capture/store";
@@ -42,7 +43,7 @@ export function shareContent(
   runId: string,
   seq: number,
 ): ShareContent | null {
-  const params = (m.json as { params?: unknown } | null)?.params;
+  const params = paramsOf(m.json);
   if (!Array.isArray(params)) return null;
   const worker = typeof params[0] === "string" ? params[0] : null;
   return {
@@ -91,7 +92,7 @@ export class SharePublisher {
         return;
       }
       // Context is read now, when the submit is captured: job and difficulty as they were for this share.
-      const params = (m.json as { params?: unknown } | null)?.params;
+      const params = paramsOf(m.json);
       const jobId = Array.isArray(params) && typeof params[1] === "string" ? params[1] : null;
       const job = jobId === null ? null : (this.o.capture.job(m.session_id, jobId) ?? null);
       const content = shareContent(m, session, job, this.o.runId, this.seq + 1);

@@ -2,7 +2,7 @@
  * Job generation and bookkeeping for the simulated pool: realistic coinbase halves, merkle branches,
  * stale tracking and duplicate detection, all bounded in memory.
  */
-import type { JsonValue } from "../stratum/client";
+import type { JsonValue } from "../stratum/json";
 import { bytesToHex, type NotifyJob } from "../stratum/header";
 
 export interface SimJob extends NotifyJob {

@@ -2,8 +2,10 @@
  * A simulated Stratum v1 miner: real hashing (small batches that yield to the event loop), real
  * submits, optional deliberate bad shares. Worker names are sent verbatim, hostile text included.
  */
-import { StratumClient, type JsonValue, type ServerMessage, type StratumClientOptions } from "../stratum/client";
+import { field, stringField } from "../stratum/json";
+import { StratumClient, type JsonValue, type ServerMessage, type StratumClientOptions } from "../net/stratum-client";
 import { rollVersion, type NotifyJob } from "../stratum/header";
+import { decodeCall, type RequestOf } from "../stratum/methods";
 import { NonceScanner, type Found, type Work } from "./scan";
 
 export interface SimMinerOptions {
@@ -107,14 +109,26 @@ export function startSimMiner(o: SimMinerOptions): SimMiner {
     userAgent: o.userAgent ?? "hashscope-sim/0.1",
     onNotification: (m) => {
       o.onMessage?.(m);
-      const p = Array.isArray(m.params) ? (m.params as unknown[]) : [];
-      if (m.method === "mining.set_difficulty" && typeof p[0] === "number" && p[0] > 0) stats.difficulty = p[0];
-      else if (m.method === "mining.notify") onNotify(p);
-      else if (m.method === "mining.set_extranonce" && typeof p[0] === "string") {
-        extranonce1 = p[0];
-        if (typeof p[1] === "number") en2Size = p[1];
-      } else if (m.method === "mining.set_version_mask" && typeof p[0] === "string") versionMask = p[0];
-      else if (m.method === "client.show_message" && typeof p[0] === "string") lastMessage = p[0];
+      // The typed view (stratum/methods.ts); a notification of the wrong shape decodes to null and is ignored.
+      const call = decodeCall(m.method, m.params).message;
+      switch (call?.method) {
+        case "mining.set_difficulty":
+          stats.difficulty = call.decoded.difficulty;
+          break;
+        case "mining.notify":
+          onNotify(call.decoded);
+          break;
+        case "mining.set_extranonce":
+          extranonce1 = call.decoded.extranonce1;
+          en2Size = call.decoded.extranonce2_size;
+          break;
+        case "mining.set_version_mask":
+          versionMask = call.decoded.version_mask;
+          break;
+        case "client.show_message":
+          lastMessage = call.decoded.message;
+          break;
+      }
     },
     onRequest: (m) => {
       o.onMessage?.(m);
@@ -123,19 +137,9 @@ export function startSimMiner(o: SimMinerOptions): SimMiner {
     onClose: () => stopHashing(),
   });
 
-  function onNotify(p: unknown[]): void {
-    const strs = p.slice(0, 8);
-    if (strs.length < 8 || !Array.isArray(p[4]) || ![0, 1, 2, 3, 5, 6, 7].every((i) => typeof p[i] === "string")) return;
-    job = {
-      job_id: p[0] as string,
-      prevhash: p[1] as string,
-      coinb1: p[2] as string,
-      coinb2: p[3] as string,
-      merkle_branch: (p[4] as unknown[]).filter((b): b is string => typeof b === "string"),
-      version: p[5] as string,
-      nbits: p[6] as string,
-      ntime: p[7] as string,
-    };
+  function onNotify(n: RequestOf<"mining.notify">): void {
+    const { job_id, prevhash, coinb1, coinb2, merkle_branch, version, nbits, ntime } = n;
+    job = { job_id, prevhash, coinb1, coinb2, merkle_branch, version, nbits, ntime };
     // The difficulty in force when the job arrives is the one the pool checks it against.
     jobDifficulty = stats.difficulty;
     jobSeq++;
@@ -241,9 +245,8 @@ export function startSimMiner(o: SimMinerOptions): SimMiner {
         [["version-rolling"], { "version-rolling.mask": "ffffffff", "version-rolling.min-bit-count": 2 }],
         timeout,
       );
-      const res = r.result as Record<string, unknown> | null;
-      const mask = res?.["version-rolling.mask"];
-      if (res?.["version-rolling"] === true && typeof mask === "string") versionMask = mask;
+      const mask = stringField(r.result, "version-rolling.mask");
+      if (field(r.result, "version-rolling") === true && mask !== null) versionMask = mask;
     }
     const sub = await client.request("mining.subscribe", [o.userAgent ?? "hashscope-sim/0.1"], timeout);
     const res = Array.isArray(sub.result) ? sub.result : [];

@@ -3,7 +3,7 @@
  * share for real (header.ts) and answers like common pool software. Memory is bounded.
  */
 import type { Socket, TCPSocketListener } from "bun";
-import type { JsonValue } from "../stratum/client";
+import type { JsonValue } from "../stratum/json";
 import { WriteQueue } from "../write-queue";
 import { LineFramer } from "../stratum/framing";
 import { isHex } from "../stratum/prevhash";
@@ -11,6 +11,7 @@ import { isoNow } from "../time";
 import { JobBook, notifyParams, type SimJob } from "./jobs";
 import { OutcomeLog, type SubmitOutcome } from "./outcomes";
 import { checkSubmit, type StratumError } from "./validate";
+import { isRecord } from "../stratum/json";
 
 export type { SubmitOutcome };
 
@@ -95,7 +96,6 @@ export interface SimPool {
 const EXTRANONCE2_SIZE = 4;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> {
   const hostname = opts.hostname ?? "127.0.0.1";

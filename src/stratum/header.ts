@@ -2,6 +2,7 @@
  * Pure Stratum v1 share math (SPEC §6): coinbase, merkle root, 80-byte header, version rolling,
  * share hash and difficulty. No I/O. Hex in Stratum fields is big-endian unless noted.
  */
+import type { Notify, Submit } from "./decode/requests";
 import { isHex, stratumPrevhashToHeader } from "./prevhash";
 
 /** Default BIP320 general-purpose version bits, used when no mask was negotiated. */
@@ -11,25 +12,14 @@ export const DEFAULT_VERSION_MASK = "1fffe000";
 export const DIFF1_TARGET = 0xffffn << 208n;
 const DIFF1_NUMBER = Number(DIFF1_TARGET);
 
-/** Fields of a `mining.notify` job that matter for the hash. */
-export interface NotifyJob {
-  job_id: string;
-  prevhash: string;
-  coinb1: string;
-  coinb2: string;
-  merkle_branch: readonly string[];
-  version: string;
-  nbits: string;
-  ntime: string;
-}
+/** T with its array fields read-only: the share math never changes a job, so it takes frozen ones too. */
+type ReadOnlyArrays<T> = { [K in keyof T]: T[K] extends (infer U)[] ? readonly U[] : T[K] };
 
-/** Fields of a `mining.submit` that matter for the hash. */
-export interface SubmitFields {
-  extranonce2: string;
-  ntime: string;
-  nonce: string;
-  version_bits: string | null;
-}
+/** Fields of a decoded `mining.notify` job that matter for the hash (the schema's type, docs/protocol.md#share-hash). */
+export type NotifyJob = ReadOnlyArrays<Pick<Notify, "job_id" | "prevhash" | "coinb1" | "coinb2" | "merkle_branch" | "version" | "nbits" | "ntime">>;
+
+/** Fields of a decoded `mining.submit` that matter for the hash. */
+export type SubmitFields = Pick<Submit, "extranonce2" | "ntime" | "nonce" | "version_bits">;
 
 export interface ShareHash {
   /** sha256d(header) in raw (little-endian integer) byte order. */

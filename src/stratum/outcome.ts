@@ -3,6 +3,7 @@
  * ([code, message, data], [code, message], a string, {code, message}, a bare code, or result:false);
  * this turns them all into one.
  */
+import { isRecord } from "./json";
 
 export type RpcOutcome = { ok: boolean; code: number | null; message: string | null };
 export type RpcErrorInfo = { code: number | null; message: string; data: unknown };
@@ -52,8 +53,8 @@ export function normaliseError(error: unknown): RpcErrorInfo | null {
   if (Array.isArray(error)) return info(toCode(error[0]), text(error[1]), error[2]);
   if (typeof error === "string") return info(toCode(error), toCode(error) === null ? text(error) : null, null);
   if (typeof error === "number") return info(toCode(error), Number.isInteger(error) ? null : String(error), null);
-  if (typeof error === "object") {
-    const o = error as Record<string, unknown>;
+  if (isRecord(error)) {
+    const o = error;
     const message = text(o.message);
     return info(toCode(o.code), message ?? (absent(o.code) ? text(error) : null), o.data);
   }

@@ -1,5 +1,14 @@
-import type { MessageKind, RpcId } from "../capture/records";
+import { z } from "zod";
 import type { FramedLine } from "./framing";
+import { isRecord } from "./json";
+
+/** What a line is, as JSON-RPC sees it (docs/protocol.md#message-kinds). */
+export const MessageKind = z.enum(["request", "response", "notification", "invalid"]);
+export type MessageKind = z.infer<typeof MessageKind>;
+
+/** A JSON-RPC id: pools and miners use numbers and strings. */
+export const RpcId = z.union([z.number(), z.string()]);
+export type RpcId = z.infer<typeof RpcId>;
 
 /** One captured line, classified as JSON-RPC. Never normalised: `raw` and `json` are what was sent. */
 export type ParsedLine = {
@@ -16,9 +25,6 @@ export type ParsedLine = {
 };
 
 const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 

@@ -1,3 +1,4 @@
+import { isRecord } from "./json";
 import type { ParsedLine } from "./parse";
 
 /**
@@ -30,7 +31,7 @@ export function redactLine(p: ParsedLine): Redaction {
   const span = passwordSpan(p.raw);
   const params = [...p.params];
   params[1] = REDACTED;
-  const json = { ...(p.json as Record<string, unknown>), params };
+  const json = { ...(isRecord(p.json) ? p.json : {}), params };
   // The span is found whenever JSON.parse accepted the line; the fallback keeps nothing unmasked all the same.
   const raw = span ? p.raw.slice(0, span[0]) + JSON.stringify(REDACTED) + p.raw.slice(span[1]) : JSON.stringify(json);
   return { line: { ...p, raw, json, params }, redacted: ["password"] };

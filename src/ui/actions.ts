@@ -1,8 +1,8 @@
+import { paramsOf } from "../stratum/json";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { MessageRecord, SessionRecord } from "../capture/records";
-import { BroadcastBody, setBroadcast } from "../http/api/broadcast";
-import { AutoReplayBody, setAutoReplay } from "../http/api/replay";
+import { AutoReplayBody, BroadcastBody, setAutoReplay, setBroadcast } from "../sessions/switches";
 import type { Services } from "../http/services";
 import { ReplayError, type ReplayResult } from "../mitm/replay";
 import { replayResult, SUBMIT_FIELDS, type ReplayPanel } from "../../views/replay";
@@ -44,7 +44,7 @@ export function replayPanelFor(
     if (!(e instanceof ReplayError)) throw e;
     unavailable = `Replay works on live sessions only: ${e.message}.`;
   }
-  const captured = (m.json as { params?: unknown } | null)?.params;
+  const captured = paramsOf(m.json);
   const shown = params ?? (Array.isArray(captured) ? captured.map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? "")) : []);
   return { message: m, unavailable, params: shown, outcome };
 }

@@ -1,3 +1,4 @@
+import { stringField } from "../stratum/json";
 import { Elysia } from "elysia";
 import { cookieValue, sameToken, SESSION_COOKIE, sessionCookie } from "../http/auth";
 import { overTls, sessionKeysFor } from "../http/guard";
@@ -21,11 +22,7 @@ export function safeNext(next: unknown): string {
   }
 }
 
-const field = (body: unknown, key: string): string | undefined => {
-  if (typeof body !== "object" || body === null || !Object.prototype.hasOwnProperty.call(body, key)) return undefined;
-  const v = (body as Record<string, unknown>)[key];
-  return typeof v === "string" ? v : undefined;
-};
+const field = (body: unknown, key: string): string | undefined => stringField(body, key) ?? undefined;
 
 /**
  * GET/POST /login: the browser way to present the API token. A good token gets a signed session cookie (never the

@@ -1,3 +1,4 @@
+import { isRecord } from "../stratum/json";
 import type { MessageRecord } from "../capture/records";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { clip, compactJson, difficulty } from "./format";
@@ -9,9 +10,8 @@ const str = (v: unknown): string => (v === null || v === undefined ? "" : typeof
 const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
 
 function paramsText(m: MessageRecord): string {
-  const j = m.json;
-  if (j && typeof j === "object" && !Array.isArray(j)) {
-    const o = j as Record<string, unknown>;
+  const o = m.json;
+  if (isRecord(o)) {
     if ("params" in o) return compactJson(o.params);
     if ("result" in o) return compactJson(o.result);
   }

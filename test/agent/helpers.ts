@@ -5,7 +5,7 @@ import { loadAgentConfig } from "../../agent/config.ts";
 import { buildShareEvent, parseTelemetry, runFilter, type ShareContent, type TelemetryContent } from "../../src/nostr/events.ts";
 import { loadKeys } from "../../src/nostr/keys.ts";
 import { RelayPool } from "../../src/nostr/relay-pool.ts";
-import { startRelay, type RelayHandle } from "../../src/nostr/relay-server.ts";
+import { startRelay, type RelayHandle } from "../../src/relay/server.ts";
 import { startSimPool, type SimPool, type SimPoolOptions } from "../../src/sim/pool.ts";
 
 /** Loopback fixture: a validating sim pool, an in-process relay, a "MITM" key that publishes shares, one agent. */

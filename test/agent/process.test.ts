@@ -3,7 +3,7 @@ import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { bytesToHex } from "nostr-tools/utils";
 import { parseTelemetry, runFilter, type TelemetryContent } from "../../src/nostr/events.ts";
 import { RelayPool } from "../../src/nostr/relay-pool.ts";
-import { startRelay } from "../../src/nostr/relay-server.ts";
+import { startRelay } from "../../src/relay/server.ts";
 import { startSimPool } from "../../src/sim/pool.ts";
 import { RUN, waitFor } from "./helpers.ts";
 

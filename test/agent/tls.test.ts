@@ -6,7 +6,7 @@ import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { bytesToHex } from "nostr-tools/utils";
 import { parseTelemetry, runFilter, type TelemetryContent } from "../../src/nostr/events.ts";
 import { RelayPool } from "../../src/nostr/relay-pool.ts";
-import { startRelay, type RelayHandle } from "../../src/nostr/relay-server.ts";
+import { startRelay, type RelayHandle } from "../../src/relay/server.ts";
 import { startSimPool, type SimPool } from "../../src/sim/pool.ts";
 import { spawnScript, type ChildProcess } from "../helpers/procs";
 import { RUN, waitFor } from "./helpers.ts";

@@ -1,5 +1,5 @@
 import { NonceScanner } from "../../src/sim/scan";
-import { connectStratum, type JsonValue, type ServerMessage, type StratumClient } from "../../src/stratum/client";
+import { connectStratum, type JsonValue, type ServerMessage, type StratumClient } from "../../src/net/stratum-client";
 import { shareHash, type NotifyJob } from "../../src/stratum/header";
 import { until } from "../helpers/net";
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { MessageRecord } from "../../src/capture/records";
 import type { HashScope } from "../../src/server";
 import { startSimPool, type SimPool } from "../../src/sim/pool";
-import { connectStratum } from "../../src/stratum/client";
+import { connectStratum } from "../../src/net/stratum-client";
 import { startTestHashScope } from "../helpers/hashscope";
 import { until } from "../helpers/net";
 

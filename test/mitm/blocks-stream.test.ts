@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startRelay, type RelayHandle } from "../../src/nostr/relay-server";
+import { startRelay, type RelayHandle } from "../../src/relay/server";
 import type { HashScope } from "../../src/server";
 import { startSimMiner, type SimMiner } from "../../src/sim/miner";
 import { startSimPool, type SimPool } from "../../src/sim/pool";

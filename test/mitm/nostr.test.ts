@@ -5,7 +5,7 @@ import type { SessionRecord } from "../../src/capture/records";
 import { hexToBytes } from "nostr-tools/utils";
 import { buildTelemetryEvent, parseShare, ShareContent, type NostrEvent } from "../../src/nostr/events";
 import { RelayPool } from "../../src/nostr/relay-pool";
-import { startRelay, type RelayHandle } from "../../src/nostr/relay-server";
+import { startRelay, type RelayHandle } from "../../src/relay/server";
 import type { HashScope } from "../../src/server";
 import { startSimMiner } from "../../src/sim/miner";
 import { startSimPool, type SimPool } from "../../src/sim/pool";

@@ -108,7 +108,7 @@ export type RelayProcess = { url: string; port: number; kill(): Promise<void>; s
 
 /** Which relay program: ours (`bun run relay`) or @nostr-relay/core from npm (test/relays/core-relay-main.ts). */
 export type RelayImpl = "hashscope" | "nostr-relay-core";
-const RELAY_SCRIPT: Record<RelayImpl, string> = { hashscope: "src/nostr/relay-main.ts", "nostr-relay-core": "test/relays/core-relay-main.ts" };
+const RELAY_SCRIPT: Record<RelayImpl, string> = { hashscope: "src/relay/main.ts", "nostr-relay-core": "test/relays/core-relay-main.ts" };
 
 /** Runs the relay program as a child process and reads the port from its one stdout line. */
 export async function spawnRelay(port = 0, impl: RelayImpl = "hashscope"): Promise<RelayProcess> {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { buildShareEvent, parseShare, parseVerified, runFilter, type ShareContent } from "../../src/nostr/events.ts";
 import { RelayPool, type PoolOptions } from "../../src/nostr/relay-pool.ts";
-import { startRelay, type RelayHandle } from "../../src/nostr/relay-server.ts";
+import { startRelay, type RelayHandle } from "../../src/relay/server.ts";
 import { freePort, RUN, shareContent, spawnRelay, waitFor, type RelayProcess } from "./helpers.ts";
 
 const sk = generateSecretKey();

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import type { Socket, TCPSocketListener } from "bun";
-import { ClientClosedError, RpcTimeoutError, StratumClient, type ServerMessage } from "../../src/stratum/client";
+import { ClientClosedError, RpcTimeoutError, StratumClient, type ServerMessage } from "../../src/net/stratum-client";
 
 type Req = { id: number; method: string; params: unknown[] };
 type Handler = (s: Socket<undefined>, req: Req) => void;

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { StratumClient, type RpcReply, type ServerMessage } from "../../src/stratum/client";
+import { StratumClient, type RpcReply, type ServerMessage } from "../../src/net/stratum-client";
 import { hexToBytes, rollVersion, shareHash, type NotifyJob } from "../../src/stratum/header";
 import { NonceScanner, type Found } from "../../src/sim/scan";
 import { startSimPool, type SimPool, type SimPoolOptions } from "../../src/sim/pool";

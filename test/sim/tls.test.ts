@@ -46,7 +46,7 @@ test("TLS with an untrusted certificate fails the handshake", async () => {
 });
 
 test("the Stratum client times the TCP connect and, over TLS only, the handshake after it", async () => {
-  const { StratumClient } = await import("../../src/stratum/client");
+  const { StratumClient } = await import("../../src/net/stratum-client");
   const tls = new StratumClient({ host: "127.0.0.1", port: pool!.port, tls: { ca: cert } });
   await tls.connect();
   await tls.request("mining.subscribe", ["timing-test"]);

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { startAgent, type AgentHandle } from "../../agent/agent";
 import { loadAgentConfig } from "../../agent/config";
 import { loadKeys } from "../../src/nostr/keys";
-import { startRelay, type RelayHandle } from "../../src/nostr/relay-server";
+import { startRelay, type RelayHandle } from "../../src/relay/server";
 import type { HashScope } from "../../src/server";
 import { startSimMiner, type SimMiner } from "../../src/sim/miner";
 import { startSimPool, type SimPool } from "../../src/sim/pool";

@@ -1,27 +1,12 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { AutoReplaySetting } from "../../mitm/auto-replay";
 import { ReplayError } from "../../mitm/replay";
-import { flag, repeat, switchRefusal } from "./broadcast";
+import { AutoReplayBody, setAutoReplay } from "../../sessions/switches";
 import type { Services } from "../services";
 import { errorBody, notFound } from "./errors";
 
-/** Replay and auto-replay (SPEC §4): own JSON-RPC ids, answers never forwarded to the miner. */
+/** Replay and auto-replay routes (SPEC §4): own JSON-RPC ids, answers never forwarded to the miner. The switch: src/sessions/switches.ts. */
 export const ReplayBody = z.object({ params: z.array(z.unknown()).optional() }).optional();
-/** JSON or a plain form post (strings), like the broadcast switch. */
-export const AutoReplayBody = z.object({ enabled: flag, count: repeat.optional() });
-export type AutoReplayBody = z.infer<typeof AutoReplayBody>;
-
-export type AutoReplayOutcome = { ok: true; setting: AutoReplaySetting } | { ok: false; status: 404 | 409 | 503; message: string };
-
-/** The one place auto-replay is switched (the API route and the session page's form both call it). */
-export function setAutoReplay(svc: Services, sessionId: string, body: AutoReplayBody): AutoReplayOutcome {
-  const refusal = switchRefusal(svc, sessionId, body.enabled);
-  if (refusal) return { ok: false, ...refusal };
-  if (!svc.autoReplay) return { ok: false, status: 503, message: "auto-replay is not available in this HashScope" };
-  const count = body.count ?? svc.autoReplay.get(sessionId).count;
-  return { ok: true, setting: svc.autoReplay.set(sessionId, { enabled: body.enabled, count }) };
-}
 
 const errorResponse = (status: number, message: string) =>
   new Response(JSON.stringify(errorBody(message)), { status, headers: { "content-type": "application/json" } });

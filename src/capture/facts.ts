@@ -1,4 +1,4 @@
-import type { Direction, MessageKind, SessionFacts } from "../capture/records";
+import type { Direction, MessageKind, SessionFacts } from "./records";
 
 /**
  * What a session learns from its traffic. A pure reducer: it returns the same object when nothing changed,

@@ -1,8 +1,8 @@
 import type { ServerWebSocket } from "bun";
 import { matchFilter, type Filter } from "nostr-tools/filter";
 import type { NostrEvent } from "nostr-tools/pure";
-import { verifiedCopy } from "./events.ts";
-import { EventStore } from "./relay-store.ts";
+import { verifiedCopy } from "../nostr/events.ts";
+import { EventStore } from "./store.ts";
 
 /** A small NIP-01 relay (plus NIP-11 info) on Bun.serve websockets, for development, demo and tests. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { emptyFacts, type SessionFacts } from "../../src/capture/records";
-import { type FactInput, learnFacts, MAX_WORKERS } from "../../src/stratum/facts";
+import { type FactInput, learnFacts, MAX_WORKERS } from "../../src/capture/facts";
 import { decodeRequest, decodeResponse } from "../../src/stratum/methods";
 
 const up = (method: string, params: unknown[]): FactInput => ({

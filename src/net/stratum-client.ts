@@ -3,10 +3,11 @@
  * and the agent. Numeric ids of its own, per-request latency, bounded pending map, buffered writes.
  */
 import type { Socket } from "bun";
-import { LineFramer } from "./framing";
+import { LineFramer } from "../stratum/framing";
 import { WriteQueue } from "../write-queue";
+import { isRecord, type JsonValue } from "../stratum/json";
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+export type { JsonValue };
 
 export interface RpcReply {
   id: number;
@@ -59,7 +60,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export class StratumClient {
   private socket: Socket<undefined> | null = null;

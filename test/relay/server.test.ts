@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { finalizeEvent, generateSecretKey, getPublicKey, type NostrEvent } from "nostr-tools/pure";
 import { buildShareEvent, buildTelemetryEvent } from "../../src/nostr/events.ts";
-import { startRelay, type RelayHandle } from "../../src/nostr/relay-server.ts";
-import { RawClient, RUN, spawnRelay, waitFor, shareContent, telemetryContent } from "./helpers.ts";
+import { startRelay, type RelayHandle } from "../../src/relay/server.ts";
+import { RawClient, RUN, spawnRelay, waitFor, shareContent, telemetryContent } from "../nostr/helpers.ts";
 
 let relay: RelayHandle;
 const sk = generateSecretKey();
@@ -143,11 +143,11 @@ function templateOf(e: NostrEvent): { kind: number; tags: string[][]; content: s
   return { kind: e.kind, tags: e.tags.map((t) => [...t]), content: e.content, created_at: e.created_at };
 }
 
-describe("bun run relay (relay-main.ts)", () => {
+describe("bun run relay (relay/main.ts)", () => {
   const root = `${import.meta.dir}/../..`;
 
   test("a bad RELAY_PORT stops it with exit 2 and a line naming the variable", async () => {
-    const proc = Bun.spawn(["bun", "run", "src/nostr/relay-main.ts"], {
+    const proc = Bun.spawn(["bun", "run", "src/relay/main.ts"], {
       cwd: root,
       env: { ...process.env, RELAY_PORT: "99999" },
       stdout: "pipe",

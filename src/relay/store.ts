@@ -1,6 +1,6 @@
 import { matchFilter, type Filter } from "nostr-tools/filter";
 import type { NostrEvent } from "nostr-tools/pure";
-import { tagValue } from "./events.ts";
+import { tagValue } from "../nostr/events.ts";
 
 /** In-memory event store with NIP-01 replacement rules, bounded by count (oldest stored first out). */
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { loadOrExit, parseEnv, port } from "../env.ts";
-import { startRelay } from "./relay-server.ts";
+import { startRelay } from "./server.ts";
 import { exitOnSignals } from "../shutdown.ts";
 
 /** `bun run relay`: a local NIP-01 relay. Prints exactly one line with the real URL (tests read the port from it). */
