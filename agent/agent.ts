@@ -42,7 +42,7 @@ export type AgentHandle = {
   stop(flushMs?: number): Promise<TelemetryContent | null>;
 };
 
-/** Parse with the SPEC checks and count what is refused (the relay pool only counts, per pool). */
+/** Parse with the share event checks (docs/nostr.md#filters) and count what is refused (the relay pool only counts, per pool). */
 export function shareParser(expect: Expect, stats: AgentStats): (raw: unknown) => ParseResult<ShareContent> {
   return (raw) => {
     const r = parseShare(raw, expect);

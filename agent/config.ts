@@ -4,7 +4,7 @@ import { addressableKind, bool, hex64, parseEnv, port, runId, wsUrlList, type En
 import { parsePoolHost } from "../src/pool-url.ts";
 import type { Upstream } from "../src/capture/records.ts";
 
-/** Agent configuration (SPEC §2). Names and defaults are the original's; RUN_ID and NOSTR_RELAY_URL are required here. */
+/** Agent configuration (README.md#configuration-agent). Names and defaults are the original's; RUN_ID and NOSTR_RELAY_URL are required here. */
 
 const name = (what: string) => z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/, `${what} must be 1-64 characters of A-Z a-z 0-9 . _ : @ -`);
 
@@ -25,7 +25,7 @@ const AgentEnv = z
     FLY_MACHINE_ID: z.string().optional(),
     AGENT_REGION: z.string().max(64).optional(),
     TELEMETRY_INTERVAL_SEC: z.coerce.number().min(0.1).max(3600).default(5),
-    /** Not in the SPEC table: how long a submit waits for the pool's answer. */
+    /** Not in the original's table: how long a submit waits for the pool's answer. */
     SUBMIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     MAX_INFLIGHT_SUBMITS: z.coerce.number().int().min(1).max(10_000).default(256),
     /** The stale-job behaviour check: one probe submit per new block (docs/nostr.md). */

@@ -1,4 +1,4 @@
-/** `bun run agent`: one HashScope agent (SPEC §1). Bad config → one line naming the variable, exit 2. */
+/** `bun run agent`: one HashScope agent (README.md#agents). Bad config → one line naming the variable, exit 2. */
 import { loadOrExit } from "../src/env.ts";
 import { loadKeys, logPublicKey } from "../src/nostr/keys.ts";
 import { exitOnSignals } from "../src/shutdown.ts";

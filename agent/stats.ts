@@ -1,5 +1,5 @@
 /**
- * The agent's submit statistics (SPEC §5 telemetry `stats`). Pure bookkeeping over the monotonic clock,
+ * The agent's submit statistics (docs/nostr.md#telemetry-content, `stats`). Pure bookkeeping over the monotonic clock,
  * bounded memory: a latency window for the percentiles, a timestamp ring for the rates, capped reason keys.
  */
 import type { TelemetryContent } from "../src/nostr/events";
@@ -11,7 +11,7 @@ export type SubmitResult =
   | { kind: "not_connected" }
   | { kind: "dropped" };
 
-/** The telemetry `stats` object (SPEC §5 plus the ignored/not-connected/dropped counts). */
+/** The telemetry `stats` object (docs/nostr.md#telemetry-content plus the ignored/not-connected/dropped counts). */
 export type StatsSnapshot = TelemetryContent["stats"];
 
 export type StatsOptions = {
@@ -34,7 +34,7 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-/** "<code> <message>" as in SPEC §5 `reject_reasons`; a missing code reads "null". */
+/** "<code> <message>" as in the telemetry's `reject_reasons` (docs/nostr.md#telemetry-content); a missing code reads "null". */
 export const reasonKey = (code: number | null, message: string): string => `${code === null ? "null" : code} ${message}`.slice(0, 200);
 
 export class AgentStats {

@@ -1,4 +1,4 @@
-/** Builds the SPEC §5 telemetry content from the agent's state (pure), and publishes it on a timer. */
+/** Builds the telemetry content (docs/nostr.md#telemetry-content) from the agent's state (pure), and publishes it on a timer. */
 import { finalizeEvent } from "nostr-tools/pure";
 import { SCHEMA, TelemetryContent, telemetryTags, type ConnState, type NostrEvent } from "../src/nostr/events.ts";
 import type { JobFacts } from "./pool-client.ts";

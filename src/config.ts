@@ -4,7 +4,7 @@ import { parsePoolHost } from "./pool-url";
 import { resolveAccess } from "./http/access";
 import { BitcoinNetwork } from "./analysis/network";
 
-/** Server (MITM) configuration, SPEC §2. Names are those of the original HashScope. */
+/** Server (MITM) configuration (README.md#configuration). Names are those of the original HashScope. */
 const pubkeyList = z
   .string()
   .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))

@@ -29,7 +29,7 @@ export const wsUrlList = z
   .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^wss?:\/\/\S+$/, "must be ws:// or wss:// URLs, comma-separated")).min(1));
 
-/** NOSTR_KIND_*: an addressable kind, so every event can carry its own `d` (SPEC §5). */
+/** NOSTR_KIND_*: an addressable kind, so every event can carry its own `d` (docs/nostr.md#kinds). */
 export const addressableKind = z.coerce.number().int().min(30000).max(39999);
 
 /** RUN_ID: shared by HashScope and its agents, and used in tags. */

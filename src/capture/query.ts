@@ -3,7 +3,7 @@ import { Direction, MessageKind, type MessageRecord } from "./records";
 import { Verdict } from "../analysis/schema";
 import { matchesSearch } from "./search";
 
-/** Message filters shared by the JSON API, the SSE stream and the UI (SPEC §4). */
+/** Message filters shared by the JSON API, the SSE stream and the UI (README.md#json-api). */
 export const ShareFilter = z.enum(["low", "block"]);
 export type ShareFilter = z.infer<typeof ShareFilter>;
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Analysis } from "../analysis/schema";
 import { MessageKind, RpcId } from "../stratum/parse";
 
-/** The records users and scripts rely on (SPEC §3). Each shape is declared once here. */
+/** The records users and scripts rely on (README.md#json-api shows a message). Each shape is declared once here. */
 
 export const Direction = z.enum(["miner_to_pool", "pool_to_miner", "hashscope_to_pool"]);
 export type Direction = z.infer<typeof Direction>;

@@ -7,7 +7,7 @@ import type { agentTelemetry, messages, sessions } from "./schema";
 
 export type MessageRow = typeof messages.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
-/** One verified agent telemetry report as received (SPEC §5 content). */
+/** One verified agent telemetry report as received (docs/nostr.md#telemetry-content). */
 export type TelemetryRow = typeof agentTelemetry.$inferSelect;
 
 /** Bits of `form` (NULL: a row stored whole, as before migration 0003): what rowToMessage derives instead of reading. */

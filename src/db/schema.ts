@@ -130,7 +130,7 @@ export const terms = sqliteTable("terms", {
   text: text().notNull().unique(),
 });
 
-/** Latest-first agent telemetry (SPEC §5 content as received), one row per Nostr event. */
+/** Latest-first agent telemetry (docs/nostr.md#telemetry-content, as received), one row per Nostr event. */
 export const agentTelemetry = sqliteTable(
   "agent_telemetry",
   {

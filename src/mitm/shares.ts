@@ -6,7 +6,7 @@ import { buildShareEvent, SCHEMA, type NostrEvent, type ShareContent } from "../
 
 /**
  * Share publishing: every captured miner `mining.submit` of a session with broadcast on becomes a signed share
- * event (SPEC §5). It runs from the store's event hub, i.e. after capture, never on the relay path; signing happens
+ * event (docs/nostr.md#share-event-content). It runs from the store's event hub, i.e. after capture, never on the relay path; signing happens
  * in a later tick through a bounded queue so a burst of submits cannot stall capture.
  */
 
@@ -35,7 +35,7 @@ export type ShareCounters = {
   last_seq: number;
 };
 
-/** SPEC §5 share content for submit `m` of `session`; `job` from the session's remembered notify params. */
+/** The share event content (docs/nostr.md#share-event-content) for submit `m` of `session`; `job` from the session's remembered notify params. */
 export function shareContent(
   m: MessageRecord,
   session: SessionRecord,

@@ -84,7 +84,7 @@ export function startSimMiner(o: SimMinerOptions): SimMiner {
     rejectedByCode: {},
     badSent: 0,
     jobs: 0,
-    difficulty: 1, // SPEC: 1 until set
+    difficulty: 1, // 1 until set (docs/protocol.md#difficulty-rule)
   };
   let extranonce1: string | null = null;
   let en2Size = 4;

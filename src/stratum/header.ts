@@ -1,5 +1,5 @@
 /**
- * Pure Stratum v1 share math (SPEC §6): coinbase, merkle root, 80-byte header, version rolling,
+ * Pure Stratum v1 share math (docs/protocol.md#share-hash): coinbase, merkle root, 80-byte header, version rolling,
  * share hash and difficulty. No I/O. Hex in Stratum fields is big-endian unless noted.
  */
 import type { Notify, Submit } from "./decode/requests";

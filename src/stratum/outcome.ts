@@ -8,7 +8,7 @@ import { isRecord } from "./json";
 export type RpcOutcome = { ok: boolean; code: number | null; message: string | null };
 export type RpcErrorInfo = { code: number | null; message: string; data: unknown };
 
-/** Stratum v1 error codes (SPEC §6) plus the JSON-RPC ones pools also use. */
+/** Stratum v1 error codes (docs/protocol.md#errors) plus the JSON-RPC ones pools also use. */
 export const STRATUM_ERROR_NAMES: Record<number, string> = {
   20: "other",
   21: "job not found (stale)",

@@ -15,7 +15,7 @@ const failure = (env: Record<string, string>): ConfigError => {
 };
 
 describe("agent config", () => {
-  test("defaults (SPEC §2)", () => {
+  test("defaults (README.md#configuration-agent)", () => {
     const c = loadAgentConfig({ ...base, HOSTNAME_IGNORED: "x" });
     expect(c.pool).toEqual({ host: "pool.example.com", port: 3333, tls: false });
     expect(c.workerBase).toBe("hashscope_agent");

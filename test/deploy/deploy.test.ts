@@ -60,7 +60,7 @@ describe("deployment files", () => {
     expect(fly.services).toBeUndefined();
     expect(fly.kill_signal).toBe("SIGTERM");
     const env = fly.env as Record<string, string>;
-    // With the documented secrets and Fly's own variables, the config loads and keeps the SPEC defaults.
+    // With the documented secrets and Fly's own variables, the config loads and keeps the documented defaults.
     const c = loadAgentConfig({ ...env, RUN_ID: "r1", NOSTR_RELAY_URL: "wss://relay.example.org", POOL_HOST: "stratum+tcp://pool.example.com:3333", FLY_REGION: "ams", FLY_MACHINE_ID: "abc" });
     expect(c).toMatchObject({ workerBase: "hashscope_agent", workerPassword: "x", kindShare: 30080, kindTelemetry: 30079, telemetryIntervalMs: 5000, agentId: "ams-abc", region: "ams" });
     const text = await read("fly.toml");

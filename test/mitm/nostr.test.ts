@@ -63,7 +63,7 @@ async function shareEvents(client: RawClient, sub: string): Promise<NostrEvent[]
   return (await client.req(sub, { kinds: [30080], "#l": [RUN] })) as unknown as NostrEvent[];
 }
 
-test("broadcast on: each miner submit becomes one signed share event with SPEC tags and job context; off: none", async () => {
+test("broadcast on: each miner submit becomes one signed share event with the documented tags and job context; off: none", async () => {
   // The miner waits for broadcast to be on: at low difficulty it could otherwise send all its shares first.
   const gate = Promise.withResolvers<void>();
   const { miner, session } = await minerSession("bc1qtest.rig-broadcast", 3, gate.promise);

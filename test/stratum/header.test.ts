@@ -30,7 +30,7 @@ const REGTEST_HASH = "601ed85039804bcecbbdb53e0ca358aeb8dabef2366fb64c216aac3aba
 
 const reverseHex = (h: string) => bytesToHex(hexToBytes(h).reverse());
 
-describe("SPEC vectors", () => {
+describe("protocol test vectors (docs/protocol.md#test-vectors)", () => {
   test("genesis header hashes to the genesis block hash, difficulty ≈ 2536.43", () => {
     const hash = sha256d(hexToBytes(GENESIS_HEADER));
     expect(hashToDisplayHex(hash)).toBe(GENESIS_HASH);

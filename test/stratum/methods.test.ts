@@ -19,7 +19,7 @@ const res = (method: string | null, raw: string) => {
   return decodeResponse(method, p.result, p.error);
 };
 
-// The classic mining.notify from the Stratum v1 documentation (its prevhash is the SPEC vector).
+// The classic mining.notify from the Stratum v1 documentation (its prevhash is the prevhash test vector, docs/protocol.md#test-vectors).
 const NOTIFY =
   '{"params": ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000", ' +
   '"01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008", ' +
@@ -195,7 +195,7 @@ describe("requests and notifications", () => {
     expect(decodeRequest("toString", [])).toEqual({ decoded: null, error: null });
   });
 
-  test("KNOWN_METHODS lists every SPEC §6 method", () => {
+  test("KNOWN_METHODS lists every method of docs/protocol.md#methods", () => {
     expect([...KNOWN_METHODS].sort()).toEqual(
       [
         "mining.subscribe",

@@ -3,7 +3,7 @@ import type { Services } from "../services";
 import { sseEvent, sseResponse } from "../sse";
 import { notFound } from "./errors";
 
-/** The agent fleet from telemetry (SPEC §4/§5). Empty when Nostr is disabled. */
+/** The agent fleet from telemetry (README.md#json-api; content in docs/nostr.md#telemetry-content). Empty when Nostr is disabled. */
 export const agentRoutes = (svc: Services) =>
   new Elysia({ prefix: "/api/agents" })
     .get("", () => svc.fleet?.list() ?? [], {

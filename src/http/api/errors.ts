@@ -1,4 +1,4 @@
-/** JSON error bodies: `{"error": "..."}` with a fitting status (SPEC §4). */
+/** JSON error bodies: `{"error": "..."}` with a fitting status (README.md#json-api). */
 export const errorBody = (message: string) => ({ error: message });
 
 export const notFound = (what: string) =>

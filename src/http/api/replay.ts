@@ -5,7 +5,7 @@ import { AutoReplayBody, setAutoReplay } from "../../sessions/switches";
 import type { Services } from "../services";
 import { errorBody, notFound } from "./errors";
 
-/** Replay and auto-replay routes (SPEC §4): own JSON-RPC ids, answers never forwarded to the miner. The switch: src/sessions/switches.ts. */
+/** Replay and auto-replay routes (README.md#json-api): own JSON-RPC ids, answers never forwarded to the miner. The switch: src/sessions/switches.ts. */
 export const ReplayBody = z.object({ params: z.array(z.unknown()).optional() }).optional();
 
 const errorResponse = (status: number, message: string) =>

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { stratumPrevhashToDisplay } from "../prevhash";
 import { hex, hex4, hex32, noParams, portLike, positional, positiveNumber, sizeInt } from "./common";
 
-/** Params of Stratum v1 requests and notifications (SPEC §6), one schema per method, each producing its decoded view. */
+/** Params of Stratum v1 requests and notifications (docs/protocol.md#methods), one schema per method, each producing its decoded view. */
 
 const str = z.string();
 const orNull = <T>(v: T | null | undefined): T | null => v ?? null;
