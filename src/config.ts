@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { z } from "zod";
 import { addressableKind, bool, hex64, parseEnv, port, positiveInt, runId, wsUrlList, type Env } from "./env";
 import { parsePoolHost } from "./pool-url";
@@ -9,6 +10,12 @@ const pubkeyList = z
   .string()
   .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
   .pipe(z.array(hex64));
+
+/** INSTANCE_ID's default: this machine's host name, cut to what INSTANCE_ID allows. */
+function defaultInstanceId(): string {
+  const h = hostname().replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 63);
+  return h === "" ? "hashscope" : h;
+}
 
 const ServerEnv = z
   .object({
@@ -53,8 +60,16 @@ const ServerEnv = z
     SSE_CLIENT_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
     DATABASE_URL: z
       .string()
-      .regex(/^sqlite:/, "must start with sqlite: (sqlite:path/to/file.db or sqlite::memory:)")
+      .regex(
+        /^(sqlite:|postgres(ql)?:\/\/)/,
+        "must start with sqlite: (sqlite:path/to/file.db or sqlite::memory:) or postgres:// (postgres://user@host:5432/db)",
+      )
       .default("sqlite:data/hashscope.db"),
+    /** This instance's name on every session and message it stores (several instances may share one PostgreSQL). */
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit")
+      .default(defaultInstanceId()),
     /** Stored messages (and closed sessions) older than this many days are deleted in the background; 0 keeps all. */
     RETAIN_DAYS: z.coerce.number().min(0).max(36_500).default(30),
     /** At most this many stored messages (oldest deleted first); 0 means no cap. */
@@ -114,6 +129,7 @@ const ServerEnv = z
         apiIdleTimeoutSec: env.API_IDLE_TIMEOUT_SEC,
       },
       databaseUrl: env.DATABASE_URL,
+      instanceId: env.INSTANCE_ID,
       bitcoinNetwork: env.BITCOIN_NETWORK,
       retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES, maxBytes: env.RETAIN_MAX_BYTES },
       dbQueueMaxBytes: env.DB_QUEUE_MAX_BYTES,
