@@ -85,6 +85,11 @@ export async function openPgBackend(url: string, instance: string): Promise<PgOp
       .onConflictDoUpdate({ target: meta.key, set: { value: String(process.pid) } });
     const recoveredSessions = await closeLiveSessions(db, instance);
     const firstSeq = await takeSeqBlock(db);
+    // For imports: seqs from here up are this run's to hand out (pg/import.ts refuses them while it runs).
+    await db
+      .insert(meta)
+      .values({ key: `block:${instance}`, value: String(firstSeq) })
+      .onConflictDoUpdate({ target: meta.key, set: { value: String(firstSeq) } });
     const held = lock;
     const backend: StorageBackend = {
       sqlite: null,
