@@ -1,21 +1,15 @@
-import { hostname } from "node:os";
 import { z } from "zod";
 import { addressableKind, bool, hex64, parseEnv, port, positiveInt, runId, wsUrlList, type Env } from "./env";
 import { parsePoolHost } from "./pool-url";
 import { resolveAccess } from "./http/access";
 import { BitcoinNetwork } from "./analysis/network";
+import { defaultInstanceId, InstanceId } from "./db/instance";
 
 /** Server (MITM) configuration, SPEC §2. Names are those of the original HashScope. */
 const pubkeyList = z
   .string()
   .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
   .pipe(z.array(hex64));
-
-/** INSTANCE_ID's default: this machine's host name, cut to what INSTANCE_ID allows. */
-function defaultInstanceId(): string {
-  const h = hostname().replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 63);
-  return h === "" ? "hashscope" : h;
-}
 
 const ServerEnv = z
   .object({
@@ -66,10 +60,7 @@ const ServerEnv = z
       )
       .default("sqlite:data/hashscope.db"),
     /** This instance's name on every session and message it stores (several instances may share one PostgreSQL). */
-    INSTANCE_ID: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit")
-      .default(defaultInstanceId()),
+    INSTANCE_ID: InstanceId.default(defaultInstanceId()),
     /** Stored messages (and closed sessions) older than this many days are deleted in the background; 0 keeps all. */
     RETAIN_DAYS: z.coerce.number().min(0).max(36_500).default(30),
     /** At most this many stored messages (oldest deleted first); 0 means no cap. */

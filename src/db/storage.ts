@@ -22,7 +22,12 @@ export type StorageOptions = {
   retention: RetentionOptions;
   writer?: Partial<WriterOptions>;
   retentionIntervalMs?: number;
+  /** This instance's name (INSTANCE_ID): on every PostgreSQL row, and what the `instance` filter compares with. */
+  instanceId?: string;
 };
+
+/** The history filters, plus `instance` (PostgreSQL rows carry the instance that wrote them; SQLite has only this one). */
+export type HistoryFilter = MessageFilter & { instance?: string };
 
 
 /**
@@ -83,7 +88,7 @@ export class Storage {
   }
 
   /** Open SQLite or PostgreSQL by the URL's scheme (PostgreSQL connects, so this is async). */
-  static async connect(opts: StorageOptions & { instanceId?: string }): Promise<Storage> {
+  static async connect(opts: StorageOptions): Promise<Storage> {
     if (!isPostgresUrl(opts.url)) return Storage.open(opts);
     const pg = await openPgBackend(opts.url, opts.instanceId ?? "hashscope");
     return new Storage(pg.backend, opts, pg.firstSeq, pg.recoveredSessions, pg.recoveredFromCrash);
@@ -145,30 +150,56 @@ export class Storage {
   // Reads: memory and the write queue are taken first (synchronously), then the disk is asked (asynchronously, off
   // this thread for a file). Whatever is committed meanwhile was in the queue when it was taken, so nothing falls between.
 
-  async messages(filter: MessageFilter, limit: number, before?: number): Promise<MessageRecord[]> {
-    const mem = this.store?.query(filter, limit, before) ?? [];
-    const queued = this.writer?.pending(filter, limit, before) ?? [];
-    const disk = await this.reads.queryMessages(filter, limit, before);
+  /** This instance's name (INSTANCE_ID). */
+  get instanceId(): string {
+    return this.opts.instanceId ?? "hashscope";
+  }
+
+  /**
+   * How to answer an `instance` filter: memory and the queue hold only this instance's messages; SQLite holds only
+   * this instance's, so another instance there has nothing; PostgreSQL filters its rows by the column.
+   */
+  private scope(instance: string | undefined): { local: boolean; disk: boolean } {
+    if (instance === undefined) return { local: true, disk: true };
+    const own = instance === this.instanceId;
+    return { local: own, disk: own || this.kind === "postgres" };
+  }
+
+  async messages(filter: HistoryFilter, limit: number, before?: number): Promise<MessageRecord[]> {
+    const sc = this.scope(filter.instance);
+    const mem = sc.local ? (this.store?.query(filter, limit, before) ?? []) : [];
+    const queued = sc.local ? (this.writer?.pending(filter, limit, before) ?? []) : [];
+    const disk = sc.disk ? await this.reads.queryMessages(this.diskFilter(filter), limit, before) : [];
     return mergeBySeq(mergeBySeq(mem, queued, limit, "newest"), disk, limit, "newest");
   }
 
   /** Oldest first, `seq > after`: what a live view missed, even from before a restart. */
-  async since(filter: MessageFilter, after: number, limit: number): Promise<MessageRecord[]> {
-    const mem = this.store?.since(filter, after, limit) ?? [];
-    const queued = this.writer?.pendingSince(filter, after, limit) ?? [];
-    const disk = await this.reads.messagesAfter(filter, after, limit);
+  async since(filter: HistoryFilter, after: number, limit: number): Promise<MessageRecord[]> {
+    const sc = this.scope(filter.instance);
+    const mem = sc.local ? (this.store?.since(filter, after, limit) ?? []) : [];
+    const queued = sc.local ? (this.writer?.pendingSince(filter, after, limit) ?? []) : [];
+    const disk = sc.disk ? await this.reads.messagesAfter(this.diskFilter(filter), after, limit) : [];
     return mergeBySeq(mergeBySeq(mem, queued, limit, "oldest"), disk, limit, "oldest");
+  }
+
+  /** SQLite rows have no instance column (they are all this instance's): the key is dropped there. */
+  private diskFilter(filter: HistoryFilter): HistoryFilter {
+    if (this.kind === "postgres" || filter.instance === undefined) return filter;
+    const { instance: _i, ...rest } = filter;
+    return rest;
   }
 
   async message(id: string): Promise<MessageRecord | undefined> {
     return this.store?.getMessage(id) ?? this.writer?.pendingMessage(id) ?? (await this.reads.getMessage(id));
   }
 
-  /** Newest first, at most `limit`, after the session `before` when given. */
-  async sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): Promise<SessionRecord[]> {
+  /** Newest first, at most `limit`, after the session `before` when given; only `instance`'s when given. */
+  async sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord, instance?: string): Promise<SessionRecord[]> {
+    const sc = this.scope(instance);
     const memIds = new Set(this.store?.listSessions("all").map((s) => s.id));
-    const mem = (this.store?.listSessions(state) ?? []).filter((s) => !before || listedAfter(s, before));
-    const disk = await this.reads.listSessions(state, limit + memIds.size, before);
+    const mem = sc.local ? (this.store?.listSessions(state) ?? []).filter((s) => !before || listedAfter(s, before)) : [];
+    const pgInstance = this.kind === "postgres" ? instance : undefined;
+    const disk = sc.disk ? await this.reads.listSessions(state, limit + memIds.size, before, pgInstance) : [];
     // The disk copy of a session still in memory may be stale (e.g. "live"); only memory's state counts for those.
     return mergeSessions(mem, disk.filter((s) => !memIds.has(s.id))).slice(0, limit);
   }

@@ -58,6 +58,12 @@ test.skipIf(!havePg)("a HashScope process with DATABASE_URL=postgres:// captures
       expect(found.every((m) => m.raw?.includes("bc1qpgtest.rig7"))).toBe(true);
       const subs = await getJson<MessageRecord[]>(`${base2}/api/messages?method=mining.subscribe&kind=request`);
       expect(subs.length).toBe(1);
+      // The instance filter over HTTP: this instance's rows, none of an unknown one, 422 for a bad name.
+      expect((await getJson<MessageRecord[]>(`${base2}/api/messages?limit=1000&instance=e2e-site`)).length).toBe(after.length);
+      expect(await getJson<MessageRecord[]>(`${base2}/api/messages?instance=elsewhere`)).toEqual([]);
+      expect((await getJson<SessionRecord[]>(`${base2}/api/sessions?instance=e2e-site`)).length).toBe(1);
+      expect(await getJson<SessionRecord[]>(`${base2}/api/sessions?instance=elsewhere`)).toEqual([]);
+      expect((await fetch(`${base2}/api/messages?instance=bad%20name`)).status).toBe(422);
       const exported = await (await fetch(`${base2}/api/export`)).text();
       expect(exported.trim().split("\n").length).toBe(1 + after.length);
     } finally {

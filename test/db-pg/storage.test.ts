@@ -126,6 +126,15 @@ test.skipIf(!havePg)("PostgreSQL: two instances write to one database at once wi
   const seenByA = await a.messages({ session_id: "y1" }, 100);
   expect(seenByA).toEqual([...wb].reverse());
   expect((await b.messages({ session_id: "x1" }, 100)).length).toBe(50);
+  // The instance filter: one instance's history, from memory and PostgreSQL alike; all of them without it.
+  expect(await a.messages({ instance: "site-y" }, 100)).toEqual([...wb].reverse());
+  expect(await a.messages({ instance: "site-x" }, 100)).toEqual([...wa].reverse());
+  expect(await b.since({ instance: "site-x" }, 0, 100)).toEqual(wa);
+  expect(await a.messages({ instance: "site-z" }, 100)).toEqual([]);
+  expect((await a.messages({}, 100)).length).toBe(100);
+  expect((await a.sessions("all", 10, undefined, "site-y")).map((s) => s.id)).toEqual(["y1"]);
+  expect((await b.sessions("live", 10, undefined, "site-x")).map((s) => s.id)).toEqual(["x1"]);
+  expect((await a.sessions("all", 10)).map((s) => s.id).sort()).toEqual(expect.arrayContaining(["x1", "y1"]));
   const rows = (await pg.$client`SELECT instance, count(*)::int AS n FROM messages WHERE session_id IN ('x1','y1') GROUP BY instance ORDER BY instance`) as Array<{ instance: string; n: number }>;
   expect(rows).toEqual([{ instance: "site-x", n: 50 }, { instance: "site-y", n: 50 }]);
   await pg.$client.close();

@@ -131,7 +131,7 @@ export class PgReads extends DiskReads {
       case "getMessage":
         return getMessage(this.db, c.id);
       case "listSessions":
-        return listSessions(this.db, c.state, c.limit, c.cursor ?? undefined);
+        return listSessions(this.db, c.state, c.limit, c.cursor ?? undefined, c.instance);
       case "getSession":
         return getSession(this.db, c.id);
       case "sessionMessageCount":
