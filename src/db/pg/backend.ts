@@ -9,7 +9,7 @@ import { openPg, redactUrl, type PgDb } from "./open";
 import { PgReads } from "./reads";
 import { rowToSession, sessionToPgRow } from "./rows";
 import { meta, sessions } from "./schema";
-import { PgSink } from "./sink";
+import { WorkerSink } from "../sink";
 
 /**
  * Seqs per run: each start of each instance numbers its messages from `(block - 1) * SEQ_BLOCK + 1`, the block from
@@ -94,7 +94,9 @@ export async function openPgBackend(url: string, instance: string): Promise<PgOp
     const backend: StorageBackend = {
       sqlite: null,
       reads: new PgReads(db),
-      openSink: (retention, intervalMs) => new PgSink(db, instance, retention, intervalMs),
+      // On a thread of its own: building rows and INSERT text for a batch is CPU the relay's thread must not spend.
+      openSink: (retention, intervalMs) =>
+        new WorkerSink(url, retention, intervalMs, new URL("./write-worker.ts", import.meta.url).href, instance),
       exportStream: (sessionId) => pgExportStream(db, sessionId),
       async close() {
         try {

@@ -20,10 +20,14 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** A pool to a database already migrated (the writer thread's); connects lazily. */
+export const connectPg = (url: string, maxConnections = 4): PgDb =>
+  drizzle({ client: new SQL({ url, max: maxConnections, connectionTimeout: 10, idleTimeout: 60 }), schema }) as PgDb;
+
 /** Connect, check the server answers, and apply drizzle-pg/ migrations (idempotent; drizzle keeps its journal table). */
 export async function openPg(url: string, maxConnections = 4): Promise<PgDb> {
-  const client = new SQL({ url, max: maxConnections, connectionTimeout: 10, idleTimeout: 60 });
-  const db = drizzle({ client, schema }) as PgDb;
+  const db = connectPg(url, maxConnections);
+  const client = db.$client;
   try {
     await client`SELECT 1`;
     await migrate(db, { migrationsFolder: path.join(import.meta.dir, "../../../drizzle-pg") });

@@ -1,11 +1,9 @@
-import { sql } from "drizzle-orm";
 import type { RetentionOptions, RetentionStats } from "../retention";
 import type { BatchSink } from "../sink";
 import type { Batch } from "../statements";
 import type { PgDb } from "./open";
 import { retainOnce } from "./retention";
 import { messageToPgRow, sessionToPgRow, type PgMessageRow } from "./rows";
-import { agentTelemetry, messages, sessions } from "./schema";
 
 /** One INSERT carries at most this many rows or bytes of record text (PostgreSQL allows 65,535 parameters). */
 const MAX_ROWS_PER_INSERT = 1_000;
@@ -50,27 +48,22 @@ export class PgSink implements BatchSink {
     if (on) setTimeout(() => void this.retainNow(), 0);
   }
 
+  /**
+   * The hot path goes through Bun's SQL bulk-insert helper (`sql(rows)`) rather than drizzle's insert builder: for a
+   * batch of 2,000 farm records drizzle spent ~80 ms building the statement, and ingest went from ~10 k to ~27 k
+   * messages/s with the helper (same machine, load 6.5). The row objects are typed by the drizzle schema, whose keys are
+   * the column names.
+   */
   async write(b: Batch): Promise<void> {
     const rows = b.msgs.map((m) => messageToPgRow(m, this.instance));
-    await this.db.transaction(async (tx) => {
-      if (b.sess.length > 0)
-        await tx
-          .insert(sessions)
-          .values(b.sess.map((s) => sessionToPgRow(s, this.instance)))
-          .onConflictDoUpdate({
-            target: sessions.id,
-            set: {
-              closed_at: sql`excluded.closed_at`,
-              last_seen: sql`excluded.last_seen`,
-              record: sql`excluded.record`,
-            },
-          });
-      for (const chunk of chunkRows(rows)) await tx.insert(messages).values(chunk).onConflictDoNothing();
-      if (b.telemetry.length > 0)
-        await tx
-          .insert(agentTelemetry)
-          .values(b.telemetry.map((t) => ({ ...t, instance: this.instance, content: JSON.stringify(t.content) })))
-          .onConflictDoNothing();
+    const sess = b.sess.map((s) => sessionToPgRow(s, this.instance));
+    const tele = b.telemetry.map((t) => ({ ...t, instance: this.instance, content: JSON.stringify(t.content) }));
+    await this.db.$client.begin(async (tx) => {
+      if (sess.length > 0)
+        await tx`INSERT INTO sessions ${tx(sess)} ON CONFLICT (id) DO UPDATE
+          SET closed_at = excluded.closed_at, last_seen = excluded.last_seen, record = excluded.record`;
+      for (const chunk of chunkRows(rows)) await tx`INSERT INTO messages ${tx(chunk)} ON CONFLICT (seq) DO NOTHING`;
+      if (tele.length > 0) await tx`INSERT INTO agent_telemetry ${tx(tele)} ON CONFLICT (event_id) DO NOTHING`;
     });
   }
 
