@@ -175,3 +175,21 @@ test.skipIf(!havePg)("PostgreSQL: retention keeps the newest RETAIN_MAX_MESSAGES
     await fresh.drop();
   }
 });
+
+test.skipIf(!havePg)("PostgreSQL: a batch's agent telemetry is written once, with the instance, its content as given", async () => {
+  const fresh = await freshDatabase("telemetry");
+  try {
+    const pg = await openPg(fresh.url, 2);
+    const { PgSink } = await import("../../src/db/pg/sink");
+    const sink = new PgSink(pg, "site-t", noRetention);
+    const row = { event_id: "e".repeat(64), agent_id: "agent-1", run_id: "run-1", ts: "2026-12-02T00:00:00.000Z", received_at: "2026-12-02T00:00:01.000Z", content: { agent_id: "agent-1", latency_ms: 12.5, note: "it's \"quoted\"" } };
+    await sink.write({ msgs: [], sess: [], telemetry: [row], seqHighWater: 0 });
+    await sink.write({ msgs: [], sess: [], telemetry: [row], seqHighWater: 0 }); // the same event again: kept once
+    const rows = (await pg.$client`SELECT instance, agent_id, content FROM agent_telemetry`) as Array<{ instance: string; agent_id: string; content: string }>;
+    expect(rows.map((r) => ({ ...r, content: JSON.parse(r.content) as unknown }))).toEqual([{ instance: "site-t", agent_id: "agent-1", content: row.content }]);
+    await sink.close();
+    await pg.$client.close();
+  } finally {
+    await fresh.drop();
+  }
+});
