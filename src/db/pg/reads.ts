@@ -12,8 +12,6 @@ import { messages, sessions } from "./schema";
  * match (`q` in particular: ILIKE over the searchable texts finds candidates, matchesSearch decides).
  */
 
-/** Only this instance's rows (`instance` filter), or everyone's (null). */
-export type InstanceScope = string | null;
 export type PgFilter = MessageFilter & { instance?: string };
 type Page = { newestBelow?: number } | { oldestAbove: number };
 

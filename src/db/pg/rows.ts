@@ -1,5 +1,5 @@
 import { isErrorMessage } from "../../capture/query";
-import { MessageRecord, SessionRecord } from "../../capture/records";
+import type { MessageRecord, SessionRecord } from "../../capture/records";
 import { searchFields } from "../../capture/search";
 import type * as schema from "./schema";
 
@@ -42,7 +42,3 @@ export function sessionToPgRow(s: SessionRecord, instance: string): PgSessionRow
 /** Rows were written from valid records; parse without re-validating (reads are hot), typed by the zod record. */
 export const rowToMessage = (record: string): MessageRecord => JSON.parse(record) as MessageRecord;
 export const rowToSession = (record: string): SessionRecord => JSON.parse(record) as SessionRecord;
-
-/** Import: validate through the zod schemas (an import file is user input). */
-export const parseMessage = (record: string): MessageRecord => MessageRecord.parse(JSON.parse(record));
-export const parseSession = (record: string): SessionRecord => SessionRecord.parse(JSON.parse(record));
