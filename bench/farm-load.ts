@@ -4,6 +4,7 @@
  * the pool (bench/farm-pool.ts, its own process) answers each and sends every miner a new job every 30 s. This
  * process is the load generator; its CPU share is printed. At the end: what HashScope captured, wrote and dropped.
  *   bun bench/farm-load.ts [miners=9900] [seconds=600]
+ * BENCH_DATABASE_URL=postgres://… runs it against PostgreSQL instead of a temporary SQLite file.
  */
 import type { Socket } from "bun";
 import { execSync } from "node:child_process";
@@ -20,7 +21,7 @@ type Stats = { messages: { total: number }; capture: { dropped_bytes: number }; 
 
 const pool = await spawnBenchPool("bench/farm-pool.ts");
 const hs = await spawnHashScope(pool.port, {
-  DATABASE_URL: `sqlite:${DB_FILE}`,
+  DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${DB_FILE}`,
   CAPTURE_MAX_SESSIONS: String(MINERS * 2),
   RETAIN_DAYS: "0",
 });

@@ -3,6 +3,7 @@ import { addressableKind, bool, hex64, parseEnv, port, positiveInt, runId, wsUrl
 import { parsePoolHost } from "./pool-url";
 import { resolveAccess } from "./http/access";
 import { BitcoinNetwork } from "./analysis/network";
+import { defaultInstanceId, InstanceId } from "./db/instance";
 
 /** Server (MITM) configuration (README.md#configuration). Names are those of the original HashScope. */
 const pubkeyList = z
@@ -53,8 +54,13 @@ const ServerEnv = z
     SSE_CLIENT_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
     DATABASE_URL: z
       .string()
-      .regex(/^sqlite:/, "must start with sqlite: (sqlite:path/to/file.db or sqlite::memory:)")
+      .regex(
+        /^(sqlite:|postgres(ql)?:\/\/)/,
+        "must start with sqlite: (sqlite:path/to/file.db or sqlite::memory:) or postgres:// (postgres://user@host:5432/db)",
+      )
       .default("sqlite:data/hashscope.db"),
+    /** This instance's name on every session and message it stores (several instances may share one PostgreSQL). */
+    INSTANCE_ID: InstanceId.default(defaultInstanceId()),
     /** Stored messages (and closed sessions) older than this many days are deleted in the background; 0 keeps all. */
     RETAIN_DAYS: z.coerce.number().min(0).max(36_500).default(30),
     /** At most this many stored messages (oldest deleted first); 0 means no cap. */
@@ -114,6 +120,7 @@ const ServerEnv = z
         apiIdleTimeoutSec: env.API_IDLE_TIMEOUT_SEC,
       },
       databaseUrl: env.DATABASE_URL,
+      instanceId: env.INSTANCE_ID,
       bitcoinNetwork: env.BITCOIN_NETWORK,
       retention: { days: env.RETAIN_DAYS, maxMessages: env.RETAIN_MAX_MESSAGES, maxBytes: env.RETAIN_MAX_BYTES },
       dbQueueMaxBytes: env.DB_QUEUE_MAX_BYTES,

@@ -45,8 +45,9 @@ function listening<T>(prefix: "LISTEN" | "API", at: { host: string; port: number
 /** Start the proxy and the HTTP server in this process. Ports may be 0 (tests). */
 export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[] = []): Promise<HashScope> {
   // Disk history first: sessions the last run left live are closed with `restart`, and seq continues after its last.
-  const db = Storage.open({
+  const db = await Storage.connect({
     url: config.databaseUrl,
+    instanceId: config.instanceId,
     retention: config.retention,
     writer: { maxQueueBytes: config.dbQueueMaxBytes },
   });

@@ -17,7 +17,7 @@ export type ReadCall =
   | { op: "queryMessages"; filter: MessageFilter; limit: number; before: number | null }
   | { op: "messagesAfter"; filter: MessageFilter; after: number; limit: number }
   | { op: "getMessage"; id: string }
-  | { op: "listSessions"; state: "live" | "closed" | "all"; limit: number; cursor: Cursor | null }
+  | { op: "listSessions"; state: "live" | "closed" | "all"; limit: number; cursor: Cursor | null; instance?: string }
   | { op: "getSession"; id: string }
   | { op: "sessionMessageCount"; id: string };
 
@@ -52,9 +52,10 @@ export abstract class DiskReads {
   getMessage(id: string): Promise<MessageRecord | undefined> {
     return this.run({ op: "getMessage", id }) as Promise<MessageRecord | undefined>;
   }
-  listSessions(state: "live" | "closed" | "all", limit: number, cursor?: Cursor): Promise<SessionRecord[]> {
+  /** `instance`: only that instance's sessions (PostgreSQL; SQLite ignores it, Storage decides there). */
+  listSessions(state: "live" | "closed" | "all", limit: number, cursor?: Cursor, instance?: string): Promise<SessionRecord[]> {
     const c = cursor ? { opened_at: cursor.opened_at, id: cursor.id } : null;
-    return this.run({ op: "listSessions", state, limit, cursor: c }) as Promise<SessionRecord[]>;
+    return this.run({ op: "listSessions", state, limit, cursor: c, ...(instance === undefined ? {} : { instance }) }) as Promise<SessionRecord[]>;
   }
   getSession(id: string): Promise<SessionRecord | undefined> {
     return this.run({ op: "getSession", id }) as Promise<SessionRecord | undefined>;

@@ -49,11 +49,18 @@ export class WorkerSink implements BatchSink {
   private closed: Promise<void> | null = null;
   private onClosed: (() => void) | null = null;
 
-  constructor(url: string, retention: RetentionOptions, retentionIntervalMs?: number) {
-    this.worker = new Worker(new URL("./write-worker.ts", import.meta.url).href);
+  /** `script`: the thread's code (SQLite's write-worker.ts, or pg/write-worker.ts, which also takes `instance`). */
+  constructor(
+    url: string,
+    retention: RetentionOptions,
+    retentionIntervalMs?: number,
+    script = new URL("./write-worker.ts", import.meta.url).href,
+    instance?: string,
+  ) {
+    this.worker = new Worker(script);
     this.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onReply(e.data);
     this.worker.onerror = (e) => this.replies.failAll(new Error(`database writer thread failed: ${e.message}`));
-    this.post({ type: "open", url, retention, retentionIntervalMs: retentionIntervalMs ?? null });
+    this.post({ type: "open", url, retention, retentionIntervalMs: retentionIntervalMs ?? null, ...(instance === undefined ? {} : { instance }) });
   }
 
   private post(req: WorkerRequest): void {

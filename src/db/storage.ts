@@ -8,6 +8,9 @@ import { describeOpenError, openDatabase, parseDatabaseUrl, type Db } from "./op
 import { InlineReads, WorkerReads, type DiskReads } from "./disk-reads";
 import * as reader from "./reader";
 import { ConfigError } from "../env";
+import { exportStream } from "./export";
+import { isPostgresUrl } from "./pg/open";
+import { openPgBackend } from "./pg/backend";
 import { lockDatabaseFile, type RunLock } from "./run-lock";
 import { markClosed, markOpen } from "./run-mark";
 import type { RetentionOptions } from "./retention";
@@ -19,7 +22,12 @@ export type StorageOptions = {
   retention: RetentionOptions;
   writer?: Partial<WriterOptions>;
   retentionIntervalMs?: number;
+  /** This instance's name (INSTANCE_ID): on every PostgreSQL row, and what the `instance` filter compares with. */
+  instanceId?: string;
 };
+
+/** The history filters, plus `instance` (PostgreSQL rows carry the instance that wrote them; SQLite has only this one). */
+export type HistoryFilter = MessageFilter & { instance?: string };
 
 
 /**
@@ -52,13 +60,11 @@ export class Storage {
   private sink: BatchSink | null = null;
   private store: CaptureStore | null = null;
 
-  /** `sqlite::memory:` exists only on this thread's connection, so it is read and written here; a file from workers. */
-  private readonly memory: boolean;
-  /** History reads: on a reader thread for a file (see disk-reads.ts). */
+  /** History reads: on a reader thread for a SQLite file, this thread for PostgreSQL (see disk-reads.ts). */
   private readonly reads: DiskReads;
 
   private constructor(
-    readonly db: Db,
+    private readonly backend: StorageBackend,
     private readonly opts: StorageOptions,
     /** The seq the next message gets: never one handed out before. */
     readonly firstSeq: number,
@@ -66,10 +72,26 @@ export class Storage {
     readonly recoveredSessions: number,
     /** The previous run ended without closing the database (killed or crashed). */
     readonly recoveredFromCrash: boolean,
-    private readonly lock: RunLock | null,
   ) {
-    this.memory = parseDatabaseUrl(opts.url) === ":memory:";
-    this.reads = this.memory ? new InlineReads(db) : new WorkerReads(opts.url);
+    this.reads = backend.reads;
+  }
+
+  /** The SQLite database (tests, tools); PostgreSQL storage has none. */
+  get db(): Db {
+    if (this.backend.sqlite === null) throw new Error("not a SQLite database");
+    return this.backend.sqlite;
+  }
+
+  /** Which database kind this is. */
+  get kind(): "sqlite" | "postgres" {
+    return this.backend.sqlite === null ? "postgres" : "sqlite";
+  }
+
+  /** Open SQLite or PostgreSQL by the URL's scheme (PostgreSQL connects, so this is async). */
+  static async connect(opts: StorageOptions): Promise<Storage> {
+    if (!isPostgresUrl(opts.url)) return Storage.open(opts);
+    const pg = await openPgBackend(opts.url, opts.instanceId ?? "hashscope");
+    return new Storage(pg.backend, opts, pg.firstSeq, pg.recoveredSessions, pg.recoveredFromCrash);
   }
 
   /** Throws a ConfigError naming DATABASE_URL when the database cannot be used (bad path, not a database, in use). */
@@ -93,7 +115,7 @@ export class Storage {
       const crashed = markOpen(db);
       const recovered = closeLiveSessions(db);
       const firstSeq = reader.lastSeq(db) + 1 + (crashed ? CRASH_SEQ_GAP : 0);
-      return new Storage(db, opts, firstSeq, recovered, crashed, lock);
+      return new Storage(sqliteBackend(db, opts.url, lock), opts, firstSeq, recovered, crashed);
     } catch (err) {
       lock?.release();
       throw new ConfigError("DATABASE_URL", `${file}: ${describeOpenError(err)}`);
@@ -102,9 +124,7 @@ export class Storage {
 
   attach(store: CaptureStore): void {
     this.store = store;
-    this.sink = this.memory
-      ? new InlineSink(this.db, this.opts.retention, this.opts.retentionIntervalMs)
-      : new WorkerSink(this.opts.url, this.opts.retention, this.opts.retentionIntervalMs);
+    this.sink = this.backend.openSink(this.opts.retention, this.opts.retentionIntervalMs);
     this.writer = new CaptureWriter(this.sink, store, { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }).start();
   }
 
@@ -130,30 +150,56 @@ export class Storage {
   // Reads: memory and the write queue are taken first (synchronously), then the disk is asked (asynchronously, off
   // this thread for a file). Whatever is committed meanwhile was in the queue when it was taken, so nothing falls between.
 
-  async messages(filter: MessageFilter, limit: number, before?: number): Promise<MessageRecord[]> {
-    const mem = this.store?.query(filter, limit, before) ?? [];
-    const queued = this.writer?.pending(filter, limit, before) ?? [];
-    const disk = await this.reads.queryMessages(filter, limit, before);
+  /** This instance's name (INSTANCE_ID). */
+  get instanceId(): string {
+    return this.opts.instanceId ?? "hashscope";
+  }
+
+  /**
+   * How to answer an `instance` filter: memory and the queue hold only this instance's messages; SQLite holds only
+   * this instance's, so another instance there has nothing; PostgreSQL filters its rows by the column.
+   */
+  private scope(instance: string | undefined): { local: boolean; disk: boolean } {
+    if (instance === undefined) return { local: true, disk: true };
+    const own = instance === this.instanceId;
+    return { local: own, disk: own || this.kind === "postgres" };
+  }
+
+  async messages(filter: HistoryFilter, limit: number, before?: number): Promise<MessageRecord[]> {
+    const sc = this.scope(filter.instance);
+    const mem = sc.local ? (this.store?.query(filter, limit, before) ?? []) : [];
+    const queued = sc.local ? (this.writer?.pending(filter, limit, before) ?? []) : [];
+    const disk = sc.disk ? await this.reads.queryMessages(this.diskFilter(filter), limit, before) : [];
     return mergeBySeq(mergeBySeq(mem, queued, limit, "newest"), disk, limit, "newest");
   }
 
   /** Oldest first, `seq > after`: what a live view missed, even from before a restart. */
-  async since(filter: MessageFilter, after: number, limit: number): Promise<MessageRecord[]> {
-    const mem = this.store?.since(filter, after, limit) ?? [];
-    const queued = this.writer?.pendingSince(filter, after, limit) ?? [];
-    const disk = await this.reads.messagesAfter(filter, after, limit);
+  async since(filter: HistoryFilter, after: number, limit: number): Promise<MessageRecord[]> {
+    const sc = this.scope(filter.instance);
+    const mem = sc.local ? (this.store?.since(filter, after, limit) ?? []) : [];
+    const queued = sc.local ? (this.writer?.pendingSince(filter, after, limit) ?? []) : [];
+    const disk = sc.disk ? await this.reads.messagesAfter(this.diskFilter(filter), after, limit) : [];
     return mergeBySeq(mergeBySeq(mem, queued, limit, "oldest"), disk, limit, "oldest");
+  }
+
+  /** SQLite rows have no instance column (they are all this instance's): the key is dropped there. */
+  private diskFilter(filter: HistoryFilter): HistoryFilter {
+    if (this.kind === "postgres" || filter.instance === undefined) return filter;
+    const { instance: _i, ...rest } = filter;
+    return rest;
   }
 
   async message(id: string): Promise<MessageRecord | undefined> {
     return this.store?.getMessage(id) ?? this.writer?.pendingMessage(id) ?? (await this.reads.getMessage(id));
   }
 
-  /** Newest first, at most `limit`, after the session `before` when given. */
-  async sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): Promise<SessionRecord[]> {
+  /** Newest first, at most `limit`, after the session `before` when given; only `instance`'s when given. */
+  async sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord, instance?: string): Promise<SessionRecord[]> {
+    const sc = this.scope(instance);
     const memIds = new Set(this.store?.listSessions("all").map((s) => s.id));
-    const mem = (this.store?.listSessions(state) ?? []).filter((s) => !before || listedAfter(s, before));
-    const disk = await this.reads.listSessions(state, limit + memIds.size, before);
+    const mem = sc.local ? (this.store?.listSessions(state) ?? []).filter((s) => !before || listedAfter(s, before)) : [];
+    const pgInstance = this.kind === "postgres" ? instance : undefined;
+    const disk = sc.disk ? await this.reads.listSessions(state, limit + memIds.size, before, pgInstance) : [];
     // The disk copy of a session still in memory may be stale (e.g. "live"); only memory's state counts for those.
     return mergeSessions(mem, disk.filter((s) => !memIds.has(s.id))).slice(0, limit);
   }
@@ -192,10 +238,41 @@ export class Storage {
     await this.writer?.stop();
     await this.sink?.close();
     await this.reads.close();
-    markClosed(this.db, this.store?.lastSeq ?? null);
-    this.db.$client.close();
-    this.lock?.release();
+    await this.backend.close(this.store?.lastSeq ?? null);
   }
+
+  /** JSON Lines export of one session or all (export.ts format). */
+  exportStream(sessionId?: string): ReadableStream<Uint8Array> {
+    return this.backend.exportStream(sessionId);
+  }
+}
+
+/** What differs between SQLite and PostgreSQL behind Storage. */
+export interface StorageBackend {
+  readonly reads: DiskReads;
+  openSink(retention: RetentionOptions, intervalMs?: number): BatchSink;
+  exportStream(sessionId?: string): ReadableStream<Uint8Array>;
+  /** Record a clean close and release the database. */
+  close(lastSeq: number | null): Promise<void>;
+  /** The SQLite database; null on PostgreSQL. */
+  readonly sqlite: Db | null;
+}
+
+/** `sqlite::memory:` exists only on this thread's connection, so it is read and written here; a file from workers. */
+function sqliteBackend(db: Db, url: string, lock: RunLock | null): StorageBackend {
+  const memory = parseDatabaseUrl(url) === ":memory:";
+  return {
+    sqlite: db,
+    reads: memory ? new InlineReads(db) : new WorkerReads(url),
+    openSink: (retention, intervalMs) =>
+      memory ? new InlineSink(db, retention, intervalMs) : new WorkerSink(url, retention, intervalMs),
+    exportStream: (sessionId) => exportStream(db, sessionId),
+    async close(lastSeq) {
+      markClosed(db, lastSeq);
+      db.$client.close();
+      lock?.release();
+    },
+  };
 }
 
 /** Mark sessions the previous run left open as closed by the restart. Their last sign of life is their end. */

@@ -6,7 +6,8 @@ import { prepareWrites, writeBatch, type Batch, type Writes } from "./statements
 /** The database writer thread: batches in, one transaction each, an answer per batch (see sink.ts). */
 
 export type WorkerRequest =
-  | { type: "open"; url: string; retention: RetentionOptions; retentionIntervalMs: number | null }
+  /** `instance`: PostgreSQL's writer (pg/write-worker.ts) stamps it on every row. */
+  | { type: "open"; url: string; retention: RetentionOptions; retentionIntervalMs: number | null; instance?: string }
   /** The batch as JSON text: posting one string costs the relay's thread about half of cloning the records. */
   | { type: "batch"; id: number; batchJson: string }
   | { type: "close" };

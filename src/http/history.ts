@@ -9,12 +9,13 @@ import type { Services } from "./services";
  * database is read off the relay's thread.
  */
 export type History = {
-  messages(filter: MessageFilter, limit: number, before?: number): Promise<MessageRecord[]>;
+  /** `instance` (API filter): only what that HashScope stored; memory-only history is all this instance's. */
+  messages(filter: MessageFilter & { instance?: string }, limit: number, before?: number): Promise<MessageRecord[]>;
   /** Oldest first, `seq > after`: what a live view missed (SSE resume), across a restart too. */
   since(filter: MessageFilter, after: number, limit: number): Promise<MessageRecord[]>;
   message(id: string): Promise<MessageRecord | undefined>;
   /** Newest first (opened_at, then id), at most `limit`, after the session `before` when given. */
-  sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord): Promise<SessionRecord[]>;
+  sessions(state: "live" | "closed" | "all", limit: number, before?: SessionRecord, instance?: string): Promise<SessionRecord[]>;
   session(id: string): Promise<SessionRecord | undefined>;
 };
 

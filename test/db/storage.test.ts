@@ -217,7 +217,7 @@ test("import: a seq the database holds for another message is a conflict and not
   expect(conflict.exitCode).toBe(1);
   expect(conflict.stderr.toString()).toContain("seq 1 is already a different message");
   expect(run(tmp.url("conflict-fresh.db")).exitCode).toBe(0);
-});
+}, 60_000); // three child processes: 3.4 s alone at load 5, past the 5 s default in a loaded full run
 
 test("import reads files as a stream of lines: lines across read chunks, CRLF, no final newline", async () => {
   const file = `${tmp.dir}/lines.txt`;

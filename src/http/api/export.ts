@@ -1,6 +1,5 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import { exportStream } from "../../db/export";
 import type { Services } from "../services";
 import { notFound } from "./errors";
 
@@ -18,7 +17,7 @@ export const exportRoutes = (svc: Services) =>
         // Everything captured so far goes to disk first, so the export holds what memory shows.
         await storage.flush();
         const name = query.session_id ? `hashscope-${query.session_id}` : "hashscope";
-        return new Response(exportStream(storage.db, query.session_id), {
+        return new Response(storage.exportStream(query.session_id), {
           headers: {
             "content-type": "application/x-ndjson; charset=utf-8",
             "content-disposition": `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, "_")}.jsonl"`,

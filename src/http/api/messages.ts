@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { MessageQuery } from "../../capture/query";
+import { InstanceId } from "../../db/instance";
 import { history } from "../history";
 import type { Services } from "../services";
 import { notFound } from "./errors";
@@ -16,7 +17,8 @@ export const messageRoutes = (svc: Services) => {
         return h.messages(filter, limit, before);
       },
       {
-        query: MessageQuery,
+        // `instance`: only what that HashScope stored (PostgreSQL shared by several); all instances by default.
+        query: MessageQuery.extend({ instance: InstanceId.optional() }),
         detail: {
           summary: "Messages, newest first; page with `before`; `agrees=false` finds where the pool's answer differs from HashScope's verdict",
           tags: ["messages"],

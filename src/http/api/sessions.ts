@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { InstanceId } from "../../db/instance";
 import { history } from "../history";
 import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
@@ -10,6 +11,8 @@ const SessionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
   /** A session id: the page continues with the sessions listed after it. */
   before: z.string().min(1).max(64).optional(),
+  /** Only the sessions that HashScope instance stored (PostgreSQL shared by several); all by default. */
+  instance: InstanceId.optional(),
 });
 
 export const sessionRoutes = (svc: Services) => {
@@ -20,7 +23,7 @@ export const sessionRoutes = (svc: Services) => {
       async ({ query, set, request }) => {
         const cursor = query.before === undefined ? undefined : await h.session(query.before);
         if (query.before !== undefined && !cursor) return notFound("session in `before`");
-        const page = await h.sessions(query.state, query.limit, cursor);
+        const page = await h.sessions(query.state, query.limit, cursor, query.instance);
         // A full page may have more after it: say where (curl -i shows it; the body stays a plain list).
         if (page.length === query.limit) {
           const next = new URL(request.url);

@@ -1,0 +1,13 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+
+/** INSTANCE_ID, and the `instance` filter of the API: a HashScope's name on the rows it stores (PostgreSQL). */
+export const InstanceId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+/** INSTANCE_ID's default: this machine's host name, cut to what InstanceId allows. */
+export function defaultInstanceId(): string {
+  const h = hostname().replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 63);
+  return h === "" ? "hashscope" : h;
+}
