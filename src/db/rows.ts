@@ -79,7 +79,7 @@ const NO_SHARE: ShareColumns = {
   share_json: null,
 };
 
-/** decoded.share (stratum/share-analysis.ts) as columns; an ok share compactly, anything else as JSON text. */
+/** decoded.share (what records carried before analysis/ replaced it; older exports still do) as columns; an ok share compactly, anything else as JSON text. */
 function shareToColumns(share: unknown): ShareColumns {
   const sh = isRecord(share) ? share : null;
   if (sh?.ok !== true) return { ...NO_SHARE, share_json: JSON.stringify(share) ?? "null" };
