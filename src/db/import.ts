@@ -37,14 +37,16 @@ export const fileLines =
     yield rest + dec.decode();
   };
 
-const BATCH = 5_000;
-const KEPT_PROBLEMS = 100;
+/** Records per write transaction, and problems kept for the report (both backends' imports). */
+export const BATCH = 5_000;
+export const KEPT_PROBLEMS = 100;
 
 /** The fields that make a message that message: same seq with other values is someone else's capture. */
-const sameMessage = (a: MessageRecord, b: MessageRecord) =>
+export const sameMessage = (a: MessageRecord, b: MessageRecord) =>
   a.session_id === b.session_id && a.direction === b.direction && a.ts === b.ts && a.raw === b.raw && a.raw_hex === b.raw_hex;
 
-async function* items(source: LineSource): AsyncGenerator<{ n: number; item: ExportItem | string }> {
+/** The non-empty lines of an export, parsed (a string is the line's problem), with their line numbers. */
+export async function* items(source: LineSource): AsyncGenerator<{ n: number; item: ExportItem | string }> {
   let n = 0;
   for await (const raw of source()) {
     n++;

@@ -1,8 +1,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { MessageRecord } from "../../capture/records";
+import { BATCH, ImportError, items, KEPT_PROBLEMS, sameMessage, type ImportResult, type LineSource } from "../import";
 import type { ExportItem } from "../export";
-import { ImportError, type ImportResult, type LineSource } from "../import";
-import { parseLine } from "../export";
 import type { PgDb } from "./open";
 import { messageToPgRow, rowToMessage, sessionToPgRow } from "./rows";
 import { messages, meta, sessions } from "./schema";
@@ -15,21 +14,6 @@ import { chunkRows } from "./sink";
  * left as they are. Imported rows carry `instance` (the importer's INSTANCE_ID). The seq sequence is moved past them,
  * so later runs start above every imported seq (backend.ts takeSeqBlock).
  */
-const BATCH = 5_000;
-const KEPT_PROBLEMS = 100;
-
-const sameMessage = (a: MessageRecord, b: MessageRecord) =>
-  a.session_id === b.session_id && a.direction === b.direction && a.ts === b.ts && a.raw === b.raw && a.raw_hex === b.raw_hex;
-
-async function* items(source: LineSource): AsyncGenerator<{ n: number; item: ExportItem | string }> {
-  let n = 0;
-  for await (const raw of source()) {
-    n++;
-    const line = raw.trim();
-    if (line !== "") yield { n, item: parseLine(line) };
-  }
-}
-
 /** The lowest seq a running instance may still hand out (its block start, recorded at open), or Infinity. */
 async function lowestRunningBlock(db: PgDb): Promise<number> {
   const rows = await db
