@@ -1,18 +1,7 @@
 import { expect, test } from "bun:test";
 import { FiguresTracker } from "../../src/analysis/figures";
 import type { NotifyAnalysis, SubmitAnalysis } from "../../src/analysis/schema";
-
-/** Deterministic PRNG (mulberry32) so the seeded share stream is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../helpers/net";
 
 const share = (verdict: SubmitAnalysis["verdict"], target: number, difficulty: number): SubmitAnalysis => ({
   type: "submit", verdict, reason: null, hash: "00", difficulty, target_difficulty: target, network_difficulty: 1e12,
@@ -31,7 +20,7 @@ function stream(windowMs: number, seed: number) {
   const end = 10_000_000;
   const start = end - windowMs;
   const f = new FiguresTracker(start, Date.now());
-  const next = rng(seed);
+  const next = prng(seed);
   let t = start;
   for (let i = 0; i < 3 * shares; i++) {
     t += (-Math.log(1 - next()) / rate) * 1000;

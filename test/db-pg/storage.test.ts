@@ -5,11 +5,9 @@ import { Storage } from "../../src/db/storage";
 import { SEQ_BLOCK } from "../../src/db/pg/backend";
 import { messageCount } from "../../src/db/pg/reads";
 import { openPg } from "../../src/db/pg/open";
-import { line, smallStore, upstream } from "../db/fixtures";
+import { allPages, line, manualWriter, noRetention, smallStore, upstream } from "../db/fixtures";
 import { freshDatabase, havePg } from "./pg";
 
-const noRetention = { days: 0, maxMessages: 0 };
-const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000 };
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
   if (havePg) db = await freshDatabase("storage");
@@ -20,18 +18,6 @@ afterAll(async () => {
 
 const open = (instanceId = "site-a", retention = noRetention) =>
   Storage.connect({ url: db.url, instanceId, retention, writer: manualWriter });
-
-async function allPages(st: Storage, filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
-  const out: MessageRecord[] = [];
-  let before: number | undefined;
-  for (let i = 0; i < 10_000; i++) {
-    const page = await st.messages(filter, limit, before);
-    if (page.length === 0) break;
-    out.push(...page);
-    before = page[page.length - 1]!.seq;
-  }
-  return out;
-}
 
 const FILTERS: MessageFilter[] = [
   {},

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Direction, MessageKind } from "../../src/capture/records";
+import type { MessageFilter } from "../../src/capture/query";
+import type { Direction, MessageKind, MessageRecord } from "../../src/capture/records";
+import type { Storage } from "../../src/db/storage";
 import { CaptureStore, type NewMessage } from "../../src/capture/store";
 
 /** A temp folder for real SQLite files; `cleanup()` removes it. */
@@ -56,3 +58,20 @@ export function line(sessionId: string, i: number, ts = new Date().toISOString()
 }
 
 export const upstream = { host: "127.0.0.1", port: 3333, tls: false };
+
+/** Every page of a filter, newest first, by following `before` (bounded: at most 10,000 pages). */
+export async function allPages(st: Storage, filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
+  const out: MessageRecord[] = [];
+  let before: number | undefined;
+  for (let i = 0; i < 10_000; i++) {
+    const page = await st.messages(filter, limit, before);
+    if (page.length === 0) break;
+    out.push(...page);
+    before = page[page.length - 1]!.seq;
+  }
+  return out;
+}
+
+export const noRetention = { days: 0, maxMessages: 0 };
+/** Writer that only writes when told to, so the test decides what is on disk and what is memory-only. */
+export const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000 };

@@ -9,26 +9,11 @@ import { enforceRetention } from "../../src/db/retention";
 import { Storage } from "../../src/db/storage";
 import { newerSessionFirst } from "../../src/db/merge";
 import { CaptureStore } from "../../src/capture/store";
-import { line, smallStore, tempDir, upstream } from "./fixtures";
+import { allPages, line, manualWriter, noRetention, smallStore, tempDir, upstream } from "./fixtures";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-const noRetention = { days: 0, maxMessages: 0 };
-/** Writer that only writes when told to, so the test decides what is on disk and what is memory-only. */
-const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000 };
-
-async function allPages(st: Storage, filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
-  const out: MessageRecord[] = [];
-  let before: number | undefined;
-  for (let i = 0; i < 10_000; i++) {
-    const page = await st.messages(filter, limit, before);
-    if (page.length === 0) break;
-    out.push(...page);
-    before = page[page.length - 1]!.seq;
-  }
-  return out;
-}
 
 /** Every message matching `filter`, oldest first, in `since` pages of `limit` (how a resuming stream reads). */
 async function allSince(st: Storage, filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
