@@ -73,10 +73,15 @@ export async function openPgBackend(url: string, instance: string): Promise<PgOp
     throw new ConfigError("DATABASE_URL", `${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
   let lock: ReservedSQL | null = null;
+  let locked = false;
+  // Advisory locks are the whole server's, not one database's: the name carries the database, so one INSTANCE_ID on two
+  // databases of one server is no clash.
+  const lockName = `hashscope instance ${instance} in ${new URL(url).pathname}`;
   try {
     lock = await db.$client.reserve();
-    const [got] = (await lock`SELECT pg_try_advisory_lock(hashtext(${"hashscope instance " + instance})) AS ok`) as Array<{ ok: boolean }>;
-    if (!got?.ok) throw new ConfigError("INSTANCE_ID", `${instance} is in use by another HashScope on ${where}`);
+    const [got] = (await lock`SELECT pg_try_advisory_lock(hashtext(${lockName})) AS ok`) as Array<{ ok: boolean }>;
+    locked = got?.ok === true;
+    if (!locked) throw new ConfigError("INSTANCE_ID", `${instance} is in use by another HashScope on ${where}`);
     const [prev] = await db.select().from(meta).where(eq(meta.key, openKey(instance)));
     const crashed = prev !== undefined && prev.value !== "0";
     await db
@@ -104,12 +109,16 @@ export async function openPgBackend(url: string, instance: string): Promise<PgOp
         } catch (err) {
           console.error("storage: could not record a clean close:", err instanceof Error ? err.message : String(err));
         }
+        // Unlocked before the connection goes back: a pooled connection keeps a session lock until the server sees it
+        // end, which a start right after this stop could otherwise still find held.
+        await held`SELECT pg_advisory_unlock(hashtext(${lockName}))`.catch(() => {});
         await held.release().catch(() => {});
         await db.$client.close({ timeout: 5 }).catch(() => {});
       },
     };
     return { backend, firstSeq, recoveredSessions, recoveredFromCrash: crashed };
   } catch (err) {
+    if (locked && lock) await lock`SELECT pg_advisory_unlock(hashtext(${lockName}))`.catch(() => {});
     await lock?.release().catch(() => {});
     await db.$client.close().catch(() => {});
     if (err instanceof ConfigError) throw err;
