@@ -18,8 +18,6 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json bun.lock tsconfig.json bunfig.toml ./
 COPY src ./src
 COPY agent ./agent
-COPY public ./public
-COPY views ./views
 COPY drizzle ./drizzle
 # DATABASE_URL defaults to sqlite:data/hashscope.db; mount a volume here to keep captures.
 RUN mkdir -p /app/data && chown bun:bun /app/data

@@ -84,7 +84,7 @@ const formField = stringField;
 
 /**
  * The page's CSRF token: a hidden field first in every POST form, and a `csrf-token` meta tag in the head that
- * public/app.js adds to every htmx request (for a button posting outside a form). base64url: nothing to escape.
+ * src/ui/public/app.js adds to every htmx request (for a button posting outside a form). base64url: nothing to escape.
  */
 export const withCsrfFields = (page: string, token: string): string =>
   page

@@ -5,9 +5,9 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 import { AutoReplayBody, BroadcastBody, setAutoReplay, setBroadcast } from "../sessions/switches";
 import type { Services } from "../http/services";
 import { ReplayError, type ReplayResult } from "../mitm/replay";
-import { replayResult, SUBMIT_FIELDS, type ReplayPanel } from "../../views/replay";
-import { sessionControls, type Notice } from "../../views/session-controls";
-import { notFoundPage } from "../../views/simple";
+import { replayResult, SUBMIT_FIELDS, type ReplayPanel } from "./views/replay";
+import { sessionControls, type Notice } from "./views/session-controls";
+import { notFoundPage } from "./views/simple";
 import { htmlResponse, type Raw } from "./html";
 
 /**

@@ -1,6 +1,6 @@
 import type { Services } from "../http/services";
 import type { AgentView } from "../mitm/fleet";
-import type { PoolDifficulty } from "../../views/pools";
+import type { PoolDifficulty } from "./views/pools";
 
 /**
  * The fleet page's data: the registry's AgentView as is (no copy of its shape), plus the totals line and a DOM id
@@ -37,7 +37,7 @@ export function fleetTotals(list: readonly AgentView[]): FleetTotals {
 /** A safe, stable element id for an agent ("agent-" + hash of its id). */
 export const agentDomId = (agentId: string): string => `agent-${Bun.hash(agentId).toString(36)}`;
 
-/** "3 s ago" style age of an ISO time, for a card rendered now (public/app.js keeps `data-age` ones current). */
+/** "3 s ago" style age of an ISO time, for a card rendered now (src/ui/public/app.js keeps `data-age` ones current). */
 export function age(iso: string, nowMs = Date.now()): string {
   const s = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
   if (s < 60) return `${s} s ago`;

@@ -3,9 +3,9 @@ import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import sseJs from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 // The CSP build of Alpine: it evaluates x-* expressions with its own parser, so the CSP needs no 'unsafe-eval'.
 import alpineJs from "@alpinejs/csp/dist/cdn.min.js" with { type: "file" };
-import styleCss from "../../public/style.css" with { type: "file" };
-import appJs from "../../public/app.js" with { type: "file" };
-import workerJs from "../../public/stream-worker.js" with { type: "file" };
+import styleCss from "./public/style.css" with { type: "file" };
+import appJs from "./public/app.js" with { type: "file" };
+import workerJs from "./public/stream-worker.js" with { type: "file" };
 
 /**
  * One route per file, each embedded at build time: only these files are published (no folder listing, no

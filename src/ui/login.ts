@@ -2,7 +2,7 @@ import { stringField } from "../stratum/json";
 import { Elysia } from "elysia";
 import { cookieValue, sameToken, SESSION_COOKIE, sessionCookie } from "../http/auth";
 import { overTls, sessionKeysFor } from "../http/guard";
-import { loginPage } from "../../views/simple";
+import { loginPage } from "./views/simple";
 import { htmlResponse } from "./html";
 
 const BASE = "http://hashscope.invalid";

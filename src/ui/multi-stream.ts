@@ -2,7 +2,7 @@ import { sseResponse } from "../http/sse";
 
 /**
  * One SSE connection for every live view of a browser (browsers allow six HTTP/1.1 connections per host, so a seventh
- * tab with its own stream would never load). public/stream-worker.js, a SharedWorker, asks for all its tabs' streams
+ * tab with its own stream would never load). src/ui/public/stream-worker.js, a SharedWorker, asks for all its tabs' streams
  * at once: `/ui/stream/multi?u=<stream>&l=<last id>&u=…`. Each is read here through the app itself (same auth, same
  * code as a direct connection) and its events are re-sent as `data: {"s": index, "e": event|null, "d": data, "i": id|null}`.
  * Bounded: a sub-stream is read only while fewer than QUEUE_MAX frames wait for the browser.

@@ -1,6 +1,6 @@
 import { stats } from "../http/api/stats";
 import type { Services } from "../http/services";
-import type { FiguresOf } from "../../views/sessions";
+import type { FiguresOf } from "./views/sessions";
 
 /** Per-session figures for the session tables (hashrate, best share, latency columns). */
 export const figuresOf = (svc: Services): FiguresOf => (id) => svc.capture.sessionFigures(id);

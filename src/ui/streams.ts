@@ -6,13 +6,13 @@ import { messageFeed } from "../http/api/stream";
 import { history } from "../http/history";
 import type { Services } from "../http/services";
 import { lastEventId, sseEvent, sseResponse } from "../http/sse";
-import { messageRows } from "../../views/message-table";
-import { overviewSessions, totalPanel } from "../../views/overview";
-import { sessionCard, sessionPanel } from "../../views/session-detail";
+import { messageRows } from "./views/message-table";
+import { overviewSessions, totalPanel } from "./views/overview";
+import { sessionCard, sessionPanel } from "./views/session-detail";
 import { sessionAnalysis, totalAnalysis } from "../http/api/analysis";
 
 import { poolNotice } from "./pool-status";
-import { CLOSED_PAGE, sessionsContent } from "../../views/sessions";
+import { CLOSED_PAGE, sessionsContent } from "./views/sessions";
 import { batchWindow } from "./batch";
 import { changes, merge2 } from "./changes";
 import { parseUiQuery } from "./filters";

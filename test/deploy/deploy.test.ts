@@ -47,7 +47,7 @@ describe("deployment files", () => {
     const server = loadServerConfig({ POOL_HOST: "pool.example.com" });
     expect(/^EXPOSE (.*)$/m.exec(text)![1]!.split(/\s+/).map(Number)).toEqual([server.listen.port, server.api.port]);
     // Everything the three roles import is copied.
-    for (const dir of ["src", "agent", "public", "views", "drizzle"]) expect(text).toContain(`COPY ${dir} ./${dir}`);
+    for (const dir of ["src", "agent", "drizzle"]) expect(text).toContain(`COPY ${dir} ./${dir}`);
     const ignore = await read(".dockerignore");
     expect(ignore.split("\n")).toContain(".env");
   });

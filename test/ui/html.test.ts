@@ -3,7 +3,7 @@ import { Hub } from "../../src/capture/hub";
 import { batchWindow } from "../../src/ui/batch";
 import { filterQuery, parseUiQuery } from "../../src/ui/filters";
 import { html, oneLine, raw } from "../../src/ui/html";
-import { messageRow } from "../../views/message-table";
+import { messageRow } from "../../src/ui/views/message-table";
 import type { MessageRecord } from "../../src/capture/records";
 
 describe("html tag", () => {

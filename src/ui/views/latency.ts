@@ -1,6 +1,6 @@
-import type { AgentView } from "../src/mitm/fleet";
-import { latency } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { AgentView } from "../../mitm/fleet";
+import { latency } from "../format";
+import { html, type Raw } from "../html";
 
 /**
  * Latency per region, side by side: one row per agent with its pool connection's connect, TLS handshake, subscribe and

@@ -1,13 +1,13 @@
-import type { AgentView } from "../src/mitm/fleet";
-import { age, agentDomId, fleetTotals, type FleetTotals } from "../src/ui/agents";
-import { count, dateTime, latency } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { AgentView } from "../../mitm/fleet";
+import { age, agentDomId, fleetTotals, type FleetTotals } from "../agents";
+import { count, dateTime, latency } from "../format";
+import { html, type Raw } from "../html";
 import { blocksSection } from "./blocks";
 import { latencySection } from "./latency";
 import { checksSection } from "./checks";
 import { poolDifficulties, poolsSection, type PoolDifficulty } from "./pools";
 import { layout } from "./layout";
-import type { BlockView, ClockView, PoolView } from "../src/mitm/blocks";
+import type { BlockView, ClockView, PoolView } from "../../mitm/blocks";
 
 /** The agent fleet: one card per agent (also sent alone over SSE when that agent changes) and a totals line. */
 

@@ -1,9 +1,9 @@
-import type { SessionAnalysis } from "../src/http/api/analysis";
-import { VERDICT_WORDS } from "../src/ui/analysis-fields";
-import { answersChart, hashrateChart, hashrateText, latencyChart } from "../src/ui/charts";
-import { count, difficulty, latency } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
-import type { Verdict } from "../src/analysis/schema";
+import type { SessionAnalysis } from "../../http/api/analysis";
+import { VERDICT_WORDS } from "../analysis-fields";
+import { answersChart, hashrateChart, hashrateText, latencyChart } from "../charts";
+import { count, difficulty, latency } from "../format";
+import { html, type Raw } from "../html";
+import type { Verdict } from "../../analysis/schema";
 
 /**
  * HashScope's figures for one session or for all (docs/analysis.md): hashrate, best share, verdicts, disagreements,

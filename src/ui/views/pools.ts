@@ -1,7 +1,7 @@
-import type { PoolView } from "../src/mitm/blocks";
-import type { AgentView } from "../src/mitm/fleet";
-import { count, difficulty, latency } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { PoolView } from "../../mitm/blocks";
+import type { AgentView } from "../../mitm/fleet";
+import { count, difficulty, latency } from "../format";
+import { html, type Raw } from "../html";
 
 /**
  * Pools side by side (an agent's POOL_HOST may differ from the miners' pool): per pool target, who watches it, how

@@ -1,10 +1,10 @@
-import type { MessageFilter } from "../src/capture/query";
-import type { MessageRecord } from "../src/capture/records";
-import { filterQuery } from "../src/ui/filters";
-import { DIRECTION_ARROW, DIRECTION_WORDS, bytes, clock, latency, shortId } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
-import { methodLabel, status, summary } from "../src/ui/summary";
-import { analysisBadges } from "../src/ui/analysis-fields";
+import type { MessageFilter } from "../../capture/query";
+import type { MessageRecord } from "../../capture/records";
+import { filterQuery } from "../filters";
+import { DIRECTION_ARROW, DIRECTION_WORDS, bytes, clock, latency, shortId } from "../format";
+import { html, type Raw } from "../html";
+import { methodLabel, status, summary } from "../summary";
+import { analysisBadges } from "../analysis-fields";
 
 /** Rows the page keeps while live; older rows drop off (history stays one click away). */
 export const ROW_CAP = 500;

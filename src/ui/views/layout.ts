@@ -1,4 +1,4 @@
-import { html, type Raw } from "../src/ui/html";
+import { html, type Raw } from "../html";
 
 export type Nav = "overview" | "messages" | "sessions" | "agents" | "api" | "none";
 

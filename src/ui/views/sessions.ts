@@ -1,10 +1,10 @@
-import type { SessionRecord } from "../src/capture/records";
-import { clip, count, dateTime, difficulty, shortId } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { SessionRecord } from "../../capture/records";
+import { clip, count, dateTime, difficulty, shortId } from "../format";
+import { html, type Raw } from "../html";
 import { layout } from "./layout";
-import type { SessionFigures } from "../src/analysis/schema";
-import { hashrateText } from "../src/ui/charts";
-import { latency } from "../src/ui/format";
+import type { SessionFigures } from "../../analysis/schema";
+import { hashrateText } from "../charts";
+import { latency } from "../format";
 
 /** A session's figures while HashScope holds them (hashrate, best share, latency columns). */
 export type FiguresOf = (sessionId: string) => SessionFigures | null;

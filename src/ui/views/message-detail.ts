@@ -1,9 +1,9 @@
-import type { MessageRecord } from "../src/capture/records";
-import { decodedFields, type Field } from "../src/ui/fields";
-import { analysisFields } from "../src/ui/analysis-fields";
-import { DIRECTION_WORDS, bytes, dateTime, latency } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
-import { methodLabel, status, summary } from "../src/ui/summary";
+import type { MessageRecord } from "../../capture/records";
+import { decodedFields, type Field } from "../fields";
+import { analysisFields } from "../analysis-fields";
+import { DIRECTION_WORDS, bytes, dateTime, latency } from "../format";
+import { html, type Raw } from "../html";
+import { methodLabel, status, summary } from "../summary";
 import { layout } from "./layout";
 import { replaySection, type ReplayPanel } from "./replay";
 

@@ -1,11 +1,11 @@
-import type { SessionRecord } from "../src/capture/records";
-import { count } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
-import type { OverviewStats } from "../src/ui/overview-stats";
+import type { SessionRecord } from "../../capture/records";
+import { count } from "../format";
+import { html, type Raw } from "../html";
+import type { OverviewStats } from "../overview-stats";
 import { layout } from "./layout";
 import { sessionTable, type FiguresOf } from "./sessions";
 import { analysisPanel } from "./analysis-panel";
-import type { SessionAnalysis } from "../src/http/api/analysis";
+import type { SessionAnalysis } from "../../http/api/analysis";
 
 /** A number the server renders and Alpine keeps current from the `stats` SSE event. */
 const stat = (key: keyof OverviewStats, s: OverviewStats): Raw =>

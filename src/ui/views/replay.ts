@@ -1,7 +1,7 @@
-import type { MessageRecord } from "../src/capture/records";
-import type { ReplayResult } from "../src/mitm/replay";
-import { compactJson, latency } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { MessageRecord } from "../../capture/records";
+import type { ReplayResult } from "../../mitm/replay";
+import { compactJson, latency } from "../format";
+import { html, type Raw } from "../html";
 
 /**
  * Replay on the message detail page: a form with the submit's params (editable) and, after a post, the pool's

@@ -1,13 +1,13 @@
-import type { MessageRecord, SessionRecord } from "../src/capture/records";
-import { filterQuery } from "../src/ui/filters";
-import { bytes, count, dateTime, difficulty } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { MessageRecord, SessionRecord } from "../../capture/records";
+import { filterQuery } from "../filters";
+import { bytes, count, dateTime, difficulty } from "../format";
+import { html, type Raw } from "../html";
 import { layout } from "./layout";
 import { downloads, liveControls } from "./messages";
 import { messageTable } from "./message-table";
 import { closeText, stateBadge } from "./sessions";
 import { analysisPanel } from "./analysis-panel";
-import type { SessionAnalysis } from "../src/http/api/analysis";
+import type { SessionAnalysis } from "../../http/api/analysis";
 
 /** The session's figures; also sent over SSE (as a `session-card` event: the page replaces it by id). */
 export const sessionPanel = (s: SessionRecord, a: SessionAnalysis | null): Raw =>
@@ -29,7 +29,7 @@ export type SessionPage = {
   rows: MessageRecord[];
   more: boolean;
   stream: string | null;
-  /** Broadcast and auto-replay switches (views/session-controls.ts). */
+  /** Broadcast and auto-replay switches (session-controls.ts). */
   controls?: Raw;
   analysis: SessionAnalysis | null;
 };

@@ -1,6 +1,6 @@
-import type { AgentView } from "../src/mitm/fleet";
-import { count } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { AgentView } from "../../mitm/fleet";
+import { count } from "../format";
+import { html, type Raw } from "../html";
 
 /**
  * Pool behaviour checks per agent (pool and region), with the pool's exact answers and what each outcome means.

@@ -1,6 +1,6 @@
-import type { SessionRecord } from "../src/capture/records";
-import type { AutoReplaySetting } from "../src/sessions/switches";
-import { html, type Raw } from "../src/ui/html";
+import type { SessionRecord } from "../../capture/records";
+import type { AutoReplaySetting } from "../../sessions/switches";
+import { html, type Raw } from "../html";
 
 /**
  * The session page's switches: broadcast to agents over Nostr, and auto-replay. Plain forms (they work with

@@ -1,5 +1,5 @@
-import { bodyFields, describeSchema, type ApiDescription, type Operation } from "../src/ui/api-docs";
-import { html, type Raw } from "../src/ui/html";
+import { bodyFields, describeSchema, type ApiDescription, type Operation } from "../api-docs";
+import { html, type Raw } from "../html";
 import { layout } from "./layout";
 
 /** The JSON API, readable: every route of the OpenAPI description with its parameters, body fields and a curl line. */

@@ -1,13 +1,13 @@
-import type { MessageFilter } from "../src/capture/query";
-import { Direction, MessageKind, type MessageRecord } from "../src/capture/records";
-import { KNOWN_METHODS } from "../src/stratum/methods";
-import { hasFilter } from "../src/ui/filters";
-import { DIRECTION_WORDS, shortId } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { MessageFilter } from "../../capture/query";
+import { Direction, MessageKind, type MessageRecord } from "../../capture/records";
+import { KNOWN_METHODS } from "../../stratum/methods";
+import { hasFilter } from "../filters";
+import { DIRECTION_WORDS, shortId } from "../format";
+import { html, type Raw } from "../html";
 import { layout } from "./layout";
-import { Verdict } from "../src/analysis/schema";
-import { VERDICT_WORDS } from "../src/ui/analysis-fields";
-import { filterQuery } from "../src/ui/filters";
+import { Verdict } from "../../analysis/schema";
+import { VERDICT_WORDS } from "../analysis-fields";
+import { filterQuery } from "../filters";
 import { messageTable } from "./message-table";
 
 export type MessagesPage = {

@@ -1,4 +1,4 @@
-import { html, type Raw } from "../src/ui/html";
+import { html, type Raw } from "../html";
 import { layout } from "./layout";
 
 export const notFoundPage = (what: string): Raw =>

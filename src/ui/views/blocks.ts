@@ -1,6 +1,6 @@
-import type { BlockView, ClockView, Sighting } from "../src/mitm/blocks";
-import { count, dateTime } from "../src/ui/format";
-import { html, type Raw } from "../src/ui/html";
+import type { BlockView, ClockView, Sighting } from "../../mitm/blocks";
+import { count, dateTime } from "../format";
+import { html, type Raw } from "../html";
 
 /**
  * Block propagation on the fleet page: a server-rendered SVG chart (ms after the first source, per block and source)
