@@ -3,7 +3,7 @@ import type { CapturePipeline } from "../capture/ingest";
 import type { CaptureStore } from "../capture/store";
 import type { CloseReason, Direction, Upstream } from "../capture/records";
 import { endAfterFlush, flush, newEndpoint, send, type Endpoint } from "./endpoint";
-import { OwnReplyFilter, type OwnReplyHandler } from "../mitm/own-replies";
+import { OwnReplyFilter, type OwnReplyHandler } from "./own-replies";
 import { rateLimitedLog } from "./rate-log";
 
 export type RelayOptions = {

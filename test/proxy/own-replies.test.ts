@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { OwnReplyFilter, type OwnReply } from "../../src/mitm/own-replies";
+import { OwnReplyFilter, type OwnReply } from "../../src/proxy/own-replies";
 import { concat, prng, randomCuts, randomStream } from "../helpers/net";
 
 const enc = new TextEncoder();
