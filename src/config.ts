@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { addressableKind, bool, hex64, parseEnv, port, positiveInt, runId, wsUrlList, type Env } from "./env";
 import { parsePoolHost } from "./pool-url";
-import { resolveAccess } from "./http/access";
+import { resolveAccess } from "./access";
 import { BitcoinNetwork } from "./analysis/network";
-import { defaultInstanceId, InstanceId } from "./db/instance";
+import { defaultInstanceId, InstanceId } from "./instance-id";
 
 /** Server (MITM) configuration (README.md#configuration). Names are those of the original HashScope. */
 const pubkeyList = z

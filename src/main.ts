@@ -1,6 +1,6 @@
 import { loadServerConfig } from "./config";
 import { exitOnConfigError, loadOrExit, readableByOthers } from "./env";
-import { accessLines } from "./http/access";
+import { accessLines } from "./access";
 import { startHashScope } from "./server";
 import { exitOnSignals } from "./shutdown";
 

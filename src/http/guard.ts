@@ -1,6 +1,6 @@
 import { stringField } from "../stratum/json";
 import { Elysia } from "elysia";
-import { hostAllowed, type Access } from "./access";
+import { hostAllowed, type Access } from "../access";
 import { bearer, cookieValue, CSRF_FIELD, CSRF_HEADER, sameToken, SESSION_COOKIE, sessionCookie, SessionKeys } from "./auth";
 import { errorBody } from "./api/errors";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadServerConfig } from "../../src/config";
 import { ConfigError } from "../../src/env";
-import { accessLines, hostOf } from "../../src/http/access";
+import { accessLines, hostOf } from "../../src/access";
 import type { HashScope } from "../../src/server";
 import { startSimPool, type SimPool } from "../../src/sim/pool";
 import { safeNext } from "../../src/ui/login";

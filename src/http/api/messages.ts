@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { MessageQuery } from "../../capture/query";
-import { InstanceId } from "../../db/instance";
+import { InstanceId } from "../../instance-id";
 import { history } from "../history";
 import type { Services } from "../services";
 import { notFound } from "./errors";

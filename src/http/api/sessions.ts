@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import { InstanceId } from "../../db/instance";
+import { InstanceId } from "../../instance-id";
 import { history } from "../history";
 import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
