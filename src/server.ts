@@ -106,7 +106,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   // The API page renders the app's own OpenAPI description, asked for in-process with the caller's credentials.
   const apiSpec: ApiSpecSource = async (r) => (await app.handle(new Request(new URL("/api/docs", r.url), { headers: r.headers }))).json();
   const app = listening("API", config.api, () =>
-    createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes]).listen({
+    createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes.map((routes) => ({ routes }))]).listen({
       hostname: config.api.host,
       port: config.api.port,
       reusePort: false,

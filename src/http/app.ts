@@ -9,20 +9,34 @@ import { messageRoutes } from "./api/messages";
 import { streamRoutes } from "./api/stream";
 import { statsRoutes } from "./api/stats";
 import { securityGuard } from "./guard";
-import { ASSET_PATHS } from "../ui/assets";
 import { exportRoutes } from "./api/export";
 import { broadcastRoutes } from "./api/broadcast";
 import { agentRoutes } from "./api/agents";
 import { fleetRoutes } from "./api/fleet";
 import { replayRoutes } from "./api/replay";
-import { multiStream, parseStreams } from "../ui/multi-stream";
+
+/** What reads the app's own routes in-process (same guard, same code as a request from outside). */
+export type Handle = (request: Request) => Promise<Response>;
+
+/**
+ * Routes mounted beside the API, behind the same guard: the pages (src/ui/). The API does not import them, so what they
+ * need from the app comes through here.
+ */
+export type Mount = {
+  routes: Elysia;
+  /** Paths served without credentials (the same for everyone, e.g. what the login page loads). */
+  publicPaths?: readonly string[];
+  /** Routes that read other routes through the finished app itself; mounted last. */
+  throughApp?: (handle: Handle) => Elysia;
+};
 
 /** The HTTP server: JSON API (curl-friendly) and, mounted by the UI module, the pages. */
-export function createApp(svc: Services, extra: Elysia[] = []) {
+export function createApp(svc: Services, mounts: Mount[] = []) {
   const api = svc.config.api;
+  const publicPaths = new Set(["/health", "/login", ...mounts.flatMap((m) => m.publicPaths ?? [])]);
   const app = new Elysia()
     // First: host, credentials and cross-origin checks run before routing, parsing and validation.
-    .use(securityGuard({ access: api, metricsToken: api.metricsToken, publicPaths: new Set(["/health", "/login", ...ASSET_PATHS]) }))
+    .use(securityGuard({ access: api, metricsToken: api.metricsToken, publicPaths }))
     .onError(({ code, error, set }) => {
       if (code === "VALIDATION") {
         set.status = 422;
@@ -68,15 +82,8 @@ export function createApp(svc: Services, extra: Elysia[] = []) {
     .use(agentRoutes(svc))
     .use(fleetRoutes(svc))
     .use(replayRoutes(svc));
-  for (const e of extra) app.use(e);
-  // All live views of a browser over one connection (src/ui/multi-stream.ts); each part is read through the app itself.
-  app.get("/ui/stream/multi", ({ request, set }) => {
-    const streams = parseStreams(new URL(request.url).searchParams);
-    if (typeof streams === "string") {
-      set.status = 422;
-      return errorBody(streams);
-    }
-    return multiStream((r) => app.handle(r), request, streams);
-  });
+  for (const m of mounts) app.use(m.routes);
+  const handle: Handle = (r) => app.handle(r);
+  for (const m of mounts) if (m.throughApp) app.use(m.throughApp(handle));
   return app;
 }

@@ -1,3 +1,6 @@
+import { Elysia } from "elysia";
+import { errorBody } from "../http/api/errors";
+import type { Handle } from "../http/app";
 import { sseResponse } from "../http/sse";
 
 /**
@@ -12,8 +15,6 @@ export const MAX_STREAMS = 16;
 const QUEUE_MAX = 256;
 /** Our own stream routes only: no dots or escapes in the path (nothing can climb out of /ui/stream/), never this route. */
 const STREAM_PATH = /^\/ui\/stream\/(?!multi(?:[/?]|$))[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*(\?[^#\s]*)?$/;
-
-export type Handle = (request: Request) => Promise<Response>;
 
 /** The stream paths a browser may ask for (our own /ui/stream/* routes, never this one); null when any is not. */
 export function parseStreams(query: URLSearchParams): { url: string; last: string }[] | string {
@@ -57,7 +58,21 @@ async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ ev
   }
 }
 
-export function multiStream(handle: Handle, request: Request, streams: { url: string; last: string }[]): Response {
+/** `/ui/stream/multi`: all live views of a browser over one connection; each part is read through the app itself. */
+export function multiStreamRoutes(handle: Handle): Elysia {
+  const routes: Elysia = new Elysia();
+  routes.get("/ui/stream/multi", ({ request, set }) => {
+    const streams = parseStreams(new URL(request.url).searchParams);
+    if (typeof streams === "string") {
+      set.status = 422;
+      return errorBody(streams);
+    }
+    return multiStream(handle, request, streams);
+  });
+  return routes;
+}
+
+function multiStream(handle: Handle, request: Request, streams: { url: string; last: string }[]): Response {
   const origin = new URL(request.url).origin;
   const ctrl = new AbortController();
   request.signal.addEventListener("abort", () => ctrl.abort(), { once: true });

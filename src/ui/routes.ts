@@ -3,6 +3,7 @@ import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { history } from "../http/history";
 import type { Services } from "../http/services";
+import type { Mount } from "../http/app";
 import { agentPage, agentsPage } from "./views/agents";
 import { apiDocsPage } from "./views/api-docs";
 import { ApiDescription } from "./api-docs";
@@ -13,7 +14,8 @@ import { sessionDetailPage } from "./views/session-detail";
 import { CLOSED_PAGE, olderSessionsPage, sessionsPage } from "./views/sessions";
 import { notFoundPage } from "./views/simple";
 import { actionRoutes, controlsFor, replayPanelFor } from "./actions";
-import { assetRoutes } from "./assets";
+import { ASSET_PATHS, assetRoutes } from "./assets";
+import { multiStreamRoutes } from "./multi-stream";
 import { filterQuery, parseUiQuery } from "./filters";
 import { clip, shortId } from "./format";
 import { htmlResponse } from "./html";
@@ -51,14 +53,14 @@ async function page(svc: Services, filter: MessageFilter, before: number | undef
   return { rows: rows.slice(0, PAGE_ROWS), more: rows.length > PAGE_ROWS };
 }
 
-/**
- * The server-rendered pages, their SSE streams, login and the embedded assets, as a plain `Elysia` (route types
- * erased) so it fits createApp's list of extra route sets.
- */
 /** Reads the app's own OpenAPI description (with the caller's credentials), for the API page. */
 export type ApiSpecSource = (request: Request) => Promise<unknown>;
 
-export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
+/**
+ * The server-rendered pages, their SSE streams (one browser's all together, too), login and the embedded assets, as a
+ * mount for createApp: routes as a plain `Elysia` (route types erased), and the asset paths the login page loads.
+ */
+export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Mount {
   const ui: Elysia = new Elysia({ name: "ui" });
   ui.use(pages(svc, new RateMeter()));
   ui.get("/docs", async ({ request }) => {
@@ -67,7 +69,7 @@ export function uiRoutes(svc: Services, apiSpec?: ApiSpecSource): Elysia {
     if (!d.success) return htmlResponse(notFoundPage("A readable API description"), 500);
     return htmlResponse(apiDocsPage(d.data, new URL(request.url).origin, svc.config.api.token !== null));
   });
-  return ui;
+  return { routes: ui, publicPaths: ASSET_PATHS, throughApp: multiStreamRoutes };
 }
 
 async function sessionPage(svc: Services, s: SessionRecord, before: number | undefined, notice: Notice | null, status = 200): Promise<Response> {
