@@ -1,17 +1,11 @@
 import type { NotifyJob } from "../stratum/header";
+import type { JobContext } from "./schema";
 
 /**
  * The jobs one session was sent, as a miner keeps them (docs/analysis.md): each with the difficulty, extranonce and
  * version mask in force when it arrived. A `clean_jobs` notify makes every earlier job stale. Bounded in jobs, in remembered
  * shares per job and in bytes (oldest forgotten first), so a hostile pool (64 KiB notifies) or miner cannot grow it.
  */
-
-export type JobContext = {
-  difficulty: number | null;
-  extranonce1: string | null;
-  extranonce2_size: number | null;
-  version_mask: string | null;
-};
 
 export type BookJob = JobContext & {
   job: NotifyJob;

@@ -88,6 +88,19 @@ export const PaysWorker = z.object({
 });
 export type PaysWorker = z.infer<typeof PaysWorker>;
 
+/** What was in force on a session when a job arrived (learned from its traffic); each job and notify analysis keeps a copy. */
+export const JobContext = z.object({
+  difficulty: z.number().nullable(),
+  extranonce1: z.string().nullable(),
+  extranonce2_size: z.number().int().nullable(),
+  version_mask: z.string().nullable(),
+});
+export type JobContext = z.infer<typeof JobContext>;
+
+/** What analysis reads of a session: the job context and the worker names it authorized (for the payout check). */
+export const SessionContext = JobContext.extend({ workers: z.array(z.string()) });
+export type SessionContext = z.infer<typeof SessionContext>;
+
 export const NotifyAnalysis = z.object({
   type: z.literal("notify"),
   job_id: z.string(),
@@ -103,10 +116,7 @@ export const NotifyAnalysis = z.object({
   clean_jobs: z.boolean(),
   /** The payout check for `address.worker` names; null when no worker name starts with an address. */
   pays_worker: PaysWorker.nullable(),
-  difficulty: z.number().nullable(),
-  extranonce1: z.string().nullable(),
-  extranonce2_size: z.number().int().nullable(),
-  version_mask: z.string().nullable(),
+  ...JobContext.shape,
 });
 export type NotifyAnalysis = z.infer<typeof NotifyAnalysis>;
 

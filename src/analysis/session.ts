@@ -1,11 +1,10 @@
-import type { SessionFacts } from "../capture/records";
 import { nbitsToTarget, targetToDifficulty, type NotifyJob } from "../stratum/header";
 import type { RequestOf } from "../stratum/methods";
 import { stratumPrevhashToDisplay } from "../stratum/prevhash";
 import { decodeJobCoinbase, paysWorker } from "./coinbase";
 import { DEFAULT_JOB_BOOK_LIMITS, JobBook, type JobBookLimits } from "./job-book";
 import type { BitcoinNetwork } from "./network";
-import type { Coinbase, NotifyAnalysis, PaysWorker, SubmitAnalysis } from "./schema";
+import type { Coinbase, NotifyAnalysis, PaysWorker, SessionContext, SubmitAnalysis } from "./schema";
 import { judgeSubmit, malformedSubmit, withPoolAnswer } from "./verdict";
 
 /** One session's analysis state: its job book, fed by the capture after the bytes went out (docs/analysis.md). */
@@ -24,7 +23,7 @@ export class SessionAnalyser {
     this.book = new JobBook(limits);
   }
 
-  notify(n: DecodedNotify, params: unknown[], facts: SessionFacts): NotifyAnalysis {
+  notify(n: DecodedNotify, params: unknown[], facts: SessionContext): NotifyAnalysis {
     const ctx = {
       difficulty: facts.difficulty,
       extranonce1: facts.extranonce1,

@@ -9,7 +9,7 @@ import { DEFAULT_JOB_BOOK_LIMITS } from "../analysis/job-book";
 import type { BitcoinNetwork } from "../analysis/network";
 import type { SessionFigures, SubmitAnalysis } from "../analysis/schema";
 import type { FiguresTracker } from "../analysis/figures";
-import { FiguresRegistry } from "../analysis/figures-registry";
+import { FiguresRegistry } from "./figures-registry";
 import { RequestPairing } from "./pairing";
 import type { CaptureStore, NewMessage } from "./store";
 import type { Direction, MessageRecord, SessionRecord } from "./records";

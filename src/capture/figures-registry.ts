@@ -1,6 +1,6 @@
-import type { Direction, MessageRecord } from "../capture/records";
-import { FiguresTracker } from "./figures";
-import type { SessionFigures } from "./schema";
+import type { Direction, MessageRecord } from "./records";
+import { FiguresTracker } from "../analysis/figures";
+import type { SessionFigures } from "../analysis/schema";
 
 /**
  * The figures of every session and of all together, fed with each captured message (after its analysis). A session's
