@@ -2,7 +2,7 @@ import type { NostrEvent } from "nostr-tools/pure";
 import type { Filter } from "nostr-tools/filter";
 import type { ParseResult } from "./events.ts";
 
-/** Public types of RelayPool (relay-pool.ts), and its bounded id memory. */
+/** Public types of RelayPool (relay-pool.ts), and its options' defaults. */
 
 export type PoolOptions = {
   urls: string[];
@@ -61,18 +61,19 @@ export type SubscribeOptions<T> = {
 
 export type PoolSubscription = { readonly id: string; close(): void };
 
-/** Remembers the last `max` ids (insertion order). */
-export class IdMemory {
-  private ids = new Set<string>();
-  constructor(private readonly max: number) {}
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-  add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.max) {
-      const first = this.ids.values().next();
-      if (!first.done) this.ids.delete(first.value);
-    }
-  }
-}
+/** Every option with its value: the caller's, or the default. */
+export type ResolvedPoolOptions = Required<Omit<PoolOptions, "urls" | "onStatus">> & Pick<PoolOptions, "onStatus">;
+
+export const resolvePoolOptions = (opts: PoolOptions): ResolvedPoolOptions => ({
+  initialBackoffMs: opts.initialBackoffMs ?? 400,
+  maxBackoffMs: opts.maxBackoffMs ?? 10_000,
+  maxQueue: opts.maxQueue ?? 10_000,
+  maxQueueBytes: opts.maxQueueBytes ?? 8 * 1024 * 1024,
+  dedupeSize: opts.dedupeSize ?? 10_000,
+  sinceMarginSec: opts.sinceMarginSec ?? 10,
+  connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
+  keepaliveMs: opts.keepaliveMs ?? 30_000,
+  requeryAfterEoseMs: opts.requeryAfterEoseMs ?? 1500,
+  log: opts.log ?? (() => {}),
+  onStatus: opts.onStatus,
+});

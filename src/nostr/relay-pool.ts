@@ -1,6 +1,9 @@
-import type { Filter } from "nostr-tools/filter";
 import type { NostrEvent } from "nostr-tools/pure";
-import { IdMemory, type PoolCounters, type PoolOptions, type PoolSubscription, type RelayStatus, type SubscribeOptions } from "./pool-types.ts";
+import { Catchups } from "./catchups.ts";
+import { Outbox, type Out } from "./outbox.ts";
+import { resolvePoolOptions, type PoolCounters, type PoolOptions, type PoolSubscription, type RelayStatus, type ResolvedPoolOptions, type SubscribeOptions } from "./pool-types.ts";
+import { parseRelayFrame } from "./relay-frames.ts";
+import { newSub, reqFilter, type Sub } from "./subscription.ts";
 
 export type { PoolCounters, PoolOptions, PoolSubscription, RelayStatus, SubscribeOptions };
 
@@ -15,18 +18,11 @@ export type { PoolCounters, PoolOptions, PoolSubscription, RelayStatus, Subscrib
  * does not trust one answer: a relay may cache answers by filter, or register the live subscription only after its
  * stored query ran, which loses events published in between);
  * each subscription hands an event id to its callback at most once (bounded memory of ids).
+ *
+ * This file keeps the connections (connect, backoff, keepalive) and routes frames; a relay's outgoing events are its
+ * `Outbox` (outbox.ts), a subscription's event check is subscription.ts, and frames are read by relay-frames.ts.
  */
 
-type Out = { id: string; frame: string };
-type Sub = {
-  id: string;
-  filter: Filter;
-  newest: Map<string, number>;
-  /** Per relay: the filter of the REQ whose EOSE has not come yet (its catch-up repeats it). */
-  awaitingEose: Map<string, Filter>;
-  accept(raw: unknown, url: string): void;
-};
-type Catchup = { sub: Sub; url: string };
 type Relay = {
   url: string;
   ws: WebSocket | null;
@@ -35,10 +31,7 @@ type Relay = {
   everOpened: boolean;
   attempt: number;
   retry: ReturnType<typeof setTimeout> | null;
-  queue: Out[];
-  /** Frame bytes in `queue` (kept in enqueue/trim; recounted where the queue is replaced, which is rare). */
-  queueBytes: number;
-  inflight: Map<string, Out>;
+  out: Outbox;
   lastRx: number;
   lastError: string | null;
 };
@@ -51,12 +44,9 @@ export class RelayPool {
   private readonly relays: Relay[];
   private readonly subs = new Map<string, Sub>();
   private readonly c: PoolCounters;
-  private readonly o: Required<Omit<PoolOptions, "urls" | "onStatus">> & Pick<PoolOptions, "onStatus">;
+  private readonly o: ResolvedPoolOptions;
   private nextSub = 1;
-  private nextCatchup = 1;
-  /** Catch-up query id → its subscription; ids are closed at their EOSE or with their subscription. */
-  private readonly catchups = new Map<string, Catchup>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly catchups: Catchups;
   private closed = false;
   private keepalive: ReturnType<typeof setInterval> | null = null;
 
@@ -64,21 +54,10 @@ export class RelayPool {
     const urls = [...new Set(opts.urls.map((u) => u.trim()).filter((u) => u !== ""))];
     if (urls.length === 0) throw new Error("RelayPool needs at least one relay URL");
     for (const u of urls) if (!/^wss?:\/\/./i.test(u)) throw new Error(`relay URL must start with ws:// or wss://: ${u}`);
-    this.o = {
-      initialBackoffMs: opts.initialBackoffMs ?? 400,
-      maxBackoffMs: opts.maxBackoffMs ?? 10_000,
-      maxQueue: opts.maxQueue ?? 10_000,
-      maxQueueBytes: opts.maxQueueBytes ?? 8 * 1024 * 1024,
-      dedupeSize: opts.dedupeSize ?? 10_000,
-      sinceMarginSec: opts.sinceMarginSec ?? 10,
-      connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
-      keepaliveMs: opts.keepaliveMs ?? 30_000,
-      requeryAfterEoseMs: opts.requeryAfterEoseMs ?? 1500,
-      log: opts.log ?? (() => {}),
-      onStatus: opts.onStatus,
-    };
+    this.o = resolvePoolOptions(opts);
+    this.catchups = new Catchups(this.o.requeryAfterEoseMs);
     this.c = { relays: urls.length, connected: 0, published: 0, sent: 0, queued: 0, dropped: 0, acked: 0, refused: 0, received: 0, duplicates: 0, rejected: {}, reconnects: 0, catchups: 0 };
-    this.relays = urls.map((url) => ({ url, ws: null, open: false, openedAt: 0, everOpened: false, attempt: 0, retry: null, queue: [], queueBytes: 0, inflight: new Map(), lastRx: 0, lastError: null }));
+    this.relays = urls.map((url) => ({ url, ws: null, open: false, openedAt: 0, everOpened: false, attempt: 0, retry: null, out: new Outbox(this.o.maxQueue, this.o.maxQueueBytes), lastRx: 0, lastError: null }));
     for (const r of this.relays) this.connect(r);
     if (this.o.keepaliveMs > 0) this.keepalive = setInterval(() => this.probe(), Math.max(50, this.o.keepaliveMs / 2));
   }
@@ -99,38 +78,7 @@ export class RelayPool {
 
   subscribe<T>(opts: SubscribeOptions<T>): PoolSubscription {
     const id = `hs-${this.nextSub++}`;
-    const seen = new IdMemory(this.o.dedupeSize);
-    const sub: Sub = {
-      id,
-      filter: { ...opts.filter },
-      newest: new Map(),
-      awaitingEose: new Map(),
-      accept: (raw, url) => {
-        const evId = typeof raw === "object" && raw !== null && "id" in raw && typeof raw.id === "string" ? raw.id : null;
-        if (evId !== null && seen.has(evId)) {
-          this.c.duplicates++;
-          return;
-        }
-        const r = opts.parse(raw);
-        if (!r.ok) {
-          this.c.rejected[r.reason] = (this.c.rejected[r.reason] ?? 0) + 1;
-          // A bad signature is not remembered: a forged copy must not hide the genuine event with the same id. Any
-          // other reason comes after the signature check, so the id is that event's own: a second delivery (another
-          // relay, a catch-up query) is a duplicate, not a second refusal.
-          if (evId !== null && r.reason !== "bad_signature") seen.add(evId);
-          return;
-        }
-        seen.add(r.event.id);
-        // Clamp to now so a future-dated event cannot push `since` past events we have not seen.
-        const t = Math.min(r.event.created_at, Math.floor(Date.now() / 1000));
-        if (t > (sub.newest.get(url) ?? 0)) sub.newest.set(url, t);
-        try {
-          opts.onEvent(r.content, r.event, url);
-        } catch (err) {
-          this.o.log(`nostr: subscriber callback failed: ${String(err)}`);
-        }
-      },
-    };
+    const sub = newSub(id, opts, this.o.dedupeSize, this.c, this.o.log);
     this.subs.set(id, sub);
     for (const r of this.relays) if (r.open) this.sendReq(r, sub);
     return {
@@ -138,11 +86,9 @@ export class RelayPool {
       close: () => {
         if (!this.subs.delete(id)) return;
         for (const r of this.relays) if (r.open) this.write(r, JSON.stringify(["CLOSE", id]));
-        for (const [cid, c] of this.catchups) {
-          if (c.sub !== sub) continue;
-          this.catchups.delete(cid);
+        for (const c of this.catchups.takeFor(sub)) {
           const r = this.relays.find((x) => x.url === c.url);
-          if (r?.open) this.write(r, JSON.stringify(["CLOSE", cid]));
+          if (r?.open) this.write(r, JSON.stringify(["CLOSE", c.id]));
         }
       },
     };
@@ -150,19 +96,19 @@ export class RelayPool {
 
   counters(): PoolCounters {
     let queued = 0;
-    for (const r of this.relays) queued += r.queue.length;
+    for (const r of this.relays) queued += r.out.queue.length;
     return { ...this.c, connected: this.relays.filter((r) => r.open).length, queued, rejected: { ...this.c.rejected } };
   }
 
   status(): RelayStatus[] {
-    return this.relays.map((r) => ({ url: r.url, connected: r.open, attempt: r.attempt, queued: r.queue.length, inflight: r.inflight.size, last_error: r.lastError }));
+    return this.relays.map((r) => ({ url: r.url, connected: r.open, attempt: r.attempt, queued: r.out.queue.length, inflight: r.out.inflight.size, last_error: r.lastError }));
   }
 
   /** Resolves true once every relay has acknowledged everything published, false at the timeout. */
   async settled(timeoutMs: number): Promise<boolean> {
     const end = performance.now() + timeoutMs;
     while (performance.now() < end) {
-      if (this.relays.every((r) => r.open && r.queue.length === 0 && r.inflight.size === 0)) return true;
+      if (this.relays.every((r) => r.open && r.out.settled)) return true;
       await Bun.sleep(20);
     }
     return false;
@@ -172,14 +118,10 @@ export class RelayPool {
     if (this.closed) return;
     this.closed = true;
     if (this.keepalive) clearInterval(this.keepalive);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
     this.catchups.clear();
     for (const r of this.relays) {
       if (r.retry) clearTimeout(r.retry);
-      this.c.dropped += r.queue.length;
-      r.queue = [];
-      r.queueBytes = 0;
+      this.c.dropped += r.out.dropQueue();
       const ws = r.ws;
       r.ws = null;
       r.open = false;
@@ -214,12 +156,7 @@ export class RelayPool {
       this.o.log(`nostr: connected to ${r.url}`);
       this.o.onStatus?.(r.url, true);
       for (const sub of this.subs.values()) this.sendReq(r, sub);
-      // Unacknowledged first (they were sent before the outage), then the queue, in publish order.
-      const pending = [...r.inflight.values(), ...r.queue];
-      r.inflight.clear();
-      r.queue = [];
-      r.queueBytes = 0;
-      for (const out of pending) {
+      for (const out of r.out.takeAll()) {
         if (r.open) this.send(r, out);
         else this.enqueue(r, out);
       }
@@ -251,7 +188,7 @@ export class RelayPool {
     }
     const wasOpen = r.open;
     r.open = false;
-    for (const [cid, c] of this.catchups) if (c.url === r.url) this.catchups.delete(cid);
+    this.catchups.forgetRelay(r.url);
     for (const sub of this.subs.values()) sub.awaitingEose.delete(r.url);
     if (wasOpen) {
       if (performance.now() - r.openedAt >= STABLE_MS) r.attempt = 0;
@@ -262,12 +199,7 @@ export class RelayPool {
       this.o.log(`nostr: cannot reach ${r.url}: ${why}; retrying with backoff (events are queued meanwhile)`);
     }
     // What was sent but not acknowledged may be lost with the socket: send it again later.
-    if (r.inflight.size > 0) {
-      r.queue = [...r.inflight.values(), ...r.queue];
-      r.queueBytes = r.queue.reduce((n, o) => n + o.frame.length, 0);
-      r.inflight.clear();
-      this.trim(r);
-    }
+    this.c.dropped += r.out.requeueUnanswered();
     if (this.closed) return;
     const base = Math.min(this.o.maxBackoffMs, this.o.initialBackoffMs * 2 ** Math.min(r.attempt, 30));
     const delay = Math.min(this.o.maxBackoffMs, base * (0.75 + Math.random() * 0.5));
@@ -276,50 +208,46 @@ export class RelayPool {
   }
 
   private onFrame(r: Relay, text: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return this.o.log(`nostr: ${r.url} sent a frame that is not JSON`);
-    }
-    if (!Array.isArray(msg)) return;
-    const [verb, a, b, c] = msg as unknown[];
-    if (verb === "EVENT" && typeof a === "string") {
-      const sub = this.subs.get(a) ?? this.catchups.get(a)?.sub;
-      if (!sub) return;
-      this.c.received++;
-      sub.accept(b, r.url);
-    } else if (verb === "OK" && typeof a === "string") {
-      if (!r.inflight.delete(a)) return;
-      if (b === true) this.c.acked++;
-      else {
-        this.c.refused++;
-        this.o.log(`nostr: ${r.url} refused event ${a}: ${String(c)}`);
+    const f = parseRelayFrame(text);
+    if (f === "not-json") return this.o.log(`nostr: ${r.url} sent a frame that is not JSON`);
+    switch (f?.verb) {
+      case "EVENT": {
+        const sub = this.subs.get(f.subId) ?? this.catchups.subOf(f.subId);
+        if (!sub) return;
+        this.c.received++;
+        sub.accept(f.event, r.url);
+        return;
       }
-    } else if (verb === "EOSE" && a === PING_SUB) {
-      this.write(r, JSON.stringify(["CLOSE", PING_SUB]));
-    } else if (verb === "EOSE" && typeof a === "string") {
-      this.onEose(r, a);
-    } else if (verb === "CLOSED" && typeof a === "string") {
-      r.lastError = `subscription ${a} closed: ${String(b)}`;
-      this.o.log(`nostr: ${r.url} closed subscription ${a}: ${String(b)}`);
-    } else if (verb === "NOTICE") {
-      this.o.log(`nostr: notice from ${r.url}: ${String(a)}`);
+      case "OK":
+        if (!r.out.answered(f.eventId)) return;
+        if (f.accepted) this.c.acked++;
+        else {
+          this.c.refused++;
+          this.o.log(`nostr: ${r.url} refused event ${f.eventId}: ${String(f.message)}`);
+        }
+        return;
+      case "EOSE":
+        if (f.subId === PING_SUB) this.write(r, JSON.stringify(["CLOSE", PING_SUB]));
+        else this.onEose(r, f.subId);
+        return;
+      case "CLOSED":
+        r.lastError = `subscription ${f.subId} closed: ${String(f.message)}`;
+        this.o.log(`nostr: ${r.url} closed subscription ${f.subId}: ${String(f.message)}`);
+        return;
+      case "NOTICE":
+        this.o.log(`nostr: notice from ${r.url}: ${String(f.message)}`);
+        return;
     }
   }
 
   private sendReq(r: Relay, sub: Sub): void {
-    const f: Filter = { ...sub.filter };
-    const newest = sub.newest.get(r.url);
-    if (newest !== undefined) f.since = Math.max(f.since ?? 0, newest - this.o.sinceMarginSec);
+    const f = reqFilter(sub, r.url, this.o.sinceMarginSec);
     if (this.write(r, JSON.stringify(["REQ", sub.id, f]))) sub.awaitingEose.set(r.url, f);
   }
 
   /** A subscription's stored events are in: ask the same once more later. A catch-up's own EOSE ends it. */
   private onEose(r: Relay, subId: string): void {
-    const c = this.catchups.get(subId);
-    if (c) {
-      this.catchups.delete(subId);
+    if (this.catchups.end(subId)) {
       this.write(r, JSON.stringify(["CLOSE", subId]));
       return;
     }
@@ -327,45 +255,26 @@ export class RelayPool {
     const f = sub?.awaitingEose.get(r.url);
     if (!sub || !f) return;
     sub.awaitingEose.delete(r.url);
-    if (this.o.requeryAfterEoseMs <= 0) return;
     const ws = r.ws;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.closed || r.ws !== ws || !r.open || this.subs.get(subId) !== sub) return;
-      const cid = `${subId}:c${this.nextCatchup++}`;
-      this.catchups.set(cid, { sub, url: r.url });
-      this.c.catchups++;
-      this.write(r, JSON.stringify(["REQ", cid, f]));
-    }, this.o.requeryAfterEoseMs);
-    this.timers.add(t);
+    this.catchups.schedule(
+      sub,
+      r.url,
+      f,
+      () => !this.closed && r.ws === ws && r.open && this.subs.get(subId) === sub,
+      (cid, filter) => {
+        this.c.catchups++;
+        this.write(r, JSON.stringify(["REQ", cid, filter]));
+      },
+    );
   }
 
   private send(r: Relay, out: Out): void {
-    r.inflight.set(out.id, out);
-    if (r.inflight.size > this.o.maxQueue) {
-      const first = r.inflight.keys().next();
-      if (!first.done) r.inflight.delete(first.value); // a relay that never answers OK must not grow us
-    }
+    r.out.sent(out);
     if (this.write(r, out.frame)) this.c.sent++;
   }
 
   private enqueue(r: Relay, out: Out): void {
-    r.queue.push(out);
-    r.queueBytes += out.frame.length;
-    this.trim(r);
-  }
-
-  /** Oldest first, past the count or the byte bound (one event always fits). */
-  private trim(r: Relay): void {
-    let over = Math.max(0, r.queue.length - this.o.maxQueue);
-    let bytes = r.queueBytes;
-    for (let i = 0; i < over; i++) bytes -= r.queue[i]!.frame.length;
-    while (bytes > this.o.maxQueueBytes && over < r.queue.length - 1) bytes -= r.queue[over++]!.frame.length;
-    if (over > 0) {
-      r.queue.splice(0, over);
-      r.queueBytes = bytes;
-      this.c.dropped += over;
-    }
+    this.c.dropped += r.out.enqueue(out);
   }
 
   private write(r: Relay, frame: string): boolean {
