@@ -71,7 +71,7 @@ export function jobReport(
   firstOnConnection = false,
 ): JobReport | null {
   if (!Array.isArray(params)) return null;
-  const [jobId, prevhash, coinb1, coinb2, branches, , , , clean] = params as unknown[];
+  const [jobId, prevhash, coinb1, coinb2, branches, , , , clean]: unknown[] = params;
   if (typeof jobId !== "string" || jobId === "" || jobId.length > 128) return null;
   if (typeof prevhash !== "string" || !/^[0-9a-fA-F]{64}$/.test(prevhash)) return null;
   if (!Array.isArray(branches)) return null;

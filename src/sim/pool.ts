@@ -12,6 +12,7 @@ import { JobBook, notifyParams, type SimJob } from "./jobs";
 import { OutcomeLog, type SubmitOutcome } from "./outcomes";
 import { checkSubmit, type StratumError } from "./validate";
 import { isRecord } from "../stratum/json";
+import { decodeCall } from "../stratum/methods";
 
 export type { SubmitOutcome };
 
@@ -199,7 +200,8 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
   }
 
   function onRequest(c: Conn, id: JsonValue, method: string, params: unknown): void {
-    const p = Array.isArray(params) ? params : [];
+    // The typed view (stratum/methods.ts); a wrong shape decodes to null.
+    const call = decodeCall(method, params).message;
     switch (method) {
       case "mining.configure":
         return onConfigure(c, id, params);
@@ -212,8 +214,9 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
         return;
       }
       case "mining.authorize": {
-        const worker = typeof p[0] === "string" ? p[0] : "";
-        const password = typeof p[1] === "string" ? p[1] : "";
+        const auth = call?.method === "mining.authorize" ? call.decoded : null;
+        const worker = auth?.worker ?? "";
+        const password = auth?.password ?? "";
         // The size cap keeps memory bounded against a client authorizing endless names.
         if (worker !== "" && c.authorized.size < 100 && (opts.authorize?.(worker, password) ?? true)) {
           c.authorized.add(worker);
@@ -225,8 +228,9 @@ export async function startSimPool(opts: SimPoolOptions = {}): Promise<SimPool> 
         return reply(c, id, true);
       case "mining.suggest_difficulty": {
         reply(c, id, true);
-        const d = typeof p[0] === "number" ? p[0] : NaN;
-        if (opts.honorSuggestedDifficulty && Number.isFinite(d) && d > 0) {
+        // The schema takes finite, positive numbers only.
+        const d = call?.method === "mining.suggest_difficulty" ? call.decoded.difficulty : null;
+        if (opts.honorSuggestedDifficulty && d !== null) {
           c.difficulty = Math.max(d, opts.minDifficulty ?? 0);
           if (c.subscribed) {
             sendDifficulty(c);

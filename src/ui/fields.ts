@@ -1,4 +1,5 @@
 import type { MessageRecord } from "../capture/records";
+import { field } from "../stratum/json";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { compactJson, difficulty, ntimeDate } from "./format";
 
@@ -113,7 +114,7 @@ export function decodedFields(m: MessageRecord): Field[] {
     ];
     const e = d.error;
     if (d.ok === false && e && typeof e === "object") {
-      const { code, message, data } = e as { code?: unknown; message?: unknown; data?: unknown };
+      const [code, message, data] = [field(e, "code"), field(e, "message"), field(e, "data")];
       const name = typeof code === "number" ? STRATUM_ERROR_NAMES[code] : undefined;
       out.push({ label: "Error code", value: code === null || code === undefined ? "—" : `${text(code)}${name ? ` (${name})` : ""}` });
       out.push({ label: "Error message", value: text(message) });

@@ -1,4 +1,4 @@
-import { isRecord } from "../stratum/json";
+import { field, isRecord } from "../stratum/json";
 import type { MessageRecord } from "../capture/records";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { clip, compactJson, difficulty } from "./format";
@@ -50,11 +50,12 @@ function requestSummary(m: MessageRecord, method: string, d: Decoded): string | 
 }
 
 function errorText(d: Decoded): string {
-  const e = d.error as { code?: unknown; message?: unknown } | undefined;
+  const e = d.error;
   if (!e || typeof e !== "object") return "rejected";
-  const code = typeof e.code === "number" ? e.code : null;
+  const c = field(e, "code");
+  const code = typeof c === "number" ? c : null;
   const name = code !== null ? STRATUM_ERROR_NAMES[code] : undefined;
-  const msg = str(e.message);
+  const msg = str(field(e, "message"));
   return `${code !== null ? `${code} ` : ""}${msg || name || "error"}`;
 }
 
