@@ -1,5 +1,6 @@
 import type { MessageRecord } from "../capture/records";
 import { field } from "../stratum/json";
+import type { RequestMethod, RequestOf, ResultMethod, ResultOf } from "../stratum/methods";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { compactJson, difficulty, ntimeDate } from "./format";
 
@@ -7,12 +8,14 @@ import { compactJson, difficulty, ntimeDate } from "./format";
 export type Field = { label: string; value: string | string[]; mono?: boolean; /** A link of our own (never outside). */ href?: string };
 
 type Decoded = Record<string, unknown>;
-type Spec = [key: string, label: string, mono?: boolean];
+type Spec<K extends string = string> = [key: K, label: string, mono?: boolean];
+/** Keys are those of each method's decoded type (the schema's), so a renamed or dropped field fails to compile here. */
+type Specs<T> = Spec<Extract<keyof T, string>>[];
 
 const text = (v: unknown): string =>
   v === null || v === undefined ? "—" : typeof v === "string" ? v : typeof v === "boolean" ? (v ? "yes" : "no") : compactJson(v);
 
-const REQUEST_FIELDS: Record<string, Spec[]> = {
+const REQUEST_FIELDS: { [M in RequestMethod]?: Specs<RequestOf<M>> } = {
   "mining.submit": [
     ["worker", "Worker"],
     ["job_id", "Job", true],
@@ -66,7 +69,7 @@ const REQUEST_FIELDS: Record<string, Spec[]> = {
   "client.show_message": [["message", "Message"]],
 };
 
-const RESULT_FIELDS: Record<string, Spec[]> = {
+const RESULT_FIELDS: { [M in ResultMethod]?: Specs<ResultOf<M>> } = {
   "mining.subscribe": [
     ["extranonce1", "Extranonce1", true],
     ["extranonce2_size", "Extranonce2 size (bytes)"],
@@ -102,7 +105,7 @@ const generic = (d: Decoded): Field[] =>
   Object.entries(d).map(([k, v]) => ({ label: k.replace(/_/g, " "), value: value(k, v), mono: false }));
 
 /** Own keys only: a method named "toString" or "__proto__" is traffic, not a key of Object.prototype. */
-const specsFor = (table: Record<string, Spec[]>, method: string | null): Spec[] | undefined =>
+const specsFor = (table: { [method: string]: Spec[] | undefined }, method: string | null): Spec[] | undefined =>
   method !== null && Object.prototype.hasOwnProperty.call(table, method) ? table[method] : undefined;
 
 export function decodedFields(m: MessageRecord): Field[] {

@@ -1,5 +1,6 @@
 import { field, isRecord } from "../stratum/json";
 import type { MessageRecord } from "../capture/records";
+import type { RequestMethod, RequestOf } from "../stratum/methods";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { clip, compactJson, difficulty } from "./format";
 
@@ -18,32 +19,53 @@ function paramsText(m: MessageRecord): string {
   return m.raw ?? m.raw_hex ?? "";
 }
 
+/**
+ * A stored decoded object read by the keys of method M's decoded type (the schema's), so the names here cannot drift
+ * from the schemas. Values stay unknown: a record read back from disk is JSON, and the formatters below narrow it.
+ */
+const view =
+  <M extends RequestMethod>(d: Decoded, _method: M) =>
+  (key: Extract<keyof RequestOf<M>, string>): unknown =>
+    d[key];
+
 function requestSummary(m: MessageRecord, method: string, d: Decoded): string | null {
   switch (method) {
     case "mining.submit": {
+      const v = view(d, method);
       const a = m.analysis?.type === "submit" ? m.analysis : null;
       const diff = a?.difficulty != null ? ` · diff ${difficulty(a.difficulty)}` : "";
-      return `${str(d.worker)} · job ${str(d.job_id)} · nonce ${str(d.nonce)}${d.version_bits ? ` · ver ${str(d.version_bits)}` : ""}${diff}`;
+      return `${str(v("worker"))} · job ${str(v("job_id"))} · nonce ${str(v("nonce"))}${v("version_bits") ? ` · ver ${str(v("version_bits"))}` : ""}${diff}`;
     }
-    case "mining.notify":
-      return `job ${str(d.job_id)}${d.clean_jobs ? " · clean" : ""} · ntime ${str(d.ntime)} · ${Array.isArray(d.merkle_branch) ? d.merkle_branch.length : 0} branches`;
+    case "mining.notify": {
+      const v = view(d, method);
+      const branches = v("merkle_branch");
+      return `job ${str(v("job_id"))}${v("clean_jobs") ? " · clean" : ""} · ntime ${str(v("ntime"))} · ${Array.isArray(branches) ? branches.length : 0} branches`;
+    }
     case "mining.set_difficulty":
     case "mining.suggest_difficulty":
-      return `difficulty ${difficulty(num(d.difficulty))}`;
-    case "mining.subscribe":
-      return d.user_agent ? `agent ${str(d.user_agent)}` : "no user agent";
+      return `difficulty ${difficulty(num(view(d, method)("difficulty")))}`;
+    case "mining.subscribe": {
+      const agent = view(d, method)("user_agent");
+      return agent ? `agent ${str(agent)}` : "no user agent";
+    }
     case "mining.authorize":
-      return `worker ${str(d.worker)}`;
-    case "mining.configure":
-      return Array.isArray(d.extensions) ? d.extensions.map(str).join(", ") : null;
-    case "mining.set_extranonce":
-      return `extranonce1 ${str(d.extranonce1)} · size ${str(d.extranonce2_size)}`;
+      return `worker ${str(view(d, method)("worker"))}`;
+    case "mining.configure": {
+      const exts = view(d, method)("extensions");
+      return Array.isArray(exts) ? exts.map(str).join(", ") : null;
+    }
+    case "mining.set_extranonce": {
+      const v = view(d, method);
+      return `extranonce1 ${str(v("extranonce1"))} · size ${str(v("extranonce2_size"))}`;
+    }
     case "mining.set_version_mask":
-      return `mask ${str(d.version_mask)}`;
+      return `mask ${str(view(d, method)("version_mask"))}`;
     case "client.show_message":
-      return `“${str(d.message)}”`;
-    case "client.reconnect":
-      return `to ${str(d.host) || "same host"}:${str(d.port) || "same port"}`;
+      return `“${str(view(d, method)("message"))}”`;
+    case "client.reconnect": {
+      const v = view(d, method);
+      return `to ${str(v("host")) || "same host"}:${str(v("port")) || "same port"}`;
+    }
     default:
       return null;
   }
