@@ -9,25 +9,18 @@ import type { NostrEvent, RejectReason, TelemetryContent } from "../nostr/events
  * back once the old one has gone offline). NOSTR_AGENT_PUBKEYS closes the rest: who may report at all.
  */
 
-export type AgentView = {
-  agent_id: string;
-  region: string | null;
+/**
+ * An agent as the fleet page and API show it: its newest report's fields (the telemetry schema's own types; `ts` is the
+ * agent's timestamp of that report, `timings` and `checks` null from agents that do not send them, `difficulty` the share
+ * difficulty its pool set), plus what HashScope knows of it.
+ */
+export type AgentView = Pick<
+  TelemetryContent,
+  "agent_id" | "region" | "conn_state" | "pool_target" | "stats" | "jobs" | "timings" | "checks" | "difficulty" | "errors" | "ts"
+> & {
   /** When HashScope received the newest report (ISO Z). */
   last_seen: string;
   online: boolean;
-  conn_state: TelemetryContent["conn_state"];
-  pool_target: TelemetryContent["pool_target"];
-  stats: TelemetryContent["stats"];
-  jobs: TelemetryContent["jobs"];
-  /** Pool connection timings (null from agents that do not send them). */
-  timings: TelemetryContent["timings"];
-  /** Pool behaviour checks (null from agents that do not send them). */
-  checks: TelemetryContent["checks"];
-  /** The share difficulty the agent's pool set. */
-  difficulty: number | null;
-  errors: string[];
-  /** The agent's own timestamp of that report. */
-  ts: string;
   pubkey: string;
   first_seen: string;
   reports: number;
