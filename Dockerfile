@@ -1,4 +1,4 @@
-# HashScope: one image, the role is chosen by the command (SPEC §1):
+# HashScope: one image, the role is chosen by the command (README.md#docker-compose):
 #   bun run start   proxy + UI/API (ports 3333 and 8000)   <- default
 #   bun run agent   one agent (no listening port)
 #   bun run relay   development Nostr relay (port 7447; set RELAY_HOST=0.0.0.0 in a container)
