@@ -1,13 +1,12 @@
 import type { MessageRecord } from "../capture/records";
 import { field } from "../stratum/json";
-import type { RequestMethod, RequestOf, ResultMethod, ResultOf } from "../stratum/methods";
+import type { Decoded, RequestMethod, RequestOf, ResultMethod, ResultOf } from "../stratum/methods";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { compactJson, difficulty, ntimeDate } from "./format";
 
 /** The decoded fields of a message in plain words, per method (detail page). Values are plain text. */
 export type Field = { label: string; value: string | string[]; mono?: boolean; /** A link of our own (never outside). */ href?: string };
 
-type Decoded = Record<string, unknown>;
 type Spec<K extends string = string> = [key: K, label: string, mono?: boolean];
 /** Keys are those of each method's decoded type (the schema's), so a renamed or dropped field fails to compile here. */
 type Specs<T> = Spec<Extract<keyof T, string>>[];

@@ -1,12 +1,11 @@
 import { field, isRecord } from "../stratum/json";
 import type { MessageRecord } from "../capture/records";
-import type { RequestMethod, RequestOf } from "../stratum/methods";
+import type { Decoded, RequestMethod, RequestOf } from "../stratum/methods";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { clip, compactJson, difficulty } from "./format";
 
 /** One-line plain-text summary and status of a message for the stream table (escaped by the template). */
 
-type Decoded = Record<string, unknown>;
 const str = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "string" ? v : compactJson(v));
 const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
 
