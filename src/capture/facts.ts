@@ -1,3 +1,4 @@
+import { callFields, resultFields, type Decoded } from "../stratum/methods";
 import type { Direction, MessageKind, SessionFacts } from "./records";
 
 /**
@@ -5,7 +6,7 @@ import type { Direction, MessageKind, SessionFacts } from "./records";
  * so callers can skip persisting/broadcasting by comparing references.
  */
 
-export type FactInput = { direction: Direction; kind: MessageKind; method: string | null; decoded: Record<string, unknown> | null };
+export type FactInput = { direction: Direction; kind: MessageKind; method: string | null; decoded: Decoded | null };
 
 export const MAX_WORKERS = 32;
 
@@ -24,12 +25,13 @@ function learned(msg: FactInput): Partial<SessionFacts> & { worker?: string } {
     // Responses travel pool→miner and carry the method of the request they answer.
     if (!fromPool || d.ok !== true) return {};
     if (msg.method === "mining.subscribe") {
-      const en1 = str(d.extranonce1);
-      const size = int(d.extranonce2_size);
+      const r = resultFields(d, msg.method);
+      const en1 = str(r("extranonce1"));
+      const size = int(r("extranonce2_size"));
       return en1 !== null && size !== null ? { extranonce1: en1, extranonce2_size: size } : {};
     }
-    if (msg.method === "mining.configure" && d.version_rolling !== false) {
-      const mask = str(d.version_rolling_mask);
+    if (msg.method === "mining.configure" && resultFields(d, msg.method)("version_rolling") !== false) {
+      const mask = str(resultFields(d, msg.method)("version_rolling_mask"));
       return mask !== null ? { version_mask: mask } : {};
     }
     return {};
@@ -40,12 +42,12 @@ function learned(msg: FactInput): Partial<SessionFacts> & { worker?: string } {
     switch (msg.method) {
       case "mining.subscribe": {
         // The latest subscribe wins; one that names no agent tells us nothing new.
-        const ua = str(d.user_agent);
+        const ua = str(callFields(d, msg.method)("user_agent"));
         return ua ? { user_agent: ua } : {};
       }
       case "mining.authorize":
       case "mining.submit": {
-        const worker = str(d.worker);
+        const worker = str(callFields(d, msg.method)("worker"));
         return worker !== null ? { worker } : {};
       }
     }
@@ -54,16 +56,17 @@ function learned(msg: FactInput): Partial<SessionFacts> & { worker?: string } {
   if (fromPool) {
     switch (msg.method) {
       case "mining.set_difficulty": {
-        const difficulty = num(d.difficulty);
+        const difficulty = num(callFields(d, msg.method)("difficulty"));
         return difficulty !== null ? { difficulty } : {};
       }
       case "mining.set_extranonce": {
-        const en1 = str(d.extranonce1);
-        const size = int(d.extranonce2_size);
+        const v = callFields(d, msg.method);
+        const en1 = str(v("extranonce1"));
+        const size = int(v("extranonce2_size"));
         return en1 !== null && size !== null ? { extranonce1: en1, extranonce2_size: size } : {};
       }
       case "mining.set_version_mask": {
-        const mask = str(d.version_mask);
+        const mask = str(callFields(d, msg.method)("version_mask"));
         return mask !== null ? { version_mask: mask } : {};
       }
     }

@@ -35,6 +35,21 @@ export type DecodedMessage = DecodedCall | DecodedAnswer | DecodedStatus;
 export type Decoded = Record<string, unknown>;
 export type DecodeResult = { decoded: Decoded | null; error: string | null };
 
+/**
+ * A stored decoded object (a record's `decoded`: JSON, from memory or disk) read by the keys of method M's decoded type,
+ * so readers name the schema's own fields and a renamed one fails to compile. Values stay unknown; the reader narrows.
+ */
+export const callFields =
+  <M extends RequestMethod>(d: Decoded, _method: M) =>
+  (key: Extract<keyof RequestOf<M>, string>): unknown =>
+    d[key];
+
+/** The same for a successful answer's result fields. */
+export const resultFields =
+  <M extends ResultMethod>(d: Decoded, _method: M) =>
+  (key: Extract<keyof ResultOf<M>, string>): unknown =>
+    d[key];
+
 export const KNOWN_METHODS: readonly string[] = Object.freeze(Object.keys(REQUEST_SCHEMAS));
 
 const isRequestMethod = (m: string): m is RequestMethod => Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, m);

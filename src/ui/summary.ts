@@ -1,6 +1,6 @@
 import { field, isRecord } from "../stratum/json";
 import type { MessageRecord } from "../capture/records";
-import type { Decoded, RequestMethod, RequestOf } from "../stratum/methods";
+import { callFields, resultFields, type Decoded } from "../stratum/methods";
 import { STRATUM_ERROR_NAMES } from "../stratum/outcome";
 import { clip, compactJson, difficulty } from "./format";
 
@@ -18,51 +18,42 @@ function paramsText(m: MessageRecord): string {
   return m.raw ?? m.raw_hex ?? "";
 }
 
-/**
- * A stored decoded object read by the keys of method M's decoded type (the schema's), so the names here cannot drift
- * from the schemas. Values stay unknown: a record read back from disk is JSON, and the formatters below narrow it.
- */
-const view =
-  <M extends RequestMethod>(d: Decoded, _method: M) =>
-  (key: Extract<keyof RequestOf<M>, string>): unknown =>
-    d[key];
-
 function requestSummary(m: MessageRecord, method: string, d: Decoded): string | null {
   switch (method) {
     case "mining.submit": {
-      const v = view(d, method);
+      const v = callFields(d, method);
       const a = m.analysis?.type === "submit" ? m.analysis : null;
       const diff = a?.difficulty != null ? ` · diff ${difficulty(a.difficulty)}` : "";
       return `${str(v("worker"))} · job ${str(v("job_id"))} · nonce ${str(v("nonce"))}${v("version_bits") ? ` · ver ${str(v("version_bits"))}` : ""}${diff}`;
     }
     case "mining.notify": {
-      const v = view(d, method);
+      const v = callFields(d, method);
       const branches = v("merkle_branch");
       return `job ${str(v("job_id"))}${v("clean_jobs") ? " · clean" : ""} · ntime ${str(v("ntime"))} · ${Array.isArray(branches) ? branches.length : 0} branches`;
     }
     case "mining.set_difficulty":
     case "mining.suggest_difficulty":
-      return `difficulty ${difficulty(num(view(d, method)("difficulty")))}`;
+      return `difficulty ${difficulty(num(callFields(d, method)("difficulty")))}`;
     case "mining.subscribe": {
-      const agent = view(d, method)("user_agent");
+      const agent = callFields(d, method)("user_agent");
       return agent ? `agent ${str(agent)}` : "no user agent";
     }
     case "mining.authorize":
-      return `worker ${str(view(d, method)("worker"))}`;
+      return `worker ${str(callFields(d, method)("worker"))}`;
     case "mining.configure": {
-      const exts = view(d, method)("extensions");
+      const exts = callFields(d, method)("extensions");
       return Array.isArray(exts) ? exts.map(str).join(", ") : null;
     }
     case "mining.set_extranonce": {
-      const v = view(d, method);
+      const v = callFields(d, method);
       return `extranonce1 ${str(v("extranonce1"))} · size ${str(v("extranonce2_size"))}`;
     }
     case "mining.set_version_mask":
-      return `mask ${str(view(d, method)("version_mask"))}`;
+      return `mask ${str(callFields(d, method)("version_mask"))}`;
     case "client.show_message":
-      return `“${str(view(d, method)("message"))}”`;
+      return `“${str(callFields(d, method)("message"))}”`;
     case "client.reconnect": {
-      const v = view(d, method);
+      const v = callFields(d, method);
       return `to ${str(v("host")) || "same host"}:${str(v("port")) || "same port"}`;
     }
     default:
@@ -85,14 +76,18 @@ function responseSummary(m: MessageRecord, d: Decoded): string | null {
   switch (m.method) {
     case "mining.submit":
       return "share accepted";
-    case "mining.subscribe":
-      return `extranonce1 ${str(d.extranonce1)} · size ${str(d.extranonce2_size)}`;
+    case "mining.subscribe": {
+      const r = resultFields(d, m.method);
+      return `extranonce1 ${str(r("extranonce1"))} · size ${str(r("extranonce2_size"))}`;
+    }
     case "mining.authorize":
       return "authorized";
-    case "mining.configure":
-      return d.version_rolling ? `version rolling ${str(d.version_rolling_mask)}` : "configured";
+    case "mining.configure": {
+      const r = resultFields(d, m.method);
+      return r("version_rolling") ? `version rolling ${str(r("version_rolling_mask"))}` : "configured";
+    }
     case "client.get_version":
-      return str(d.version);
+      return str(resultFields(d, m.method)("version"));
     default:
       return null;
   }
