@@ -15,7 +15,7 @@ FROM oven/bun:${BUN_VERSION}-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json bun.lock tsconfig.json bunfig.toml ./
+COPY package.json bun.lock tsconfig.json ./
 COPY src ./src
 COPY agent ./agent
 COPY drizzle ./drizzle
