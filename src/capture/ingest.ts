@@ -12,7 +12,8 @@ import type { FiguresTracker } from "../analysis/figures";
 import { FiguresRegistry } from "../analysis/figures-registry";
 import { RequestPairing } from "./pairing";
 import type { CaptureStore, NewMessage } from "./store";
-import type { Direction, MessageRecord, SessionRecord } from "./records";
+import type { Direction, MessageRecord } from "./records";
+import type { SessionView } from "../sessions/record";
 
 export type CaptureOptions = {
   maxLineBytes: number;
@@ -114,8 +115,7 @@ export class CapturePipeline {
       const atLineStart = bytes[bytes.byteLength - 1] === 0x0a;
       if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
       else s.backlog.push({ gap: direction, atLineStart });
-      const rec = this.store.getSession(sessionId);
-      if (rec) rec.counters.capture_dropped_bytes += n;
+      this.store.sessions.dropCaptured(sessionId, n);
       this.droppedBytes += n;
       if (this.shedding) this.shedBytes += n;
     } else {
@@ -290,7 +290,7 @@ export class CapturePipeline {
   /** Verdicts for the miner's submits and decoded jobs from the pool's notifies (after the bytes went out). */
   private analyseCall(
     s: SessionCapture,
-    session: SessionRecord,
+    session: SessionView,
     direction: Direction,
     method: string,
     params: unknown,
@@ -307,24 +307,23 @@ export class CapturePipeline {
     return null;
   }
 
+  /** The message's share of its session's counters, and what it teaches about the session (src/sessions/ applies both). */
   private count(
-    session: SessionRecord,
+    session: SessionView,
     m: MessageRecord,
     answered: { method: string; direction: Direction } | null,
     result: unknown,
     error: unknown,
   ): void {
-    const c = session.counters;
-    if (m.direction === "pool_to_miner") c.messages_down++;
-    else c.messages_up++;
-    if (m.parse_error !== null) c.parse_errors++;
-    if (m.direction === "miner_to_pool" && m.kind === "request" && m.method === "mining.submit") c.submits++;
-    if (answered?.method === "mining.submit" && answered.direction === "miner_to_pool") {
-      if (isShareAccepted(result, error)) c.accepted++;
-      else c.rejected++;
-    }
-    session.last_seen = m.ts;
+    const judged = answered?.method === "mining.submit" && answered.direction === "miner_to_pool";
+    this.store.sessions.countMessage(session.id, {
+      up: m.direction !== "pool_to_miner",
+      parseError: m.parse_error !== null,
+      submit: m.direction === "miner_to_pool" && m.kind === "request" && m.method === "mining.submit",
+      answer: judged ? (isShareAccepted(result, error) ? "accepted" : "rejected") : null,
+      ts: m.ts,
+    });
     const facts = learnFacts(session, { direction: m.direction, kind: m.kind, method: m.method, decoded: m.decoded });
-    if (facts !== session) this.store.updateSession(session.id, (s) => Object.assign(s, facts));
+    if (facts !== session) this.store.sessions.learn(session.id, facts);
   }
 }

@@ -96,11 +96,7 @@ export function startRelay(opts: RelayOptions): Relay {
       const s = sessions.get(src.sessionId);
       if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.queue.queued} bytes queued for it`);
     }
-    const rec = store.getSession(src.sessionId);
-    if (rec) {
-      if (src.side === "miner") rec.counters.bytes_up += chunk.byteLength;
-      else rec.counters.bytes_down += chunk.byteLength;
-    }
+    store.sessions.addBytes(src.sessionId, src.side === "miner" ? "up" : "down", chunk.byteLength);
     capture.ingest(src.sessionId, direction(src), chunk, Date.now(), performance.now());
   }
 
