@@ -29,9 +29,18 @@ export type CaptureOptions = {
   network?: BitcoinNetwork;
 };
 
-/** A chunk waiting for capture, or a gap where chunks were dropped (`atLineStart`: the gap ended with a newline). */
+/**
+ * An own reply (replay) the relay took out of the pool→miner stream: whoever waits for it is handed the record
+ * capture makes of that line (null when none is made: the chunk was dropped, the line was cut or unreadable).
+ */
+export type OwnReplyWait = { rpcId: string; deliver: (captured: MessageRecord | null) => void };
+
+/**
+ * A chunk waiting for capture (`own`: the own replies the relay took out of it), or a gap where chunks were dropped
+ * (`atLineStart`: the gap ended with a newline).
+ */
 type Pending =
-  | { direction: Direction; bytes: Uint8Array; wallMs: number; monoMs: number }
+  | { direction: Direction; bytes: Uint8Array; wallMs: number; monoMs: number; own: OwnReplyWait[] | null }
   | { gap: Direction; atLineStart: boolean };
 
 const LF_ONLY = new Uint8Array([0x0a]);
@@ -48,6 +57,8 @@ class SessionCapture {
   readonly pairing = new RequestPairing();
   readonly backlog: Pending[] = [];
   backlogBytes = 0;
+  /** Own replies taken out of the chunk the relay is about to hand over (see CapturePipeline.ownReply). */
+  ownReplies: OwnReplyWait[] | null = null;
   /** The job book and verdicts (analysis/); runs here, after the bytes were forwarded. */
   readonly analyser: SessionAnalyser;
   ended = false;
@@ -108,6 +119,8 @@ export class CapturePipeline {
   ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
+    const own = s.ownReplies;
+    s.ownReplies = null;
     const n = bytes.byteLength;
     const maxTotal = this.opts.maxTotalBacklogBytes ?? Number.POSITIVE_INFINITY;
     if (this.shedding || s.backlogBytes + n > this.opts.maxBacklogBytes || this.totalBacklog + n > maxTotal) {
@@ -118,8 +131,9 @@ export class CapturePipeline {
       this.store.sessions.dropCaptured(sessionId, n);
       this.droppedBytes += n;
       if (this.shedding) this.shedBytes += n;
+      if (own) for (const w of own) settle(w, null); // not captured: the waiter learns it now
     } else {
-      s.backlog.push({ direction, bytes, wallMs, monoMs });
+      s.backlog.push({ direction, bytes, wallMs, monoMs, own });
       s.backlogBytes += n;
       this.totalBacklog += n;
     }
@@ -134,6 +148,17 @@ export class CapturePipeline {
     s.ended = true;
     this.ready.add(sessionId);
     this.schedule();
+  }
+
+  /**
+   * The relay took the pool's answer to own request `rpcId` out of the chunk it hands over next (relay.ts, in the
+   * same call: forward, count, hand over): `deliver` gets the record made of that line when the chunk is decoded,
+   * in stream order. So a replay learns its answer and the answer's record from one path, without watching the hub.
+   */
+  ownReply(sessionId: string, rpcId: string, deliver: OwnReplyWait["deliver"]): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.ended) return settle({ rpcId, deliver }, null);
+    (s.ownReplies ??= []).push({ rpcId, deliver });
   }
 
   /** Capture a line HashScope itself sends (replay); returns the stored message. */
@@ -198,11 +223,17 @@ export class CapturePipeline {
         }
         s.backlogBytes -= item.bytes.byteLength;
         this.totalBacklog -= item.bytes.byteLength;
-        for (const line of s.framers[item.direction].push(item.bytes))
-          this.record(id, s, item.direction, line, item.wallMs, item.monoMs);
+        for (const line of s.framers[item.direction].push(item.bytes)) {
+          const stored = this.record(id, s, item.direction, line, item.wallMs, item.monoMs);
+          if (item.own && stored?.kind === "response") takeOwn(item.own, stored);
+        }
+        if (item.own) for (const w of item.own) settle(w, null); // its line was cut or unreadable: no record
+        item.own = null;
         if (performance.now() > deadline) return true;
       }
       if (s.ended) {
+        if (s.ownReplies) for (const w of s.ownReplies) settle(w, null);
+        s.ownReplies = null;
         for (const dir of ["miner_to_pool", "pool_to_miner"] as const) {
           const last = s.framers[dir].flush();
           if (last) this.record(id, s, dir, last, Date.now(), performance.now());
@@ -326,4 +357,23 @@ export class CapturePipeline {
     const facts = learnFacts(session, { direction: m.direction, kind: m.kind, method: m.method, decoded: m.decoded });
     if (facts !== session) this.store.sessions.learn(session.id, facts);
   }
+}
+
+/** Hand `w` its record once (a waiter is settled exactly once: by its line, or with null). */
+function settle(w: OwnReplyWait, captured: MessageRecord | null): void {
+  const deliver = w.deliver;
+  w.deliver = () => {};
+  try {
+    deliver(captured);
+  } catch (err) {
+    console.error("own reply waiter failed:", err);
+  }
+}
+
+/** `m` is the record of the first own reply in `waits` with its id (the relay took them in stream order). */
+function takeOwn(waits: OwnReplyWait[], m: MessageRecord): void {
+  const i = waits.findIndex((w) => w.rpcId === m.rpc_id);
+  if (i < 0) return;
+  const [w] = waits.splice(i, 1);
+  settle(w!, m);
 }
