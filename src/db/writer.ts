@@ -3,6 +3,7 @@ import type { MessageRecord } from "../capture/records";
 import type { SessionView } from "../sessions/record";
 import type { CaptureStore, StoreEvent } from "../capture/store";
 import type { TelemetryRow } from "./rows";
+import { SessionSaves } from "./session-saves";
 import type { BatchSink } from "./sink";
 
 export type WriterOptions = {
@@ -14,6 +15,8 @@ export type WriterOptions = {
   batchSize: number;
   /** How long a message (or a session change) may wait before a flush starts. */
   flushMs: number;
+  /** A live session whose counters alone moved is saved at most this often (session-saves.ts). */
+  countersSaveMs: number;
 };
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
@@ -21,6 +24,7 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   maxQueueBytes: 64 * 1024 * 1024,
   batchSize: 2_000,
   flushMs: 100,
+  countersSaveMs: 30_000,
 };
 
 export type WriterStats = {
@@ -45,18 +49,21 @@ export const queuedBytesOf = (m: MessageRecord): number => 2 * m.size_bytes + 40
  * Persists what the in-memory store captures. It listens to the store's hub (the relay path only pays an array push),
  * and hands batches to the sink, one in flight at a time. Every change to a session is an event (src/sessions/; counter
  * changes already coalesced there to one per session per turn), so a changed session is upserted once with the next
- * batch, however often it changed meanwhile: no timer re-saves sessions that did not change.
+ * batch, however often it changed meanwhile (a live session's counters alone at most once per countersSaveMs:
+ * session-saves.ts); nothing re-saves sessions that did not change.
  */
 export class CaptureWriter {
   private readonly queue: MessageRecord[] = [];
-  /** Sessions changed since the last batch was taken, by id: each is written once, as it is when the batch goes. */
-  private readonly dirty = new Map<string, SessionView>();
+  /** Sessions changed since the last batch was taken: each is written once, as it is when the batch goes. */
+  private readonly saves: SessionSaves;
   /** Agent telemetry reports waiting to be written (bounded like the message queue). */
   private telemetry: TelemetryRow[] = [];
   /** The batch the sink is committing: still readable (pending) until it is on disk. */
   private inflight: MessageRecord[] | null = null;
   private inflightDone: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** When `timer` fires (monotonic ms). */
+  private timerAt = 0;
   private off: (() => void) | null = null;
   private readonly counts = { written: 0, dropped: 0, batches: 0, failed_batches: 0 };
   private queuedBytes = 0;
@@ -68,7 +75,9 @@ export class CaptureWriter {
     private readonly sink: BatchSink,
     private readonly store: CaptureStore,
     private readonly opts: WriterOptions = DEFAULT_WRITER_OPTIONS,
-  ) {}
+  ) {
+    this.saves = new SessionSaves(opts.countersSaveMs);
+  }
 
   start(): this {
     this.off ??= this.store.events.on((e) => this.onEvent(e));
@@ -77,7 +86,7 @@ export class CaptureWriter {
 
   private onEvent(e: StoreEvent): void {
     if (e.type === "session") {
-      if (!this.sessionsFrozen) this.dirty.set(e.session.id, e.session);
+      if (!this.sessionsFrozen) this.saves.changed(e.session, e.change, performance.now());
     }
     else {
       const bytes = queuedBytesOf(e.message);
@@ -92,7 +101,7 @@ export class CaptureWriter {
   }
 
   private hasWork(): boolean {
-    return this.queue.length > 0 || this.dirty.size > 0 || this.telemetry.length > 0;
+    return this.queue.length > 0 || this.saves.size > 0 || this.telemetry.length > 0;
   }
 
   /** Queue one verified agent telemetry report for the next batch. */
@@ -102,11 +111,14 @@ export class CaptureWriter {
     this.schedule(this.opts.flushMs);
   }
 
+  /** A flush in `ms`, unless one is due sooner already. */
   private schedule(ms: number): void {
+    const at = performance.now() + ms;
     if (this.timer !== null) {
-      if (ms > 0) return;
+      if (ms > 0 && at >= this.timerAt) return;
       clearTimeout(this.timer);
     }
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flushOnce();
@@ -123,9 +135,12 @@ export class CaptureWriter {
     const telemetry = this.telemetry;
     this.telemetry = [];
     // Both sinks copy the rows as they take them (postMessage clones), so in-place changes later do not leak in.
-    const sess = [...this.dirty.values()];
-    this.dirty.clear();
-    if (msgs.length === 0 && sess.length === 0 && telemetry.length === 0) return Promise.resolve();
+    const now = performance.now();
+    const sess = this.saves.take(now);
+    if (msgs.length === 0 && sess.length === 0 && telemetry.length === 0) {
+      this.scheduleDeferred(now);
+      return Promise.resolve();
+    }
     let bytes = 0;
     for (const m of msgs) bytes += queuedBytesOf(m);
     this.queuedBytes -= bytes;
@@ -151,8 +166,15 @@ export class CaptureWriter {
         this.inflightBytes = 0;
         this.inflightDone = null;
         if (this.hasWork()) this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
+        else this.scheduleDeferred(performance.now());
       });
     return this.inflightDone;
+  }
+
+  /** A flush when a deferred counters save falls due (nothing else would start one if no other change comes). */
+  private scheduleDeferred(nowMs: number): void {
+    const due = this.sessionsFrozen ? null : this.saves.nextDueMs(nowMs);
+    if (due !== null) this.schedule(due);
   }
 
   /**
@@ -161,7 +183,7 @@ export class CaptureWriter {
    */
   async flush(withLive = false): Promise<void> {
     this.store.sessions.flushCounters();
-    if (withLive && !this.sessionsFrozen) for (const s of this.store.listSessions("live")) this.dirty.set(s.id, s);
+    if (withLive && !this.sessionsFrozen) for (const s of this.store.listSessions("live")) this.saves.add(s);
     for (let i = 0; (this.inflightDone || this.hasWork()) && i < 1_000_000; i++)
       await this.flushOnce();
   }

@@ -87,7 +87,8 @@ test("auto-replay's switch is in /api/sessions/:id and /api/sessions, and surviv
 
 test("the writer saves a session's change with its next batch, without a timer or a flush", async () => {
   expect(Object.keys(DEFAULT_WRITER_OPTIONS)).not.toContain("sessionSyncMs");
-  const st = Storage.open({ url: tmp.url("writer.db"), retention: noRetention, writer: { flushMs: 10 } });
+  // countersSaveMs short here: a live session's counters alone are saved once its window ends, with no other change.
+  const st = Storage.open({ url: tmp.url("writer.db"), retention: noRetention, writer: { flushMs: 10, countersSaveMs: 200 } });
   const store = smallStore(st.firstSeq);
   st.attach(store);
   try {
@@ -100,7 +101,7 @@ test("the writer saves a session's change with its next batch, without a timer o
     await until(() => onDisk()?.auto_replay.enabled === true, 5000, "the switch on disk");
     expect(onDisk()!.auto_replay).toEqual({ enabled: true, count: 7 });
 
-    // Byte counters (coalesced per turn, then per batch) get there the same way.
+    // Byte counters (coalesced per turn, then at most once per countersSaveMs) get there too, with nothing else changing.
     for (let i = 0; i < 100; i++) store.sessions.addBytes("w", "down", 100);
     await until(() => onDisk()?.counters.bytes_down === 10_000, 5000, "the counters on disk");
 
