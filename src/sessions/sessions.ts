@@ -208,7 +208,7 @@ export class Sessions {
 
   /** Send the pending "counters" changes now (tests, shutdown; normally the next turn of the event loop does). */
   flushCounters(): void {
-    this.countersScheduled = false;
+    if (this.countersMoved.size === 0) return;
     for (const id of this.countersMoved) {
       const r = this.records.get(id);
       if (r) this.emit(r, COUNTERS);
@@ -224,10 +224,14 @@ export class Sessions {
     this.countersMoved.add(id);
     if (this.countersScheduled) return;
     this.countersScheduled = true;
-    setImmediate(() => {
-      if (this.countersScheduled) this.flushCounters();
-    });
+    setImmediate(this.nextTurn);
   }
+
+  /** One callback for every turn (no closure per schedule); a flushCounters meanwhile leaves it less to send. */
+  private readonly nextTurn = (): void => {
+    this.countersScheduled = false;
+    this.flushCounters();
+  };
 }
 
 /** The record's one array, frozen so a reader's push throws (the types cannot say it without costing every reader). */
