@@ -11,6 +11,7 @@ import type { SessionFigures, SubmitAnalysis } from "../analysis/schema";
 import type { FiguresTracker } from "../analysis/figures";
 import { FiguresRegistry } from "../analysis/figures-registry";
 import { RequestPairing } from "./pairing";
+import { settle, takeOwn, type OwnReplyWait } from "./own-reply-wait";
 import type { CaptureStore, NewMessage } from "./store";
 import type { Direction, MessageRecord } from "./records";
 import type { SessionView } from "../sessions/record";
@@ -28,12 +29,6 @@ export type CaptureOptions = {
   /** Address prefixes for decoded coinbases (BITCOIN_NETWORK); default mainnet. */
   network?: BitcoinNetwork;
 };
-
-/**
- * An own reply (replay) the relay took out of the pool→miner stream: whoever waits for it is handed the record
- * capture makes of that line (null when none is made: the chunk was dropped, the line was cut or unreadable).
- */
-export type OwnReplyWait = { rpcId: string; deliver: (captured: MessageRecord | null) => void };
 
 /**
  * A chunk waiting for capture (`own`: the own replies the relay took out of it), or a gap where chunks were dropped
@@ -359,21 +354,3 @@ export class CapturePipeline {
   }
 }
 
-/** Hand `w` its record once (a waiter is settled exactly once: by its line, or with null). */
-function settle(w: OwnReplyWait, captured: MessageRecord | null): void {
-  const deliver = w.deliver;
-  w.deliver = () => {};
-  try {
-    deliver(captured);
-  } catch (err) {
-    console.error("own reply waiter failed:", err);
-  }
-}
-
-/** `m` is the record of the first own reply in `waits` with its id (the relay took them in stream order). */
-function takeOwn(waits: OwnReplyWait[], m: MessageRecord): void {
-  const i = waits.findIndex((w) => w.rpcId === m.rpc_id);
-  if (i < 0) return;
-  const [w] = waits.splice(i, 1);
-  settle(w!, m);
-}
