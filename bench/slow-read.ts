@@ -25,7 +25,7 @@ function fillDatabase(): void {
   const session: SessionRecord = {
     id: "stored", miner_addr: "10.0.0.1:1", upstream: { host: "pool", port: 3333, tls: false }, upstream_addr: null,
     state: "closed", opened_at: now, closed_at: now, close_reason: "miner_closed", close_detail: null, ...emptyFacts(),
-    broadcast: { enabled: false, repeat_count: 1 }, counters: emptyCounters(), last_seen: now,
+    broadcast: { enabled: false, repeat_count: 1 }, auto_replay: { enabled: false, count: 1 }, counters: emptyCounters(), last_seen: now,
   };
   for (let b = 0; b < STORED; b += 5000) {
     const msgs: MessageRecord[] = [];

@@ -11,8 +11,10 @@ import type { SessionFigures, SubmitAnalysis } from "../analysis/schema";
 import type { FiguresTracker } from "../analysis/figures";
 import { FiguresRegistry } from "./figures-registry";
 import { RequestPairing } from "./pairing";
+import { settle, takeOwn, type OwnReplyWait } from "./own-reply-wait";
 import type { CaptureStore, NewMessage } from "./store";
-import type { Direction, MessageRecord, SessionRecord } from "./records";
+import type { Direction, MessageRecord } from "./records";
+import type { SessionView } from "../sessions/record";
 
 export type CaptureOptions = {
   maxLineBytes: number;
@@ -28,9 +30,12 @@ export type CaptureOptions = {
   network?: BitcoinNetwork;
 };
 
-/** A chunk waiting for capture, or a gap where chunks were dropped (`atLineStart`: the gap ended with a newline). */
+/**
+ * A chunk waiting for capture (`own`: the own replies the relay took out of it), or a gap where chunks were dropped
+ * (`atLineStart`: the gap ended with a newline).
+ */
 type Pending =
-  | { direction: Direction; bytes: Uint8Array; wallMs: number; monoMs: number }
+  | { direction: Direction; bytes: Uint8Array; wallMs: number; monoMs: number; own: OwnReplyWait[] | null }
   | { gap: Direction; atLineStart: boolean };
 
 const LF_ONLY = new Uint8Array([0x0a]);
@@ -47,6 +52,8 @@ class SessionCapture {
   readonly pairing = new RequestPairing();
   readonly backlog: Pending[] = [];
   backlogBytes = 0;
+  /** Own replies taken out of the chunk the relay is about to hand over (see CapturePipeline.ownReply). */
+  ownReplies: OwnReplyWait[] | null = null;
   /** The job book and verdicts (analysis/); runs here, after the bytes were forwarded. */
   readonly analyser: SessionAnalyser;
   ended = false;
@@ -107,6 +114,8 @@ export class CapturePipeline {
   ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
+    const own = s.ownReplies;
+    s.ownReplies = null;
     const n = bytes.byteLength;
     const maxTotal = this.opts.maxTotalBacklogBytes ?? Number.POSITIVE_INFINITY;
     if (this.shedding || s.backlogBytes + n > this.opts.maxBacklogBytes || this.totalBacklog + n > maxTotal) {
@@ -114,12 +123,12 @@ export class CapturePipeline {
       const atLineStart = bytes[bytes.byteLength - 1] === 0x0a;
       if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
       else s.backlog.push({ gap: direction, atLineStart });
-      const rec = this.store.getSession(sessionId);
-      if (rec) rec.counters.capture_dropped_bytes += n;
+      this.store.sessions.dropCaptured(sessionId, n);
       this.droppedBytes += n;
       if (this.shedding) this.shedBytes += n;
+      if (own) for (const w of own) settle(w, null); // not captured: the waiter learns it now
     } else {
-      s.backlog.push({ direction, bytes, wallMs, monoMs });
+      s.backlog.push({ direction, bytes, wallMs, monoMs, own });
       s.backlogBytes += n;
       this.totalBacklog += n;
     }
@@ -134,6 +143,17 @@ export class CapturePipeline {
     s.ended = true;
     this.ready.add(sessionId);
     this.schedule();
+  }
+
+  /**
+   * The relay took the pool's answer to own request `rpcId` out of the chunk it hands over next (relay.ts, in the
+   * same call: forward, count, hand over): `deliver` gets the record made of that line when the chunk is decoded,
+   * in stream order. So a replay learns its answer and the answer's record from one path, without watching the hub.
+   */
+  ownReply(sessionId: string, rpcId: string, deliver: OwnReplyWait["deliver"]): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.ended) return settle({ rpcId, deliver }, null);
+    (s.ownReplies ??= []).push({ rpcId, deliver });
   }
 
   /** Capture a line HashScope itself sends (replay); returns the stored message. */
@@ -198,11 +218,17 @@ export class CapturePipeline {
         }
         s.backlogBytes -= item.bytes.byteLength;
         this.totalBacklog -= item.bytes.byteLength;
-        for (const line of s.framers[item.direction].push(item.bytes))
-          this.record(id, s, item.direction, line, item.wallMs, item.monoMs);
+        for (const line of s.framers[item.direction].push(item.bytes)) {
+          const stored = this.record(id, s, item.direction, line, item.wallMs, item.monoMs);
+          if (item.own && stored?.kind === "response") takeOwn(item.own, stored);
+        }
+        if (item.own) for (const w of item.own) settle(w, null); // its line was cut or unreadable: no record
+        item.own = null;
         if (performance.now() > deadline) return true;
       }
       if (s.ended) {
+        if (s.ownReplies) for (const w of s.ownReplies) settle(w, null);
+        s.ownReplies = null;
         for (const dir of ["miner_to_pool", "pool_to_miner"] as const) {
           const last = s.framers[dir].flush();
           if (last) this.record(id, s, dir, last, Date.now(), performance.now());
@@ -290,7 +316,7 @@ export class CapturePipeline {
   /** Verdicts for the miner's submits and decoded jobs from the pool's notifies (after the bytes went out). */
   private analyseCall(
     s: SessionCapture,
-    session: SessionRecord,
+    session: SessionView,
     direction: Direction,
     method: string,
     params: unknown,
@@ -307,24 +333,24 @@ export class CapturePipeline {
     return null;
   }
 
+  /** The message's share of its session's counters, and what it teaches about the session (src/sessions/ applies both). */
   private count(
-    session: SessionRecord,
+    session: SessionView,
     m: MessageRecord,
     answered: { method: string; direction: Direction } | null,
     result: unknown,
     error: unknown,
   ): void {
-    const c = session.counters;
-    if (m.direction === "pool_to_miner") c.messages_down++;
-    else c.messages_up++;
-    if (m.parse_error !== null) c.parse_errors++;
-    if (m.direction === "miner_to_pool" && m.kind === "request" && m.method === "mining.submit") c.submits++;
-    if (answered?.method === "mining.submit" && answered.direction === "miner_to_pool") {
-      if (isShareAccepted(result, error)) c.accepted++;
-      else c.rejected++;
-    }
-    session.last_seen = m.ts;
+    const judged = answered?.method === "mining.submit" && answered.direction === "miner_to_pool";
+    this.store.sessions.countMessage(session.id, {
+      up: m.direction !== "pool_to_miner",
+      parseError: m.parse_error !== null,
+      submit: m.direction === "miner_to_pool" && m.kind === "request" && m.method === "mining.submit",
+      answer: judged ? (isShareAccepted(result, error) ? "accepted" : "rejected") : null,
+      ts: m.ts,
+    });
     const facts = learnFacts(session, { direction: m.direction, kind: m.kind, method: m.method, decoded: m.decoded });
-    if (facts !== session) this.store.updateSession(session.id, (s) => Object.assign(s, facts));
+    if (facts !== session) this.store.sessions.learn(session.id, facts);
   }
 }
+

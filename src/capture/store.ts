@@ -1,16 +1,9 @@
 import { Deque } from "./deque";
 import { Hub } from "./hub";
 import { matchesFilter, type MessageFilter } from "./query";
-import {
-  emptyCounters,
-  emptyFacts,
-  type CloseReason,
-  type MessageRecord,
-  type SessionRecord,
-  type SessionState,
-  type Upstream,
-} from "./records";
-import { isoNow } from "../time";
+import { emptyCounters, type CloseReason, type MessageRecord, type SessionRecord, type SessionState, type Upstream } from "./records";
+import type { SessionView } from "../sessions/record";
+import { Sessions, type SessionChange } from "../sessions/sessions";
 
 export type StoreLimits = {
   maxMessages: number;
@@ -45,7 +38,9 @@ function containers(raw: string): number {
   return c;
 }
 
-export type StoreEvent = { type: "message"; message: MessageRecord } | { type: "session"; session: SessionRecord };
+export type StoreEvent =
+  | { type: "message"; message: MessageRecord }
+  | { type: "session"; session: SessionView; change: SessionChange };
 
 /** A message before the store gives it its global `seq` and `id`. */
 export type NewMessage = Omit<MessageRecord, "id" | "seq">;
@@ -53,16 +48,18 @@ export type NewMessage = Omit<MessageRecord, "id" | "seq">;
 /** A session event's share of a subscriber's queue (the record is shared; this is the queue's own cost). */
 const SESSION_EVENT_BYTES = 64;
 
-type Entry = { record: SessionRecord; messages: Deque<MessageRecord> };
-
 /**
- * The in-memory capture: sessions and their messages in bounded ring buffers.
+ * The in-memory capture: sessions (held and changed by `sessions`, src/sessions/) and their messages in bounded ring
+ * buffers; session changes go out on the same hub as messages.
  * Eviction is consistent: a message is either findable by id AND in its session's list, or gone from both.
  * Closed sessions are kept (bounded); evicting one removes its messages too.
  */
 export class CaptureStore {
   readonly events = new Hub<StoreEvent>((e) => (e.type === "message" ? messageBytes(e.message) : SESSION_EVENT_BYTES));
-  private readonly sessions = new Map<string, Entry>();
+  /** The session records' owner: every change to a session goes through it, and comes out here as a "session" event. */
+  readonly sessions = new Sessions((session, change) => this.events.publish({ type: "session", session, change }));
+  /** Each held session's messages (the same keys as `sessions`). */
+  private readonly messagesOf = new Map<string, Deque<MessageRecord>>();
   private readonly closedOrder = new Deque<string>();
   private readonly byId = new Map<string, MessageRecord>();
   /** All live messages in seq order; may contain evicted records, skipped via `byId`, compacted when they dominate. */
@@ -91,80 +88,39 @@ export class CaptureStore {
 
   // ---- sessions ----
 
-  openSession(init: { id: string; miner_addr: string; upstream: Upstream }): SessionRecord {
-    const now = isoNow();
-    const record: SessionRecord = {
-      ...emptyFacts(),
-      id: init.id,
-      miner_addr: init.miner_addr,
-      upstream: init.upstream,
-      upstream_addr: null,
-      state: "connecting",
-      opened_at: now,
-      closed_at: null,
-      close_reason: null,
-      close_detail: null,
-      broadcast: { enabled: false, repeat_count: 1 },
-      counters: emptyCounters(),
-      last_seen: now,
-    };
-    this.sessions.set(record.id, { record, messages: new Deque() });
+  openSession(init: { id: string; miner_addr: string; upstream: Upstream }): SessionView {
+    this.messagesOf.set(init.id, new Deque());
     this.sessionsOpened++;
-    this.events.publish({ type: "session", session: record });
-    return record;
+    return this.sessions.open(init);
   }
 
-  getSession(id: string): SessionRecord | undefined {
-    return this.sessions.get(id)?.record;
+  getSession(id: string): SessionView | undefined {
+    return this.sessions.get(id);
   }
 
   /** Newest first. */
-  listSessions(state: "live" | "closed" | "all" = "all"): SessionRecord[] {
-    const out: SessionRecord[] = [];
-    for (const { record } of this.sessions.values()) {
-      const live = record.state === "live" || record.state === "connecting";
-      if (state === "all" || (state === "live") === live) out.push(record);
-    }
-    return out.reverse();
-  }
-
-  /** Apply a change to a session and tell live views. */
-  updateSession(id: string, change: (s: SessionRecord) => void): SessionRecord | undefined {
-    const entry = this.sessions.get(id);
-    if (!entry) return undefined;
-    change(entry.record);
-    this.events.publish({ type: "session", session: entry.record });
-    return entry.record;
+  listSessions(state: "live" | "closed" | "all" = "all"): SessionView[] {
+    return this.sessions.list(state);
   }
 
   markLive(id: string, upstreamAddr: string): void {
-    this.updateSession(id, (s) => {
-      s.state = "live";
-      s.upstream_addr = upstreamAddr;
-    });
+    this.sessions.markLive(id, upstreamAddr);
   }
 
   /** The first close reason wins: later ones (the other side closing in turn) are consequences. */
   closeSession(id: string, reason: CloseReason, detail: string | null, state: SessionState = "closed"): void {
-    const entry = this.sessions.get(id);
-    if (!entry || entry.record.closed_at !== null) return;
-    this.updateSession(id, (s) => {
-      s.state = state;
-      s.closed_at = isoNow();
-      s.close_reason = reason;
-      s.close_detail = detail;
-    });
+    if (!this.sessions.close(id, reason, detail, state)) return;
     this.closedOrder.push(id);
     while (this.closedOrder.length > this.limits.maxSessions) this.forgetSession(this.closedOrder.shift()!);
   }
 
   private forgetSession(id: string): void {
-    const entry = this.sessions.get(id);
-    if (!entry) return;
-    for (let m = entry.messages.shift(); m; m = entry.messages.shift()) this.forget(m);
-    for (const k of Object.keys(this.retired) as (keyof SessionRecord["counters"])[])
-      this.retired[k] += entry.record.counters[k];
-    this.sessions.delete(id);
+    const messages = this.messagesOf.get(id);
+    const record = this.sessions.forget(id);
+    if (!messages || !record) return;
+    for (let m = messages.shift(); m; m = messages.shift()) this.forget(m);
+    for (const k of Object.keys(this.retired) as (keyof SessionRecord["counters"])[]) this.retired[k] += record.counters[k];
+    this.messagesOf.delete(id);
     this.compactLogIfSparse();
   }
 
@@ -172,16 +128,16 @@ export class CaptureStore {
 
   /** Store a message: assign seq and id, evict to the bounds, publish. Unknown sessions are rejected. */
   add(msg: NewMessage): MessageRecord | undefined {
-    const entry = this.sessions.get(msg.session_id);
-    if (!entry) return undefined;
+    const messages = this.messagesOf.get(msg.session_id);
+    if (!messages) return undefined;
     const seq = ++this.seq;
     const record: MessageRecord = { ...msg, seq, id: String(seq) };
-    entry.messages.push(record);
+    messages.push(record);
     this.byId.set(record.id, record);
     this.bytes += messageBytes(record);
     this.log.push(record);
     this.totalMessages++;
-    if (entry.messages.length > this.limits.maxPerSession) this.forget(entry.messages.shift()!);
+    if (messages.length > this.limits.maxPerSession) this.forget(messages.shift()!);
     while (this.byId.size > this.limits.maxMessages) this.evictOldest();
     const maxBytes = this.limits.maxBytes ?? Number.POSITIVE_INFINITY;
     while (this.bytes > maxBytes && this.byId.size > 1) {
@@ -198,8 +154,8 @@ export class CaptureStore {
       if (this.byId.get(m.id) !== m) continue; // already evicted through its session
       this.forget(m);
       // The globally oldest live message is the oldest of its session.
-      const entry = this.sessions.get(m.session_id);
-      if (entry?.messages.peek() === m) entry.messages.shift();
+      const messages = this.messagesOf.get(m.session_id);
+      if (messages?.peek() === m) messages.shift();
       return;
     }
   }
@@ -226,7 +182,7 @@ export class CaptureStore {
 
   /** Newest first, `seq < before` when given. Scans the session's list when filtering by session. */
   query(filter: MessageFilter, limit: number, before?: number): MessageRecord[] {
-    const list = filter.session_id !== undefined ? this.sessions.get(filter.session_id)?.messages : this.log;
+    const list = filter.session_id !== undefined ? this.messagesOf.get(filter.session_id) : this.log;
     if (!list) return [];
     const out: MessageRecord[] = [];
     const end = before === undefined ? list.length : list.lowerBound((m) => m.seq >= before);
@@ -239,7 +195,7 @@ export class CaptureStore {
 
   /** Oldest first, `seq > after`: what a live view missed (SSE resume). */
   since(filter: MessageFilter, after: number, limit: number): MessageRecord[] {
-    const list = filter.session_id !== undefined ? this.sessions.get(filter.session_id)?.messages : this.log;
+    const list = filter.session_id !== undefined ? this.messagesOf.get(filter.session_id) : this.log;
     if (!list) return [];
     const out: MessageRecord[] = [];
     for (let i = list.lowerBound((m) => m.seq > after); i < list.length && out.length < limit; i++) {
@@ -250,6 +206,6 @@ export class CaptureStore {
   }
 
   sessionMessageCount(id: string): number {
-    return this.sessions.get(id)?.messages.length ?? 0;
+    return this.messagesOf.get(id)?.length ?? 0;
   }
 }

@@ -1,5 +1,6 @@
 import { isErrorMessage } from "../capture/query";
 import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
+import { autoReplayOff } from "../sessions/record";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
 import type { agentTelemetry, messages, sessions } from "./schema";
 
@@ -273,6 +274,7 @@ export const sessionToRow = (s: SessionRecord): SessionRow => ({
   difficulty: s.difficulty,
   version_mask: s.version_mask,
   broadcast: { ...s.broadcast },
+  auto_replay: { ...s.auto_replay },
   counters: { ...s.counters },
   last_seen: s.last_seen,
 });
@@ -294,6 +296,7 @@ export const rowToSession = (r: SessionRow): SessionRecord => ({
   difficulty: r.difficulty,
   version_mask: r.version_mask,
   broadcast: r.broadcast,
+  auto_replay: r.auto_replay ?? autoReplayOff(),
   counters: r.counters,
   last_seen: r.last_seen,
 });

@@ -36,6 +36,8 @@ export const sessions = sqliteTable(
     difficulty: real(),
     version_mask: text(),
     broadcast: text({ mode: "json" }).$type<{ enabled: boolean; repeat_count: number }>().notNull(),
+    /** The auto-replay switch (migration 0008); null in rows written before it: off. */
+    auto_replay: text({ mode: "json" }).$type<{ enabled: boolean; count: number }>(),
     counters: text({ mode: "json" }).$type<SessionCounters>().notNull(),
     last_seen: text().notNull(),
   },

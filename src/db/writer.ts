@@ -1,7 +1,9 @@
 import { matchesFilter, type MessageFilter } from "../capture/query";
-import type { MessageRecord, SessionRecord } from "../capture/records";
+import type { MessageRecord } from "../capture/records";
+import type { SessionView } from "../sessions/record";
 import type { CaptureStore, StoreEvent } from "../capture/store";
 import type { TelemetryRow } from "./rows";
+import { SessionSaves } from "./session-saves";
 import type { BatchSink } from "./sink";
 
 export type WriterOptions = {
@@ -11,14 +13,10 @@ export type WriterOptions = {
   maxQueueBytes: number;
   /** Rows per transaction (committed on the writer thread; see sink.ts). */
   batchSize: number;
-  /** How long a message may wait before a flush starts. */
+  /** How long a message (or a session change) may wait before a flush starts. */
   flushMs: number;
-  /**
-   * Live sessions are re-saved this often when they changed: their counters change in place without an event. Live
-   * views read memory; the disk copy matters after a crash (counters up to this old) and for history. Every 2 s for
-   * 10,000 miners was ~5,000 upserts a second, as much work as the messages themselves.
-   */
-  sessionSyncMs: number;
+  /** A live session whose counters alone moved is saved at most this often (session-saves.ts). */
+  countersSaveMs: number;
 };
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
@@ -26,7 +24,7 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   maxQueueBytes: 64 * 1024 * 1024,
   batchSize: 2_000,
   flushMs: 100,
-  sessionSyncMs: 30_000,
+  countersSaveMs: 30_000,
 };
 
 export type WriterStats = {
@@ -49,21 +47,23 @@ export const queuedBytesOf = (m: MessageRecord): number => 2 * m.size_bytes + 40
 
 /**
  * Persists what the in-memory store captures. It listens to the store's hub (the relay path only pays an array push),
- * and hands batches to the sink, one in flight at a time. Sessions change in place, so the latest state of each
- * changed session is upserted with the next batch.
+ * and hands batches to the sink, one in flight at a time. Every change to a session is an event (src/sessions/; counter
+ * changes already coalesced there to one per session per turn), so a changed session is upserted once with the next
+ * batch, however often it changed meanwhile (a live session's counters alone at most once per countersSaveMs:
+ * session-saves.ts); nothing re-saves sessions that did not change.
  */
 export class CaptureWriter {
   private readonly queue: MessageRecord[] = [];
-  private readonly dirty = new Map<string, SessionRecord>();
-  /** What each live session looked like when the periodic sync last queued it (see markLiveDirty). */
-  private readonly savedMarks = new Map<string, string>();
+  /** Sessions changed since the last batch was taken: each is written once, as it is when the batch goes. */
+  private readonly saves: SessionSaves;
   /** Agent telemetry reports waiting to be written (bounded like the message queue). */
   private telemetry: TelemetryRow[] = [];
   /** The batch the sink is committing: still readable (pending) until it is on disk. */
   private inflight: MessageRecord[] | null = null;
   private inflightDone: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private sync: ReturnType<typeof setInterval> | null = null;
+  /** When `timer` fires (monotonic ms). */
+  private timerAt = 0;
   private off: (() => void) | null = null;
   private readonly counts = { written: 0, dropped: 0, batches: 0, failed_batches: 0 };
   private queuedBytes = 0;
@@ -75,17 +75,18 @@ export class CaptureWriter {
     private readonly sink: BatchSink,
     private readonly store: CaptureStore,
     private readonly opts: WriterOptions = DEFAULT_WRITER_OPTIONS,
-  ) {}
+  ) {
+    this.saves = new SessionSaves(opts.countersSaveMs);
+  }
 
   start(): this {
     this.off ??= this.store.events.on((e) => this.onEvent(e));
-    this.sync ??= setInterval(() => this.markLiveDirty(), this.opts.sessionSyncMs);
     return this;
   }
 
   private onEvent(e: StoreEvent): void {
     if (e.type === "session") {
-      if (!this.sessionsFrozen) this.dirty.set(e.session.id, e.session);
+      if (!this.sessionsFrozen) this.saves.changed(e.session, e.change, performance.now());
     }
     else {
       const bytes = queuedBytesOf(e.message);
@@ -100,7 +101,7 @@ export class CaptureWriter {
   }
 
   private hasWork(): boolean {
-    return this.queue.length > 0 || this.dirty.size > 0 || this.telemetry.length > 0;
+    return this.queue.length > 0 || this.saves.size > 0 || this.telemetry.length > 0;
   }
 
   /** Queue one verified agent telemetry report for the next batch. */
@@ -110,29 +111,18 @@ export class CaptureWriter {
     this.schedule(this.opts.flushMs);
   }
 
+  /** A flush in `ms`, unless one is due sooner already. */
   private schedule(ms: number): void {
+    const at = performance.now() + ms;
     if (this.timer !== null) {
-      if (ms > 0) return;
+      if (ms > 0 && at >= this.timerAt) return;
       clearTimeout(this.timer);
     }
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flushOnce();
     }, ms);
-  }
-
-  private markLiveDirty(): void {
-    for (const s of this.store.listSessions("live")) {
-      // Unchanged since the last save (no message, no counter moved): nothing to write.
-      const mark = `${s.last_seen} ${s.counters.messages_up} ${s.counters.messages_down} ${s.state}`;
-      if (this.savedMarks.get(s.id) === mark) continue;
-      this.savedMarks.set(s.id, mark);
-      this.dirty.set(s.id, s);
-    }
-    // Forget closed sessions' marks (they are saved on their close event, and never live again).
-    if (this.savedMarks.size > 2 * this.store.listSessions("live").length + 1_000)
-      for (const id of this.savedMarks.keys()) if (this.store.getSession(id)?.state !== "live") this.savedMarks.delete(id);
-    if (this.dirty.size > 0) this.schedule(this.opts.flushMs);
   }
 
   /**
@@ -145,9 +135,12 @@ export class CaptureWriter {
     const telemetry = this.telemetry;
     this.telemetry = [];
     // Both sinks copy the rows as they take them (postMessage clones), so in-place changes later do not leak in.
-    const sess = [...this.dirty.values()];
-    this.dirty.clear();
-    if (msgs.length === 0 && sess.length === 0 && telemetry.length === 0) return Promise.resolve();
+    const now = performance.now();
+    const sess = this.saves.take(now);
+    if (msgs.length === 0 && sess.length === 0 && telemetry.length === 0) {
+      this.scheduleDeferred(now);
+      return Promise.resolve();
+    }
     let bytes = 0;
     for (const m of msgs) bytes += queuedBytesOf(m);
     this.queuedBytes -= bytes;
@@ -173,13 +166,24 @@ export class CaptureWriter {
         this.inflightBytes = 0;
         this.inflightDone = null;
         if (this.hasWork()) this.schedule(this.queue.length >= this.opts.batchSize ? 0 : this.opts.flushMs);
+        else this.scheduleDeferred(performance.now());
       });
     return this.inflightDone;
   }
 
-  /** Write everything queued now; with `withLive`, also the current state of every live session. */
+  /** A flush when a deferred counters save falls due (nothing else would start one if no other change comes). */
+  private scheduleDeferred(nowMs: number): void {
+    const due = this.sessionsFrozen ? null : this.saves.nextDueMs(nowMs);
+    if (due !== null) this.schedule(due);
+  }
+
+  /**
+   * Write everything queued now, with the counter changes not yet sent (they go out on the next turn otherwise); with
+   * `withLive`, also every live session as it is (export and shutdown: sessions opened before the writer listened too).
+   */
   async flush(withLive = false): Promise<void> {
-    if (withLive && !this.sessionsFrozen) for (const s of this.store.listSessions("live")) this.dirty.set(s.id, s);
+    this.store.sessions.flushCounters();
+    if (withLive && !this.sessionsFrozen) for (const s of this.store.listSessions("live")) this.saves.add(s);
     for (let i = 0; (this.inflightDone || this.hasWork()) && i < 1_000_000; i++)
       await this.flushOnce();
   }
@@ -191,8 +195,6 @@ export class CaptureWriter {
   async freezeSessions(): Promise<void> {
     const done = this.flush(true);
     this.sessionsFrozen = true;
-    if (this.sync !== null) clearInterval(this.sync);
-    this.sync = null;
     await done;
   }
 
@@ -201,8 +203,7 @@ export class CaptureWriter {
     this.off?.();
     this.off = null;
     if (this.timer !== null) clearTimeout(this.timer);
-    if (this.sync !== null) clearInterval(this.sync);
-    this.timer = this.sync = null;
+    this.timer = null;
     await this.flush(true);
   }
 

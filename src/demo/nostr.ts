@@ -62,7 +62,7 @@ export function broadcastWorker(svc: Services, worker: string, repeatCount = 1):
   };
   // Session events fire inside the store's publish; switch outside it.
   const off = svc.store.events.on((e) => {
-    if (e.type === "session" && !done.has(e.session.id) && e.session.workers.includes(worker)) queueMicrotask(check);
+    if (e.type === "session" && e.change.kind === "learned" && !done.has(e.session.id) && e.session.workers.includes(worker)) queueMicrotask(check);
   });
   check();
   return off;

@@ -59,7 +59,8 @@ export class FaultWatch {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.off = events.on((e) => {
-      if (e.type !== "session" || this.seen.has(e.session.id)) return;
+      // Only a session's outcome counts (it went live, or it ended): its other changes (counters, facts) say nothing new.
+      if (e.type !== "session" || (e.change.kind !== "live" && e.change.kind !== "closed") || this.seen.has(e.session.id)) return;
       const ok = e.session.state === "live";
       const failed = e.session.close_reason === "upstream_failed";
       if (!ok && !failed) return;

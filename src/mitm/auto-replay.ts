@@ -1,11 +1,11 @@
 import { paramsOf } from "../stratum/json";
 import type { CaptureStore } from "../capture/store";
-import type { AutoReplaySetting } from "../sessions/switches";
+import { autoReplayOff, type AutoReplaySetting } from "../sessions/record";
 import { ReplayError, type ReplayService } from "./replay";
 
 /**
- * Auto-replay (load testing): each miner `mining.submit` captured on a session with auto-replay on is re-sent
- * `count` times with HashScope's own ids. It runs from the store's event hub (after capture, so after the miner's
+ * Auto-replay (load testing): each miner `mining.submit` captured on a session with auto-replay on (the switch is on
+ * the session record, `auto_replay`, set through src/sessions/switches.ts) is re-sent `count` times with HashScope's own ids. It runs from the store's event hub (after capture, so after the miner's
  * line was forwarded), through a bounded queue and a bounded number of concurrent replays.
  */
 
@@ -14,7 +14,6 @@ export type AutoReplayOptions = { concurrency?: number; maxQueue?: number };
 type Job = { sessionId: string; params: unknown[] };
 
 export class AutoReplay {
-  private readonly settings = new Map<string, AutoReplaySetting>();
   private readonly queue: Job[] = [];
   private running = 0;
   private readonly concurrency: number;
@@ -33,15 +32,13 @@ export class AutoReplay {
 
   start(): void {
     this.off ??= this.store.events.on((ev) => {
-      if (ev.type === "session") {
-        if (ev.session.closed_at !== null) this.settings.delete(ev.session.id);
-        return;
-      }
+      if (ev.type === "session") return;
       const m = ev.message;
       if (m.direction !== "miner_to_pool" || m.kind !== "request" || m.method !== "mining.submit") return;
-      const s = this.settings.get(m.session_id);
+      const session = this.store.getSession(m.session_id);
+      const s = session?.auto_replay;
       const params = paramsOf(m.json);
-      if (!s?.enabled || !Array.isArray(params)) return;
+      if (!s?.enabled || session?.state !== "live" || !Array.isArray(params)) return;
       for (let i = 0; i < s.count; i++) {
         if (this.queue.length >= this.maxQueue) {
           this.counters.dropped += s.count - i;
@@ -61,14 +58,10 @@ export class AutoReplay {
     this.queue.length = 0;
   }
 
+  /** A session's switch as it is on its record (off for an unknown session). */
   get(sessionId: string): AutoReplaySetting {
-    return this.settings.get(sessionId) ?? { enabled: false, count: 1 };
-  }
-
-  set(sessionId: string, setting: AutoReplaySetting): AutoReplaySetting {
-    if (setting.enabled) this.settings.set(sessionId, { ...setting });
-    else this.settings.delete(sessionId);
-    return this.get(sessionId);
+    const s = this.store.getSession(sessionId)?.auto_replay;
+    return s ? { enabled: s.enabled, count: s.count } : autoReplayOff();
   }
 
   get pending(): number {

@@ -9,7 +9,8 @@ import { isShareAccepted } from "../stratum/outcome";
 /**
  * Replay: re-send a captured miner `mining.submit` on its live session with a JSON-RPC id of HashScope's own
  * ("hs-<n>"), so the pool's answer can never be mistaken for the miner's. The relay takes that answer out of the
- * pool→miner stream (the miner never sees it); capture still records it, paired with the hashscope_to_pool request.
+ * pool→miner stream (the miner never sees it); capture still records it, paired with the hashscope_to_pool request,
+ * and the answer reaches the replay along that one path: the own-reply filter matches it, capture hands over its record.
  */
 
 export type ReplayResult = {
@@ -37,8 +38,7 @@ export const SubmitParamsEdit = z.array(z.string().max(256)).min(5).max(6);
 export type ReplayOptions = { timeoutMs?: number; maxInflight?: number };
 
 const enc = new TextEncoder();
-/** After the relay took the answer, how long to wait for capture to record it (it decodes in later slices). */
-const CAPTURE_GRACE_MS = 2000;
+type Answer = { json: Record<string, unknown>; monoMs: number; captured: MessageRecord | null };
 
 export class ReplayService {
   private nextId = 1;
@@ -91,25 +91,13 @@ export class ReplayService {
     if (this.inflight >= this.maxInflight) throw new ReplayError(503, `too many replays in flight (${this.maxInflight})`);
     const id = `hs-${this.tag}${this.nextId++}`;
     const bytes = enc.encode(JSON.stringify({ id, method: "mining.submit", params }));
-    let answer: (r: { json: Record<string, unknown>; monoMs: number }) => void = () => {};
-    const answered = new Promise<{ json: Record<string, unknown>; monoMs: number }>((r) => (answer = r));
-    const cancel = this.relay.expectOwnReply(sessionId, id, (r) => answer(r));
+    let answer: (r: Answer) => void = () => {};
+    const answered = new Promise<Answer>((r) => (answer = r));
+    const cancel = this.relay.expectOwnReply(sessionId, id, (r, captured) => answer({ json: r.json, monoMs: r.monoMs, captured }));
     if (!cancel) {
       this.counters.refused++;
       throw new ReplayError(409, "session is not live (or too many own requests are pending on it)");
     }
-    // Watch capture for the recorded answer before sending, so it cannot slip by.
-    let responseId: string | null = null;
-    let onCaptured: () => void = () => {};
-    const captured = new Promise<void>((r) => (onCaptured = r));
-    const off = this.store.events.on((ev) => {
-      if (ev.type !== "message") return;
-      const x = ev.message;
-      if (x.session_id === sessionId && x.direction === "pool_to_miner" && x.kind === "response" && x.rpc_id === id) {
-        responseId = x.id;
-        onCaptured();
-      }
-    });
     this.inflight++;
     try {
       const request = this.capture.captureOwnLine(sessionId, bytes);
@@ -122,16 +110,15 @@ export class ReplayService {
       this.counters.sent++;
       let timer: Timer | undefined;
       const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.timeoutMs)));
-      const reply = await Promise.race([answered, timeout]);
+      let reply = await Promise.race([answered, timeout]);
       clearTimeout(timer);
+      // Not cancellable: the pool answered in time and capture is decoding that chunk (its backlog is bounded, and
+      // a dropped chunk settles at once), so the answer is on its way.
+      if (!reply && !cancel()) reply = await answered;
       if (!reply) {
-        cancel();
         this.counters.timeouts++;
         throw new ReplayError(504, `no answer from the pool within ${this.timeoutMs} ms`);
       }
-      let grace: Timer | undefined;
-      await Promise.race([captured, new Promise<void>((r) => (grace = setTimeout(r, CAPTURE_GRACE_MS)))]);
-      clearTimeout(grace);
       const result = reply.json.result ?? null;
       const error = reply.json.error ?? null;
       const ok = isShareAccepted(result, error);
@@ -144,11 +131,10 @@ export class ReplayService {
         error,
         latency_ms: Math.round((reply.monoMs - startMs) * 1000) / 1000,
         request_message_id: request?.id ?? null,
-        response_message_id: responseId,
+        response_message_id: reply.captured?.id ?? null,
       };
     } finally {
       this.inflight--;
-      off();
     }
   }
 }

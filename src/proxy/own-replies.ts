@@ -71,11 +71,15 @@ export class OwnReplyFilter {
     return true;
   }
 
-  /** Stop waiting for `id` (timeout); a late answer is still kept from the miner for a while. */
-  cancel(id: string, nowMs = performance.now()): void {
-    if (!this.pending.delete(id)) return;
+  /**
+   * Stop waiting for `id` (timeout); a late answer is still kept from the miner for a while. False when `id` was not
+   * pending (its answer was already taken and handed over).
+   */
+  cancel(id: string, nowMs = performance.now()): boolean {
+    if (!this.pending.delete(id)) return false;
     this.late.set(id, nowMs + this.o.lateMs);
     if (this.late.size > this.o.maxLate) this.late.delete(this.late.keys().next().value!);
+    return true;
   }
 
   /** The bytes to forward for `chunk` (the same object when nothing is removed or held). */

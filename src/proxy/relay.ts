@@ -1,9 +1,9 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { CapturePipeline } from "../capture/ingest";
 import type { CaptureStore } from "../capture/store";
-import type { CloseReason, Direction, Upstream } from "../capture/records";
+import type { CloseReason, Direction, MessageRecord, Upstream } from "../capture/records";
 import { endAfterFlush, flush, newEndpoint, send, type Endpoint } from "./endpoint";
-import { OwnReplyFilter, type OwnReplyHandler } from "./own-replies";
+import { OwnReplyFilter, type OwnReply } from "./own-replies";
 import { rateLimitedLog } from "./rate-log";
 
 export type RelayOptions = {
@@ -45,10 +45,11 @@ export type Relay = {
   sendToPool(sessionId: string, bytes: Uint8Array): boolean;
   /**
    * Take the pool's answer to own JSON-RPC id `id` out of the pool→miner stream (it is still captured) and hand it
-   * to `onReply`. Call before sending the request. Returns a cancel function (call it on timeout), or null when the
-   * session is not live or too many own requests are pending.
+   * to `onReply` with capture's record of it, once capture has decoded that chunk. Call before sending the request.
+   * Returns a cancel function (call it on timeout; false when the answer was already taken and is on its way), or
+   * null when the session is not live or too many own requests are pending.
    */
-  expectOwnReply(sessionId: string, id: string, onReply: OwnReplyHandler): (() => void) | null;
+  expectOwnReply(sessionId: string, id: string, onReply: (reply: OwnReply, captured: MessageRecord | null) => void): (() => boolean) | null;
   liveSessions(): number;
   /** The listener is up (false once stopped). */
   listening(): boolean;
@@ -96,11 +97,7 @@ export function startRelay(opts: RelayOptions): Relay {
       const s = sessions.get(src.sessionId);
       if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.queue.queued} bytes queued for it`);
     }
-    const rec = store.getSession(src.sessionId);
-    if (rec) {
-      if (src.side === "miner") rec.counters.bytes_up += chunk.byteLength;
-      else rec.counters.bytes_down += chunk.byteLength;
-    }
+    store.sessions.addBytes(src.sessionId, src.side === "miner" ? "up" : "down", chunk.byteLength);
     capture.ingest(src.sessionId, direction(src), chunk, Date.now(), performance.now());
   }
 
@@ -261,7 +258,9 @@ export function startRelay(opts: RelayOptions): Relay {
     expectOwnReply(sessionId, id, onReply) {
       const s = sessions.get(sessionId);
       if (!s || !s.pool.socket || s.pool.closed || s.pool.endWhenFlushed || s.miner.closed) return null;
-      if (!s.own.expect(id, onReply)) return null;
+      // The filter takes the answer inside onData, just before that chunk is handed to capture: capture then hands
+      // over the record of exactly that line.
+      if (!s.own.expect(id, (reply) => capture.ownReply(sessionId, id, (captured) => onReply(reply, captured)))) return null;
       return () => s.own.cancel(id);
     },
     liveSessions: () => sessions.size,

@@ -14,7 +14,7 @@ export function logUpstreamFailures(events: Hub<StoreEvent>, log: (line: string)
     summary: (unsaid, detail) => `proxy: ${unsaid} more miner connection(s) failed to reach the pool since the last line; last: ${detail}`,
   });
   const off = events.on((e) => {
-    if (e.type !== "session" || e.session.close_reason !== "upstream_failed" || seen.has(e.session.id)) return;
+    if (e.type !== "session" || e.change.kind !== "closed" || e.session.close_reason !== "upstream_failed" || seen.has(e.session.id)) return;
     seen.add(e.session.id);
     if (seen.size > 10_000) seen.clear(); // bounded; a repeat line is harmless
     lines.add(e.session.close_detail ?? "no detail");

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { SessionRecord } from "../capture/records";
-import type { CaptureStore } from "../capture/store";
+import type { AutoReplaySetting, SessionView } from "./record";
+import type { Sessions } from "./sessions";
 
 /**
  * The per-session switches (broadcast, auto-replay) and the rules for turning them: a domain rule, not HTTP's. The API
@@ -21,18 +21,16 @@ export type BroadcastBody = z.infer<typeof BroadcastBody>;
 export const AutoReplayBody = z.object({ enabled: flag, count: repeat.optional() });
 export type AutoReplayBody = z.infer<typeof AutoReplayBody>;
 
-export type AutoReplaySetting = { enabled: boolean; count: number };
-/** The auto-replay runner's switch (src/mitm/auto-replay.ts), as far as the rules need it. */
-export type AutoReplaySwitch = {
-  get(sessionId: string): AutoReplaySetting;
-  set(sessionId: string, setting: AutoReplaySetting): AutoReplaySetting;
-};
+export type { AutoReplaySetting };
 
-/** What switching needs: the sessions, whether Nostr can publish, and the auto-replay runner when there is one. */
-export type SwitchDeps = { store: CaptureStore; nostr?: unknown; autoReplay?: AutoReplaySwitch };
+/**
+ * What switching needs: the sessions (the store's owner of them), whether Nostr can publish, and whether an
+ * auto-replay runner (src/mitm/auto-replay.ts) is there to act on its switch. The switches themselves live on the record.
+ */
+export type SwitchDeps = { store: { readonly sessions: Sessions }; nostr?: unknown; autoReplay?: unknown };
 
 export type SwitchRefusal = { status: 404 | 409; message: string };
-export type BroadcastOutcome = { ok: true; session: SessionRecord } | ({ ok: false } & SwitchRefusal);
+export type BroadcastOutcome = { ok: true; session: SessionView } | ({ ok: false } & SwitchRefusal);
 export type AutoReplayOutcome = { ok: true; setting: AutoReplaySetting } | { ok: false; status: 404 | 409 | 503; message: string };
 
 /**
@@ -40,7 +38,7 @@ export type AutoReplayOutcome = { ok: true; setting: AutoReplaySetting } | { ok:
  * Turning a switch on where nothing can come of it would look on while doing nothing: say so instead.
  */
 export function switchRefusal(deps: Pick<SwitchDeps, "store">, sessionId: string, enabling: boolean): SwitchRefusal | null {
-  const session = deps.store.getSession(sessionId);
+  const session = deps.store.sessions.get(sessionId);
   if (!session) return { status: 404, message: "session not found" };
   if (enabling && session.state !== "live") return { status: 409, message: "the session is closed: it sends no more shares" };
   return null;
@@ -52,9 +50,8 @@ export function setBroadcast(deps: SwitchDeps, sessionId: string, body: Broadcas
   if (refusal) return { ok: false, ...refusal };
   if (body.enabled && !deps.nostr)
     return { ok: false, status: 409, message: "Nostr is disabled (NOSTR_ENABLED=false): nothing can be broadcast" };
-  const session = deps.store.updateSession(sessionId, (s) => {
-    s.broadcast = { enabled: body.enabled, repeat_count: body.repeat_count ?? s.broadcast.repeat_count };
-  });
+  const current = deps.store.sessions.get(sessionId)?.broadcast.repeat_count ?? 1;
+  const session = deps.store.sessions.setSwitch(sessionId, "broadcast", { enabled: body.enabled, repeat_count: body.repeat_count ?? current });
   return session ? { ok: true, session } : { ok: false, status: 404, message: "session not found" };
 }
 
@@ -63,6 +60,7 @@ export function setAutoReplay(deps: SwitchDeps, sessionId: string, body: AutoRep
   const refusal = switchRefusal(deps, sessionId, body.enabled);
   if (refusal) return { ok: false, ...refusal };
   if (!deps.autoReplay) return { ok: false, status: 503, message: "auto-replay is not available in this HashScope" };
-  const count = body.count ?? deps.autoReplay.get(sessionId).count;
-  return { ok: true, setting: deps.autoReplay.set(sessionId, { enabled: body.enabled, count }) };
+  const count = body.count ?? deps.store.sessions.get(sessionId)?.auto_replay.count ?? 1;
+  const session = deps.store.sessions.setSwitch(sessionId, "auto_replay", { enabled: body.enabled, count });
+  return session ? { ok: true, setting: { ...session.auto_replay } } : { ok: false, status: 404, message: "session not found" };
 }

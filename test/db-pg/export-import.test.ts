@@ -21,7 +21,7 @@ const fresh = async (tag: string) => {
   return d;
 };
 const noRetention = { days: 0, maxMessages: 0 };
-const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000 };
+const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000 };
 
 const parse = (t: string) => t.trim().split("\n").map((l) => JSON.parse(l) as { type: string; close_reason?: string });
 

@@ -23,6 +23,7 @@ const session: SessionRecord = {
   close_detail: null,
   ...emptyFacts(),
   broadcast: { enabled: false, repeat_count: 1 },
+  auto_replay: { enabled: false, count: 1 },
   counters: emptyCounters(),
   last_seen: new Date().toISOString(),
 };

@@ -91,7 +91,7 @@ test("the write queue is bounded in bytes: what does not fit is dropped and coun
   const st = Storage.open({
     url: tmp.url("bytes.db"),
     retention: noRetention,
-    writer: { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000, maxQueueBytes },
+    writer: { flushMs: 3_600_000, batchSize: 1_000_000, maxQueueBytes },
   });
   const store = smallStore(st.firstSeq, 1000, 1000);
   st.attach(store);

@@ -74,4 +74,4 @@ export async function allPages(st: Storage, filter: MessageFilter, limit: number
 
 export const noRetention = { days: 0, maxMessages: 0 };
 /** Writer that only writes when told to, so the test decides what is on disk and what is memory-only. */
-export const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000, sessionSyncMs: 3_600_000 };
+export const manualWriter = { flushMs: 3_600_000, batchSize: 1_000_000 };

@@ -32,13 +32,15 @@ test("a database from the previous schema opens, keeps every record as it was, s
 
   const st = Storage.open({ url: `sqlite:${file}`, retention: noRetention });
   // "old-a" was live when that version stopped: closed now with reason restart, as any restart does.
+  // Sessions of that version had no auto-replay switch; they read back with it off (the record's default).
+  const off = { auto_replay: { enabled: false, count: 1 } };
   const expected = before.map((l) =>
     l.type === "session" && l.closed_at === null
-      ? { ...l, state: "closed", closed_at: l.last_seen, close_reason: "restart", close_detail: "HashScope stopped while the session was live" }
+      ? { ...l, ...off, state: "closed", closed_at: l.last_seen, close_reason: "restart", close_detail: "HashScope stopped while the session was live" }
       : // Messages of that version had no analysis; they read back with none (the record's default).
         l.type === "message"
         ? { ...l, analysis: null }
-        : l,
+        : { ...l, ...off },
   );
   expect(await exported(st)).toEqual(expected as Line[]);
   expect(st.firstSeq).toBe(62);

@@ -318,7 +318,7 @@ test("relay stopped mid-run and restarted on its port: a subscriber (as an agent
     const miner = startSimMiner({ host: "127.0.0.1", port: hs4.proxyPort, worker: "w.restart", maxShares: 6, maxSeconds: 20 });
     await miner.ready;
     const session = hs4.store.listSessions("live").find((s) => !before.has(s.id))!;
-    hs4.store.updateSession(session.id, (s) => (s.broadcast = { enabled: true, repeat_count: 1 }));
+    hs4.store.sessions.setSwitch(session.id, "broadcast", { enabled: true, repeat_count: 1 });
     await until(() => hs4.nostr!.shares.counters().published >= 2, 10_000, "first shares");
     await r.stop();
     await until(() => hs4.nostr!.pool.counters().connected === 0, 5000, "MITM sees the relay gone");

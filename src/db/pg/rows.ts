@@ -1,6 +1,7 @@
 import { isErrorMessage } from "../../capture/query";
 import type { MessageRecord, SessionRecord } from "../../capture/records";
 import { searchFields } from "../../capture/search";
+import { autoReplayOff } from "../../sessions/record";
 import type * as schema from "./schema";
 
 /** Records ↔ PostgreSQL rows: the record whole as JSON text, plus the columns filters and retention use. */
@@ -41,4 +42,5 @@ export function sessionToPgRow(s: SessionRecord, instance: string): PgSessionRow
 
 /** Rows were written from valid records; parse without re-validating (reads are hot), typed by the zod record. */
 export const rowToMessage = (record: string): MessageRecord => JSON.parse(record) as MessageRecord;
-export const rowToSession = (record: string): SessionRecord => JSON.parse(record) as SessionRecord;
+/** Records saved before the auto-replay switch existed lack it: off. */
+export const rowToSession = (record: string): SessionRecord => ({ auto_replay: autoReplayOff(), ...(JSON.parse(record) as Omit<SessionRecord, "auto_replay">) });

@@ -35,8 +35,9 @@ export const replayRoutes = (svc: Services) =>
     .get(
       "/api/sessions/:id/auto-replay",
       ({ params }) => {
-        if (!svc.store.getSession(params.id)) return notFound("session");
-        return { session_id: params.id, ...(svc.autoReplay?.get(params.id) ?? { enabled: false, count: 1 }) };
+        const s = svc.store.getSession(params.id);
+        if (!s) return notFound("session");
+        return { session_id: params.id, ...s.auto_replay };
       },
       { detail: { summary: "Auto-replay setting of a session", tags: ["sessions"] } },
     )
