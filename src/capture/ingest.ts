@@ -110,13 +110,7 @@ export class CapturePipeline {
     const n = bytes.byteLength;
     const maxTotal = this.opts.maxTotalBacklogBytes ?? Number.POSITIVE_INFINITY;
     if (this.shedding || s.backlogBytes + n > this.opts.maxBacklogBytes || this.totalBacklog + n > maxTotal) {
-      const last = s.backlog[s.backlog.length - 1];
-      const atLineStart = bytes[bytes.byteLength - 1] === 0x0a;
-      if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
-      else s.backlog.push({ gap: direction, atLineStart });
-      const rec = this.store.getSession(sessionId);
-      if (rec) rec.counters.capture_dropped_bytes += n;
-      this.droppedBytes += n;
+      this.drop(sessionId, s, direction, n, bytes[bytes.byteLength - 1] === 0x0a);
       if (this.shedding) this.shedBytes += n;
     } else {
       s.backlog.push({ direction, bytes, wallMs, monoMs });
@@ -125,6 +119,27 @@ export class CapturePipeline {
     }
     this.ready.add(sessionId);
     this.schedule();
+  }
+
+  /**
+   * `bytes` bytes of this session were relayed but never reached capture (the relay thread's ring was full): counted
+   * as dropped, and the framer resynchronises like after a backlog bound. `atLineStart`: they ended with a newline.
+   */
+  gap(sessionId: string, direction: Direction, bytes: number, atLineStart: boolean): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    this.drop(sessionId, s, direction, bytes, atLineStart);
+    this.ready.add(sessionId);
+    this.schedule();
+  }
+
+  private drop(sessionId: string, s: SessionCapture, direction: Direction, n: number, atLineStart: boolean): void {
+    const last = s.backlog[s.backlog.length - 1];
+    if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
+    else s.backlog.push({ gap: direction, atLineStart });
+    const rec = this.store.getSession(sessionId);
+    if (rec) rec.counters.capture_dropped_bytes += n;
+    this.droppedBytes += n;
   }
 
   /** The session is over: decode what is left, including a last line without newline, then forget it. */

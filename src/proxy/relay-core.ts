@@ -20,6 +20,8 @@ export type RelaySink = {
   closed(index: number, id: string, reason: CloseReason, detail: string | null, state: SessionState): void;
   /** Both sockets are closed; `index` is free again. */
   gone(index: number, id: string): void;
+  /** A miner was refused at MAX_SESSIONS; `total` refusals so far. */
+  refused(total: number): void;
 };
 
 export type RelayCoreOptions = {
@@ -149,7 +151,8 @@ export function startRelayCore(opts: RelayCoreOptions, sink: RelaySink): RelayCo
     s.heldTimer = null;
     if (err) finish(s, "error", `${e.side} socket error: ${err.message}`);
     else finish(s, e.side === "miner" ? "miner_closed" : "pool_closed", null);
-    if (s.miner.closed && s.pool.closed) {
+    // Ending one side may close the other at once, inside this call: the session goes only once.
+    if (s.miner.closed && s.pool.closed && sessions.get(s.id) === s) {
       sessions.delete(s.id);
       sink.gone(s.index, s.id);
       freeIndexes.push(s.index);
@@ -222,6 +225,7 @@ export function startRelayCore(opts: RelayCoreOptions, sink: RelaySink): RelayCo
           const from = sock.remoteAddress;
           sock.terminate();
           refusals.add(`proxy: refused a miner from ${from}: MAX_SESSIONS (${opts.maxSessions}) sessions are live`);
+          sink.refused(refusals.count);
           return;
         }
         const id = newSessionId();

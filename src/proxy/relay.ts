@@ -49,6 +49,7 @@ export function storeSink(store: CaptureStore, capture: CapturePipeline, upstrea
     },
     closed: (_index, id, reason, detail, state) => store.closeSession(id, reason, detail, state),
     gone: (_index, id) => capture.close(id),
+    refused: () => {}, // counted by the relay itself
   };
 }
 
