@@ -28,7 +28,19 @@ export type Relay = {
   refusedSessions(): number;
   /** Largest send queue seen per live session, for tests and metrics. */
   maxQueuedBytes(sessionId: string): number | undefined;
+  /** The hand-over ring of the relay thread; null when the relay runs on the main thread. */
+  ring(): RingStats | null;
   stop(): Promise<void>;
+};
+
+export type RingStats = {
+  /** The ring's size and what waits in it now. */
+  capacity_bytes: number;
+  used_bytes: number;
+  /** Chunks relayed whose capture was dropped because the ring was full (also in capture.dropped_bytes). */
+  dropped_bytes: number;
+  /** Times the relay thread woke the main thread (it polls while chunks keep coming). */
+  wakeups: number;
 };
 
 /** What the relay tells, applied to the store and capture (the relay's sockets and this run on one thread). */
@@ -66,6 +78,7 @@ export function startRelay(opts: RelayOptions): Relay {
     listening: () => !stopped,
     refusedSessions: core.refusedSessions,
     maxQueuedBytes: core.maxQueuedBytes,
+    ring: () => null,
     async stop() {
       stopped = true;
       core.stop();

@@ -11,18 +11,6 @@ import { REC, SLOT, type FromRelay, type ToRelay } from "./protocol";
 
 export type RelayThreadOptions = RelayOptions & { ringBytes: number };
 
-export type RingStats = {
-  /** The ring's size and what waits in it now. */
-  capacity_bytes: number;
-  used_bytes: number;
-  /** Chunks relayed whose capture was dropped because the ring was full (also in capture.dropped_bytes). */
-  dropped_bytes: number;
-  /** Times the relay thread woke the main thread (it polls while chunks keep coming). */
-  wakeups: number;
-};
-
-export type ThreadRelay = Relay & { ring(): RingStats };
-
 /** While chunks come, the ring is read this often instead of being woken per chunk. */
 const POLL_MS = 1;
 /** Records read per turn of the main loop at most (then it yields to HTTP and timers). */
@@ -34,7 +22,7 @@ type Mirror = { id: string; index: number; live: boolean; closed: boolean; own: 
 const dec = new TextDecoder();
 const DIRECTION: Direction[] = ["miner_to_pool", "pool_to_miner"];
 
-export async function startRelayThread(opts: RelayThreadOptions): Promise<ThreadRelay> {
+export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay> {
   const { store, capture, upstream } = opts;
   const sink = storeSink(store, capture, upstream);
   const ringSab = newRingBuffer(opts.ringBytes);
