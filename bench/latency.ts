@@ -15,6 +15,7 @@ const N = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const DB_FILE = `${tmpdir()}/hashscope-bench-latency-${process.pid}.db`;
 const DB_FILE_T = `${tmpdir()}/hashscope-bench-latency-t-${process.pid}.db`;
+const DB_FILE_N = `${tmpdir()}/hashscope-bench-latency-n-${process.pid}.db`;
 const HAPROXY_CFG = `${tmpdir()}/hashscope-bench-haproxy-${process.pid}.cfg`;
 const SUBMIT = new TextEncoder().encode('{"id":4,"method":"mining.submit","params":["bc1qexampleworker.rig1","6a1b","00000001","65a1b2c3","1dac2b7c"]}\n');
 // µs per round trip; the echo "pool" answers with the line itself.
@@ -39,7 +40,9 @@ writeFileSync(
 const haproxy = Bun.spawn(["/usr/sbin/haproxy", "-f", HAPROXY_CFG, "-db"], { stdout: "inherit", stderr: "inherit" });
 // HashScope both ways in the same run: the relay on the main thread (RELAY_THREAD=off) and on its own thread (on).
 const hs = await spawnHashScope(echo.port, { DATABASE_URL: `sqlite:${DB_FILE}`, RELAY_THREAD: "off" });
-const hsT = await spawnHashScope(echo.port, { DATABASE_URL: `sqlite:${DB_FILE_T}`, RELAY_THREAD: "on" });
+// On its own thread with the main thread at the relay's priority (MAIN_THREAD_NICE=0) and below it (the default).
+const hsT = await spawnHashScope(echo.port, { DATABASE_URL: `sqlite:${DB_FILE_T}`, RELAY_THREAD: "on", MAIN_THREAD_NICE: "0" });
+const hsN = await spawnHashScope(echo.port, { DATABASE_URL: `sqlite:${DB_FILE_N}`, RELAY_THREAD: "on" });
 // Attribution only: the same relays with capture shed from the start (MAX_MEMORY_MB=1), i.e. forward and count.
 const bare = await spawnHashScope(echo.port, { DATABASE_URL: "sqlite::memory:", MAX_MEMORY_MB: "1", RELAY_THREAD: "off" });
 const bareT = await spawnHashScope(echo.port, { DATABASE_URL: "sqlite::memory:", MAX_MEMORY_MB: "1", RELAY_THREAD: "on" });
@@ -49,7 +52,8 @@ try {
     direct: echo.port,
     haproxy: haPort,
     hashscope: hs.port,
-    "hashscope, relay thread": hsT.port,
+    "hashscope, relay thread, MAIN_THREAD_NICE=0": hsT.port,
+    "hashscope, relay thread (default)": hsN.port,
     "hashscope, capture shed": bare.port,
     "hashscope, relay thread, capture shed": bareT.port,
   } as const;
@@ -66,15 +70,15 @@ try {
   const ratio = (path: Path, p: number) => (pct(all[path], p) - pct(all.direct, p)) / (pct(all.haproxy, p) - pct(all.direct, p));
   console.log("\n(path − direct) / (haproxy − direct):");
   for (const path of Object.keys(paths).slice(2) as Path[]) console.log(`  ${path}: p50 ${ratio(path, 50).toFixed(2)}×, p99 ${ratio(path, 99).toFixed(2)}×`);
-  for (const [name, h] of [["hashscope", hs], ["relay thread", hsT]] as const) {
+  for (const [name, h] of [["hashscope", hs], ["relay thread", hsT], ["relay thread (default)", hsN]] as const) {
     const stats = (await (await fetch(`http://127.0.0.1:${h.port2}/api/stats`)).json()) as { messages: { total: number }; capture: { dropped_bytes: number } };
     console.log(`${name}: captured ${stats.messages.total} messages, capture dropped ${stats.capture.dropped_bytes} bytes`);
   }
 } finally {
-  for (const p of [hs, hsT, bare, bareT]) p.kill();
+  for (const p of [hs, hsT, hsN, bare, bareT]) p.kill();
   haproxy.kill();
   echo.kill();
   await Bun.sleep(200);
-  for (const db of [DB_FILE, DB_FILE_T]) for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) rmSync(f, { force: true });
+  for (const db of [DB_FILE, DB_FILE_T, DB_FILE_N]) for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) rmSync(f, { force: true });
   rmSync(HAPROXY_CFG, { force: true });
 }
