@@ -71,7 +71,7 @@ try {
   const relayed = await run(hs.port);
   const row = (name: string, xs: number[]) =>
     `| ${name} | ${xs.length} | ${pct(xs, 50).toFixed(2)} ms | ${pct(xs, 90).toFixed(2)} ms | ${pct(xs, 99).toFixed(2)} ms | ${xs[xs.length - 1]!.toFixed(2)} ms |`;
-  console.log(`${MINERS} miners, one submit per miner per second, ${SECONDS} s\n`);
+  console.log(`${MINERS} miners, one submit per miner every ${PERIOD_S} s, ${SECONDS} s\n`);
   console.log("| path | answers | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|");
   console.log(row("direct", direct));
   console.log(row("through HashScope", relayed));
