@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { HashScope } from "../../src/server";
 import { startTestHashScope } from "../helpers/hashscope";
 import { connectPeer, startByteServer, until, type ByteServer } from "../helpers/net";
+import { hashScopePorts, spawnHashScope } from "../helpers/procs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** The relay on its own thread (RELAY_THREAD, the default) and on the main thread behave the same at the sockets. */
 
@@ -149,3 +151,34 @@ for (const mode of ["on", "off"] as const) {
     }, 20_000);
   });
 }
+
+describe("MAIN_THREAD_NICE", () => {
+  /** Nice value of each thread of `pid`, by thread id (field 19 of /proc/<pid>/task/<tid>/stat). */
+  const niceOf = (pid: number): Map<number, number> =>
+    new Map(
+      readdirSync(`/proc/${pid}/task`).map((tid) => [Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16])]),
+    );
+
+  for (const [env, expected] of [[{}, 10], [{ MAIN_THREAD_NICE: "3" }, 3], [{ RELAY_THREAD: "off" }, 0]] as const) {
+    test(`${JSON.stringify(env)}: the program's main thread runs at nice ${expected}, the relay thread keeps its own`, async () => {
+      const child = spawnHashScope("nice", { POOL_HOST: "127.0.0.1:9", DATABASE_URL: "sqlite::memory:", ...env });
+      try {
+        await hashScopePorts(child);
+        const pid = child.proc.pid;
+        const nice = niceOf(pid);
+        const base = Number(readFileSync(`/proc/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+        expect(nice.get(pid)).toBe(Math.min(19, base + expected));
+        // Other threads (the relay thread among them) were started before and keep the process's nice value.
+        expect([...nice.values()].filter((n) => n === base).length).toBeGreaterThan(0);
+      } finally {
+        await child.stop();
+      }
+    }, 20_000);
+  }
+
+  test("a bad value is one line naming the variable, exit 2", async () => {
+    const child = spawnHashScope("nice-bad", { POOL_HOST: "127.0.0.1:9", DATABASE_URL: "sqlite::memory:", MAIN_THREAD_NICE: "20" });
+    expect(await child.proc.exited).toBe(2);
+    expect(child.output()).toContain("MAIN_THREAD_NICE");
+  });
+});
