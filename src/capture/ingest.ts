@@ -103,8 +103,11 @@ export class CapturePipeline {
     this.figures.forEach(fn);
   }
 
-  /** Hot path: called by the relay after forwarding. */
-  ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number): void {
+  /**
+   * Hot path: called by the relay after forwarding. `borrowed`: `bytes` is a view that will be overwritten (the relay
+   * thread's ring), so it is copied, but only if it is kept: a chunk dropped at a bound costs no allocation.
+   */
+  ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number, borrowed = false): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
     const n = bytes.byteLength;
@@ -113,7 +116,7 @@ export class CapturePipeline {
       this.drop(sessionId, s, direction, n, bytes[bytes.byteLength - 1] === 0x0a);
       if (this.shedding) this.shedBytes += n;
     } else {
-      s.backlog.push({ direction, bytes, wallMs, monoMs });
+      s.backlog.push({ direction, bytes: borrowed ? bytes.slice() : bytes, wallMs, monoMs });
       s.backlogBytes += n;
       this.totalBacklog += n;
     }

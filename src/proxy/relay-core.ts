@@ -14,8 +14,11 @@ export type RelaySink = {
   /** A miner connected; `index` is a small number reused after `gone` (below MAX_SESSIONS). */
   opened(index: number, id: string, minerAddr: string): void;
   live(index: number, id: string, upstreamAddr: string): void;
-  /** After `chunk` was forwarded (or queued for its socket). `maxQueued`: the session's largest send queue so far. */
-  data(index: number, id: string, direction: Direction, chunk: Uint8Array, wallMs: number, monoMs: number, maxQueued: number): void;
+  /**
+   * After `chunk` was forwarded (or queued for its socket). `maxQueued`: the session's largest send queue so far.
+   * `borrowed`: the chunk is a view into a buffer that will be reused (copy what you keep).
+   */
+  data(index: number, id: string, direction: Direction, chunk: Uint8Array, wallMs: number, monoMs: number, maxQueued: number, borrowed?: boolean): void;
   /** Why the session ends: once per session, the first reason. */
   closed(index: number, id: string, reason: CloseReason, detail: string | null, state: SessionState): void;
   /** Both sockets are closed; `index` is free again. */

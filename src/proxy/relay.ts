@@ -51,13 +51,13 @@ export function storeSink(store: CaptureStore, capture: CapturePipeline, upstrea
       capture.open(id);
     },
     live: (_index, id, upstreamAddr) => store.markLive(id, upstreamAddr),
-    data(_index, id, direction, chunk, wallMs, monoMs) {
+    data(_index, id, direction, chunk, wallMs, monoMs, _maxQueued, borrowed) {
       const rec = store.getSession(id);
       if (rec) {
         if (direction === "miner_to_pool") rec.counters.bytes_up += chunk.byteLength;
         else rec.counters.bytes_down += chunk.byteLength;
       }
-      capture.ingest(id, direction, chunk, wallMs, monoMs);
+      capture.ingest(id, direction, chunk, wallMs, monoMs, borrowed);
     },
     closed: (_index, id, reason, detail, state) => store.closeSession(id, reason, detail, state),
     gone: (_index, id) => capture.close(id),

@@ -44,7 +44,7 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
     const mono = r.monoMs + monoOffset;
     if (r.type === REC.data) {
       const m = byIndex[r.index];
-      if (m) sink.data(r.index, m.id, DIRECTION[r.direction]!, r.payload.slice(), r.wallMs, mono, 0);
+      if (m) sink.data(r.index, m.id, DIRECTION[r.direction]!, r.payload, r.wallMs, mono, 0, true);
       return;
     }
     if (r.type === REC.open) {
