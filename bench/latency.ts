@@ -71,8 +71,13 @@ try {
   console.log("\n(path − direct) / (haproxy − direct):");
   for (const path of Object.keys(paths).slice(2) as Path[]) console.log(`  ${path}: p50 ${ratio(path, 50).toFixed(2)}×, p99 ${ratio(path, 99).toFixed(2)}×`);
   for (const [name, h] of [["hashscope", hs], ["relay thread", hsT], ["relay thread (default)", hsN]] as const) {
-    const stats = (await (await fetch(`http://127.0.0.1:${h.port2}/api/stats`)).json()) as { messages: { total: number }; capture: { dropped_bytes: number } };
-    console.log(`${name}: captured ${stats.messages.total} messages, capture dropped ${stats.capture.dropped_bytes} bytes`);
+    const stats = (await (await fetch(`http://127.0.0.1:${h.port2}/api/stats`)).json()) as {
+      messages: { total: number };
+      capture: { dropped_bytes: number };
+      relay: { ring: { wakeups: number } | null };
+    };
+    const wakeups = stats.relay.ring ? `, the relay thread woke the main thread ${stats.relay.ring.wakeups} times` : "";
+    console.log(`${name}: captured ${stats.messages.total} messages, capture dropped ${stats.capture.dropped_bytes} bytes${wakeups}`);
   }
 } finally {
   for (const p of [hs, hsT, hsN, bare, bareT]) p.kill();
