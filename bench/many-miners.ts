@@ -1,7 +1,7 @@
 /**
  * Many miners at once: MINERS connections each send a mining.submit about once a second for SECONDS seconds; the answer
  * latency is measured per request, direct to the answering "pool" and through HashScope (database file, as by default),
- * in the same run.   bun run bench/many-miners.ts [miners] [seconds]
+ * in the same run.   bun run bench/many-miners.ts [miners] [seconds] [seconds between a miner's submits = 1]
  */
 import type { Socket } from "bun";
 import { rmSync } from "node:fs";
@@ -10,6 +10,8 @@ import { spawnBenchPool, spawnHashScope } from "./spawn";
 
 const MINERS = Number(process.argv[2] ?? 1000);
 const SECONDS = Number(process.argv[3] ?? 10);
+/** Each miner submits once per this many seconds (3: the farm's rate). */
+const PERIOD_S = Number(process.argv[4] ?? 1);
 const DB_FILE = `${tmpdir()}/hashscope-bench-miners-${process.pid}.db`;
 
 
@@ -45,7 +47,7 @@ async function run(port: number): Promise<number[]> {
   let id = 0;
   const end = performance.now() + SECONDS * 1000;
   // Each tick sends for a slice of the miners, so every miner sends about once a second.
-  const slices = 20;
+  const slices = 20 * PERIOD_S;
   for (let tick = 0; performance.now() < end; tick++) {
     for (let i = tick % slices; i < miners.length; i += slices) {
       const m = miners[i]!;
@@ -53,7 +55,7 @@ async function run(port: number): Promise<number[]> {
       m.sentAt.set(n, performance.now());
       m.socket.write(`{"id":${n},"method":"mining.submit","params":["bc1qworker.rig${i}","6a1b","0000${(n % 9999).toString().padStart(4, "0")}","65a1b2c3","1dac2b7c"]}\n`);
     }
-    await Bun.sleep(1000 / slices);
+    await Bun.sleep(1000 / 20);
   }
   await Bun.sleep(500);
   for (const m of miners) m.socket.end();
@@ -69,7 +71,7 @@ try {
   const relayed = await run(hs.port);
   const row = (name: string, xs: number[]) =>
     `| ${name} | ${xs.length} | ${pct(xs, 50).toFixed(2)} ms | ${pct(xs, 90).toFixed(2)} ms | ${pct(xs, 99).toFixed(2)} ms | ${xs[xs.length - 1]!.toFixed(2)} ms |`;
-  console.log(`${MINERS} miners, one submit per miner per second, ${SECONDS} s\n`);
+  console.log(`${MINERS} miners, one submit per miner every ${PERIOD_S} s, ${SECONDS} s\n`);
   console.log("| path | answers | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|");
   console.log(row("direct", direct));
   console.log(row("through HashScope", relayed));

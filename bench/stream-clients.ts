@@ -55,37 +55,43 @@ async function stuckClients(n: number): Promise<Socket<undefined>[]> {
   return out;
 }
 
+/** Bytes the reading stream clients received (so phases compare the same work). */
+let streamBytes = 0;
+
 function readingClients(n: number): AbortController[] {
   return Array.from({ length: n }, () => {
     const ac = new AbortController();
     void fetch(`${api}/api/stream`, { signal: ac.signal })
       .then(async (res) => {
-        for await (const _ of res.body!) {
-          /* read everything */
-        }
+        for await (const c of res.body!) streamBytes += c.byteLength;
       })
       .catch(() => {});
     return ac;
   });
 }
 
-type Row = { label: string; p50: number; p99: number; max: number; cpu: number; rssMiB: number; n: number };
+type Row = { label: string; p50: number; p99: number; max: number; cpu: number; rssMiB: number; n: number; streamMiB: number; shedMiB: number };
+type Stats = { memory: { rss_bytes: number }; capture: { shed_bytes: number } };
 
 async function phase(label: string, linesPerSec: number, clients: () => Promise<() => void>): Promise<Row> {
   const load = await Bun.connect({ hostname: "127.0.0.1", port: hs.port, socket: { data() {} } });
   const stopLoad = startLoad(load, linesPerSec);
   const stopClients = await clients();
   await Bun.sleep(1000); // settle
+  const s0 = (await (await fetch(`${api}/api/stats`)).json()) as Stats;
+  const b0 = streamBytes;
   const c0 = cpuTicks(hs.pid);
   const t0 = performance.now();
   const rtts = (await roundTrips(hs.port, enc.encode(submit(1)), ANSWER_BYTES, { ms: WINDOW_MS, pauseMs: 2 })).sort((a, b) => a - b);
   const cpu = ((cpuTicks(hs.pid) - c0) / 100 / ((performance.now() - t0) / 1000)) * 100;
-  const stats = (await (await fetch(`${api}/api/stats`)).json()) as { memory: { rss_bytes: number } };
+  const stats = (await (await fetch(`${api}/api/stats`)).json()) as Stats;
+  const streamMiB = (streamBytes - b0) / 2 ** 20;
+  const shedMiB = (stats.capture.shed_bytes - s0.capture.shed_bytes) / 2 ** 20;
   stopClients();
   stopLoad();
   load.end();
   await Bun.sleep(1500);
-  return { label, p50: pct(rtts, 50), p99: pct(rtts, 99), max: rtts[rtts.length - 1]!, cpu, rssMiB: stats.memory.rss_bytes / 2 ** 20, n: rtts.length };
+  return { label, p50: pct(rtts, 50), p99: pct(rtts, 99), max: rtts[rtts.length - 1]!, cpu, rssMiB: stats.memory.rss_bytes / 2 ** 20, n: rtts.length, streamMiB, shedMiB };
 }
 
 try {
@@ -107,9 +113,9 @@ try {
     }),
   );
   console.log(`load after: ${readFileSync("/proc/loadavg", "utf8").trim()}\n`);
-  console.log("| phase | probe round trips | p50 | p99 | max | HashScope CPU | RSS |\n|---|---|---|---|---|---|---|");
+  console.log("| phase | probe round trips | p50 | p99 | max | HashScope CPU | RSS | read by stream clients | capture shed |\n|---|---|---|---|---|---|---|---|---|");
   for (const r of rows)
-    console.log(`| ${r.label} | ${r.n} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(1)} ms | ${r.cpu.toFixed(0)} % | ${r.rssMiB.toFixed(0)} MiB |`);
+    console.log(`| ${r.label} | ${r.n} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(1)} ms | ${r.cpu.toFixed(0)} % | ${r.rssMiB.toFixed(0)} MiB | ${r.streamMiB.toFixed(1)} MiB | ${r.shedMiB.toFixed(1)} MiB |`);
   console.log(`\np99 B/A ${(rows[1]!.p99 / rows[0]!.p99).toFixed(2)}×; p50 D/C ${(rows[3]!.p50 / rows[2]!.p50).toFixed(2)}×, CPU D−C ${(rows[3]!.cpu - rows[2]!.cpu).toFixed(0)} points`);
   const s = (await (await fetch(`${api}/api/stats`)).json()) as { streams: unknown; capture: { dropped_bytes: number } };
   console.log(`streams ${JSON.stringify(s.streams)}; capture dropped ${s.capture.dropped_bytes} bytes`);

@@ -40,6 +40,12 @@ const ServerEnv = z
     UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
     MAX_SESSIONS: positiveInt.default(20_000),
     HANDSHAKE_TIMEOUT_MS: positiveInt.default(15_000),
+    /** Run the relay's sockets on a thread of their own, handing chunks to capture through a shared ring. */
+    RELAY_THREAD: bool.default(true),
+    /** That ring's size; when it is full chunks are still relayed, their capture is dropped (counted). */
+    RELAY_RING_BYTES: positiveInt.min(64 * 1024).default(8 * 1024 * 1024),
+    /** With the relay thread: the main thread lowers its own scheduling priority by this many nice steps (0: not). */
+    MAIN_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
     /** Bytes waiting for capture, per session and in all; past either, chunks are relayed but not captured (counted). */
     CAPTURE_BACKLOG_BYTES: positiveInt.default(4 * 1024 * 1024),
     CAPTURE_BACKLOG_TOTAL_BYTES: positiveInt.default(64 * 1024 * 1024),
@@ -110,7 +116,10 @@ const ServerEnv = z
       upstreamConnectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
       maxSessions: env.MAX_SESSIONS,
       handshakeTimeoutMs: env.HANDSHAKE_TIMEOUT_MS,
+      relayThread: env.RELAY_THREAD,
+      mainThreadNice: env.MAIN_THREAD_NICE,
       limits: {
+        relayRingBytes: env.RELAY_RING_BYTES,
         backlogBytes: env.CAPTURE_BACKLOG_BYTES,
         backlogTotalBytes: env.CAPTURE_BACKLOG_TOTAL_BYTES,
         captureMaxBytes: env.CAPTURE_MAX_BYTES,

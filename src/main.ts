@@ -3,11 +3,13 @@ import { exitOnConfigError, loadOrExit, readableByOthers } from "./env";
 import { accessLines } from "./access";
 import { startHashScope } from "./server";
 import { exitOnSignals } from "./shutdown";
+import { lowerMainThreadPriority } from "./proxy/thread/priority";
 
 const envWarning = readableByOthers(".env"); // Bun reads .env from the working directory
 if (envWarning) console.error(envWarning);
 const config = loadOrExit(() => loadServerConfig());
 const hs = await startHashScope(config).catch(exitOnConfigError); // e.g. DATABASE_URL in use by another HashScope
+if (config.relayThread) lowerMainThreadPriority(config.mainThreadNice);
 const up = config.upstream;
 console.log(
   `HashScope: miners → ${config.listen.host}:${hs.proxyPort} → ${up.tls ? "stratum+ssl" : "stratum+tcp"}://${up.host}:${up.port}; ` +

@@ -6,7 +6,8 @@ import { ConfigError } from "./env";
 import { createApp } from "./http/app";
 import { MAX_BODY_BYTES } from "./http/guard";
 import type { Services } from "./http/services";
-import { startRelay } from "./proxy/relay";
+import { startRelay, type Relay } from "./proxy/relay";
+import { startRelayThread } from "./proxy/thread/relay-thread";
 import { logUpstreamFailures } from "./proxy/upstream-log";
 import { isoNow } from "./time";
 import { MemoryGuard } from "./memory-guard";
@@ -30,9 +31,9 @@ export type HashScope = Services & {
  * Listen, or fail with the one-line error every bad start gives, naming the variable (`LISTEN_PORT`, `API_PORT`):
  * a port in use or not allowed is a configuration problem, not a crash. `undo` releases what was started before.
  */
-function listening<T>(prefix: "LISTEN" | "API", at: { host: string; port: number }, listen: () => T, undo: () => Promise<void>): T {
+async function listening<T>(prefix: "LISTEN" | "API", at: { host: string; port: number }, listen: () => T | Promise<T>, undo: () => Promise<void>): Promise<T> {
   try {
-    return listen();
+    return await listen();
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw err;
@@ -68,7 +69,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     redactPasswords: config.redactPasswords,
     network: config.bitcoinNetwork,
   });
-  const relay = listening("LISTEN", config.listen, () => startRelay({
+  const relayOptions = {
     listen: config.listen,
     upstream: config.upstream,
     connectTimeoutMs: config.upstreamConnectTimeoutMs,
@@ -76,7 +77,13 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     store,
     capture,
-  }), () => db.close());
+  };
+  const relay: Relay = await listening(
+    "LISTEN",
+    config.listen,
+    () => (config.relayThread ? startRelayThread({ ...relayOptions, ringBytes: config.limits.relayRingBytes }) : startRelay(relayOptions)),
+    () => db.close(),
+  );
   const memory = new MemoryGuard(config.limits.maxMemoryBytes, capture, store).start();
   const faults = new FaultWatch(store.events, () => db.stats()).start();
   const stopUpstreamLog = logUpstreamFailures(store.events, (line) => console.error(line));
@@ -105,7 +112,7 @@ export async function startHashScope(config: ServerConfig, extraRoutes: Elysia[]
   // The web UI is part of every HashScope (`bun run start` serves it next to the API).
   // The API page renders the app's own OpenAPI description, asked for in-process with the caller's credentials.
   const apiSpec: ApiSpecSource = async (r) => (await app.handle(new Request(new URL("/api/docs", r.url), { headers: r.headers }))).json();
-  const app = listening("API", config.api, () =>
+  const app = await listening("API", config.api, () =>
     createApp(svc, [uiRoutes(svc, apiSpec), ...extraRoutes.map((routes) => ({ routes }))]).listen({
       hostname: config.api.host,
       port: config.api.port,

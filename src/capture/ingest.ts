@@ -110,8 +110,11 @@ export class CapturePipeline {
     this.figures.forEach(fn);
   }
 
-  /** Hot path: called by the relay after forwarding. */
-  ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number): void {
+  /**
+   * Hot path: called by the relay after forwarding. `borrowed`: `bytes` is a view that will be overwritten (the relay
+   * thread's ring), so it is copied, but only if it is kept: a chunk dropped at a bound costs no allocation.
+   */
+  ingest(sessionId: string, direction: Direction, bytes: Uint8Array, wallMs: number, monoMs: number, borrowed = false): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
     const own = s.ownReplies;
@@ -119,21 +122,39 @@ export class CapturePipeline {
     const n = bytes.byteLength;
     const maxTotal = this.opts.maxTotalBacklogBytes ?? Number.POSITIVE_INFINITY;
     if (this.shedding || s.backlogBytes + n > this.opts.maxBacklogBytes || this.totalBacklog + n > maxTotal) {
-      const last = s.backlog[s.backlog.length - 1];
-      const atLineStart = bytes[bytes.byteLength - 1] === 0x0a;
-      if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
-      else s.backlog.push({ gap: direction, atLineStart });
-      this.store.sessions.dropCaptured(sessionId, n);
-      this.droppedBytes += n;
+      this.drop(sessionId, s, direction, n, bytes[bytes.byteLength - 1] === 0x0a);
       if (this.shedding) this.shedBytes += n;
       if (own) for (const w of own) settle(w, null); // not captured: the waiter learns it now
     } else {
-      s.backlog.push({ direction, bytes, wallMs, monoMs, own });
+      s.backlog.push({ direction, bytes: borrowed ? bytes.slice() : bytes, wallMs, monoMs, own });
       s.backlogBytes += n;
       this.totalBacklog += n;
     }
     this.ready.add(sessionId);
     this.schedule();
+  }
+
+  /**
+   * `bytes` bytes of this session were relayed but never reached capture (the relay thread's ring was full): counted
+   * as dropped, and the framer resynchronises like after a backlog bound. `atLineStart`: they ended with a newline.
+   */
+  gap(sessionId: string, direction: Direction, bytes: number, atLineStart: boolean): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    const own = s.ownReplies;
+    s.ownReplies = null;
+    this.drop(sessionId, s, direction, bytes, atLineStart);
+    if (own) for (const w of own) settle(w, null); // the chunk with the answer was not captured: the waiter learns it now
+    this.ready.add(sessionId);
+    this.schedule();
+  }
+
+  private drop(sessionId: string, s: SessionCapture, direction: Direction, n: number, atLineStart: boolean): void {
+    const last = s.backlog[s.backlog.length - 1];
+    if (last && "gap" in last && last.gap === direction) last.atLineStart = atLineStart;
+    else s.backlog.push({ gap: direction, atLineStart });
+    this.store.sessions.dropCaptured(sessionId, n);
+    this.droppedBytes += n;
   }
 
   /** The session is over: decode what is left, including a last line without newline, then forget it. */

@@ -1,41 +1,13 @@
-import type { Socket, TCPSocketListener } from "bun";
 import type { CapturePipeline } from "../capture/ingest";
 import type { CaptureStore } from "../capture/store";
-import type { CloseReason, Direction, MessageRecord, Upstream } from "../capture/records";
-import { endAfterFlush, flush, newEndpoint, send, type Endpoint } from "./endpoint";
-import { OwnReplyFilter, type OwnReply } from "./own-replies";
-import { rateLimitedLog } from "./rate-log";
+import type { MessageRecord, Upstream } from "../capture/records";
+import type { OwnReply } from "./own-replies";
+import { startRelayCore, type RelayCoreOptions, type RelaySink } from "./relay-core";
 
-export type RelayOptions = {
-  listen: { host: string; port: number };
-  upstream: Upstream;
-  connectTimeoutMs: number;
-  /** Live sessions at most; a miner connecting beyond is closed at once (counted, logged at most once a minute). */
-  maxSessions: number;
-  /** A miner that sends no complete line (no newline) this long after its bytes are read is closed (`handshake_timeout`). */
-  handshakeTimeoutMs: number;
-  /** Where refusals are said (default: stderr). */
-  log?: (line: string) => void;
+export type RelayOptions = RelayCoreOptions & {
   store: CaptureStore;
   capture: CapturePipeline;
 };
-
-type Session = {
-  id: string;
-  miner: Endpoint;
-  pool: Endpoint;
-  timer: Timer | null;
-  own: OwnReplyFilter;
-  /** The upstream socket while it connects (a TLS handshake may hang after TCP connected). */
-  connecting: Socket<Endpoint> | null;
-  /** Releases a line the own-reply filter holds, if its newline is slow to come. */
-  heldTimer: Timer | null;
-  /** Runs until the miner's first newline; then null. */
-  handshakeTimer: Timer | null;
-};
-
-/** How long an unfinished pool→miner line may wait for its newline while a replay's answer is expected. */
-const HELD_LINE_MS = 50;
 
 export type Relay = {
   port: number;
@@ -49,7 +21,7 @@ export type Relay = {
    * Returns a cancel function (call it on timeout; false when the answer was already taken and is on its way), or
    * null when the session is not live or too many own requests are pending.
    */
-  expectOwnReply(sessionId: string, id: string, onReply: (reply: OwnReply, captured: MessageRecord | null) => void): (() => boolean) | null;
+  expectOwnReply(sessionId: string, id: string, onReply: OwnReplyWithRecord): (() => boolean) | null;
   liveSessions(): number;
   /** The listener is up (false once stopped). */
   listening(): boolean;
@@ -57,227 +29,68 @@ export type Relay = {
   refusedSessions(): number;
   /** Largest send queue seen per live session, for tests and metrics. */
   maxQueuedBytes(sessionId: string): number | undefined;
+  /** The hand-over ring of the relay thread; null when the relay runs on the main thread. */
+  ring(): RingStats | null;
   stop(): Promise<void>;
 };
 
-const newSessionId = (): string => crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+/** A replay's answer and capture's record of that line (null when capture dropped or could not read it). */
+export type OwnReplyWithRecord = (reply: OwnReply, captured: MessageRecord | null) => void;
 
 /**
- * The transparent relay: one upstream socket per miner, bytes forwarded unchanged both ways. The order in each
- * data handler is: forward first, then count, then hand the chunk to capture (an O(1) push).
+ * The own-reply filter takes an answer inside the relay's data handler, just before that chunk is handed to capture:
+ * registering the waiter then makes capture hand over the record of exactly that line (one path, no second match).
  */
-export function startRelay(opts: RelayOptions): Relay {
-  const { store, capture, upstream } = opts;
-  const sessions = new Map<string, Session>();
-  let stopped = false;
-  const refusals = rateLimitedLog(opts.log ?? ((line) => console.error(line)));
+export const ownReplyToCapture =
+  (capture: CapturePipeline, sessionId: string, id: string, onReply: OwnReplyWithRecord) =>
+  (reply: OwnReply): void =>
+    capture.ownReply(sessionId, id, (captured) => onReply(reply, captured));
 
-  const direction = (src: Endpoint): Direction => (src.side === "miner" ? "miner_to_pool" : "pool_to_miner");
+export type RingStats = {
+  /** The ring's size and what waits in it now. */
+  capacity_bytes: number;
+  used_bytes: number;
+  /** Chunks relayed whose capture was dropped because the ring was full (also in capture.dropped_bytes). */
+  dropped_bytes: number;
+  /** Times the relay thread woke the main thread (it polls while chunks keep coming). */
+  wakeups: number;
+};
 
-  /** Record why the session ends (first reason wins) and close the other side once its queue is written. */
-  function finish(s: Session, reason: CloseReason, detail: string | null, state: "closed" | "failed" = "closed"): void {
-    store.closeSession(s.id, reason, detail, state);
-    if (s.timer) clearTimeout(s.timer);
-    s.timer = null;
-    if (s.handshakeTimer) clearTimeout(s.handshakeTimer);
-    s.handshakeTimer = null;
-    endAfterFlush(s.miner);
-    endAfterFlush(s.pool);
-    if (!s.pool.socket) s.pool.closed = true; // never connected: nothing to end
-  }
-
-  function onData(src: Endpoint, chunk: Uint8Array): void {
-    const dst = src.peer!;
-    if (src.side === "miner" && src.awaitingLine && chunk.indexOf(0x0a) >= 0) sawFirstLine(src);
-    // Pool→miner passes the own-reply filter: a plain pass-through unless a replay is waiting for its answer.
-    const own = src.side === "pool" ? sessions.get(src.sessionId)?.own : undefined;
-    const out = own ? own.process(chunk, performance.now()) : chunk;
-    if (own?.holding) releaseHeldLater(src.sessionId);
-    if (out.byteLength > 0 && !send(dst, out)) {
-      const s = sessions.get(src.sessionId);
-      if (s) finish(s, "error", `${dst.side} is not reading: more than ${dst.queue.queued} bytes queued for it`);
-    }
-    store.sessions.addBytes(src.sessionId, src.side === "miner" ? "up" : "down", chunk.byteLength);
-    capture.ingest(src.sessionId, direction(src), chunk, Date.now(), performance.now());
-  }
-
-  /**
-   * From the moment the miner's bytes are read (its pool connection is up; until then they wait in the kernel), it has
-   * HANDSHAKE_TIMEOUT_MS to send a complete line.
-   */
-  function armHandshake(s: Session): void {
-    if (!s.miner.awaitingLine || s.miner.closed) return;
-    s.handshakeTimer = setTimeout(() => {
-      s.handshakeTimer = null;
-      if (s.miner.awaitingLine && !s.miner.closed)
-        finish(s, "handshake_timeout", `no complete line from the miner within ${opts.handshakeTimeoutMs} ms`);
-    }, opts.handshakeTimeoutMs);
-  }
-
-  function sawFirstLine(miner: Endpoint): void {
-    miner.awaitingLine = false;
-    const s = sessions.get(miner.sessionId);
-    if (s?.handshakeTimer) clearTimeout(s.handshakeTimer);
-    if (s) s.handshakeTimer = null;
-  }
-
-  /** An unfinished pool line held by the own-reply filter goes to the miner after HELD_LINE_MS at the latest. */
-  function releaseHeldLater(sessionId: string): void {
-    const s = sessions.get(sessionId);
-    if (!s || s.heldTimer) return;
-    s.heldTimer = setTimeout(() => {
-      s.heldTimer = null;
-      const held = s.own.release();
-      if (held && !send(s.miner, held)) finish(s, "error", `miner is not reading: more than ${s.miner.queue.queued} bytes queued for it`);
-    }, HELD_LINE_MS);
-  }
-
-  function onClosed(e: Endpoint, err?: Error): void {
-    if (e.closed) return;
-    e.closed = true;
-    const s = sessions.get(e.sessionId);
-    if (!s) return;
-    const held = e.side === "pool" ? s.own.release() : null; // an unfinished line held back by the filter
-    if (held) send(s.miner, held);
-    if (s.heldTimer) clearTimeout(s.heldTimer);
-    s.heldTimer = null;
-    if (err) finish(s, "error", `${e.side} socket error: ${err.message}`);
-    else finish(s, e.side === "miner" ? "miner_closed" : "pool_closed", null);
-    if (s.miner.closed && s.pool.closed) {
-      sessions.delete(s.id);
-      capture.close(s.id);
-    }
-  }
-
-  function connectUpstream(s: Session): void {
-    const { pool, miner } = s;
-    s.timer = setTimeout(() => {
-      s.timer = null;
-      if (pool.socket) return;
-      finish(s, "upstream_failed", `no connection to ${upstream.host}:${upstream.port} within ${opts.connectTimeoutMs} ms`, "failed");
-      s.connecting?.terminate();
-    }, opts.connectTimeoutMs);
-    Bun.connect<Endpoint>({
-      hostname: upstream.host,
-      port: upstream.port,
-      tls: upstream.tls ? { serverName: upstream.host } : false,
-      allowHalfOpen: false,
-      data: pool,
-      socket: {
-        open(sock) {
-          if (s.miner.closed || store.getSession(s.id)?.closed_at) {
-            sock.end(); // the miner left or the connect timed out meanwhile
-            pool.closed = true;
-            onClosed(pool);
-            return;
-          }
-          if (s.timer) clearTimeout(s.timer);
-          s.timer = null;
-          s.connecting = null;
-          pool.socket = sock;
-          store.markLive(s.id, `${sock.remoteAddress}:${upstream.port}`);
-          flush(pool); // anything the miner sent before the pool was there
-          if (miner.paused && pool.queue.queued === 0) {
-            miner.socket?.resume();
-            miner.paused = false;
-          }
-          armHandshake(s);
-        },
-        data: (sock, chunk) => onData(sock.data, chunk),
-        drain: (sock) => flush(sock.data),
-        close: (sock, err) => onClosed(sock.data, err),
-        error: (sock, err) => onClosed(sock.data, err),
-        connectError(_sock, err) {
-          pool.closed = true;
-          finish(s, "upstream_failed", `cannot connect to ${upstream.host}:${upstream.port}: ${err.message}`, "failed");
-          onClosed(pool);
-        },
-        timeout: (sock) => onClosed(sock.data, new Error("timeout")),
-      },
-    })
-      .then((sock) => {
-        if (!pool.socket) s.connecting = sock;
-        if (pool.closed) sock.terminate(); // timed out before this resolved
-      })
-      .catch(() => {
-        /* reported through connectError */
-      });
-  }
-
-  const listener: TCPSocketListener<Endpoint> = Bun.listen<Endpoint>({
-    hostname: opts.listen.host,
-    port: opts.listen.port,
-    allowHalfOpen: false,
-    socket: {
-      open(sock) {
-        if (sessions.size >= opts.maxSessions) {
-          // Refused before anything is allocated for it: no session record, no pool connection.
-          const from = sock.remoteAddress;
-          sock.terminate();
-          refusals.add(`proxy: refused a miner from ${from}: MAX_SESSIONS (${opts.maxSessions}) sessions are live`);
-          return;
-        }
-        const id = newSessionId();
-        const miner = newEndpoint("miner", id);
-        const pool = newEndpoint("pool", id);
-        miner.peer = pool;
-        pool.peer = miner;
-        miner.socket = sock;
-        sock.data = miner;
-        // Hold the miner's bytes in the kernel until the pool is connected.
-        sock.pause();
-        miner.paused = true;
-        const s: Session = { id, miner, pool, timer: null, own: new OwnReplyFilter(), connecting: null, heldTimer: null, handshakeTimer: null };
-        sessions.set(id, s);
-        miner.awaitingLine = true;
-        store.openSession({ id, miner_addr: `${sock.remoteAddress}:${sock.remotePort}`, upstream });
-        capture.open(id);
-        connectUpstream(s);
-      },
-      // A refused socket has no endpoint (sock.data unset): nothing to do for it.
-      data: (sock, chunk) => sock.data && onData(sock.data, chunk),
-      drain: (sock) => sock.data && flush(sock.data),
-      close: (sock, err) => sock.data && onClosed(sock.data, err),
-      error: (sock, err) => sock.data && onClosed(sock.data, err),
-    },
-  });
-
+/** What the relay tells, applied to the store and capture (the relay's sockets and this run on one thread). */
+export function storeSink(store: CaptureStore, capture: CapturePipeline, upstream: Upstream): RelaySink {
   return {
-    port: listener.port,
-    disconnect(sessionId) {
-      const s = sessions.get(sessionId);
-      if (!s || s.miner.closed) return false;
-      finish(s, "disconnected_by_api", null);
-      return true;
+    opened(_index, id, minerAddr) {
+      store.openSession({ id, miner_addr: minerAddr, upstream });
+      capture.open(id);
     },
-    sendToPool(sessionId, bytes) {
-      const s = sessions.get(sessionId);
-      if (!s || !s.pool.socket || s.pool.closed || s.pool.endWhenFlushed) return false;
-      return send(s.pool, bytes);
+    live: (_index, id, upstreamAddr) => store.markLive(id, upstreamAddr),
+    data(_index, id, direction, chunk, wallMs, monoMs, _maxQueued, borrowed) {
+      store.sessions.addBytes(id, direction === "miner_to_pool" ? "up" : "down", chunk.byteLength);
+      capture.ingest(id, direction, chunk, wallMs, monoMs, borrowed);
     },
-    expectOwnReply(sessionId, id, onReply) {
-      const s = sessions.get(sessionId);
-      if (!s || !s.pool.socket || s.pool.closed || s.pool.endWhenFlushed || s.miner.closed) return null;
-      // The filter takes the answer inside onData, just before that chunk is handed to capture: capture then hands
-      // over the record of exactly that line.
-      if (!s.own.expect(id, (reply) => capture.ownReply(sessionId, id, (captured) => onReply(reply, captured)))) return null;
-      return () => s.own.cancel(id);
-    },
-    liveSessions: () => sessions.size,
+    closed: (_index, id, reason, detail, state) => store.closeSession(id, reason, detail, state),
+    gone: (_index, id) => capture.close(id),
+    refused: () => {}, // counted by the relay itself
+  };
+}
+
+/** The relay on this thread: its sockets share the event loop with capture, storage and HTTP. */
+export function startRelay(opts: RelayOptions): Relay {
+  const core = startRelayCore(opts, storeSink(opts.store, opts.capture, opts.upstream));
+  let stopped = false;
+  return {
+    port: core.port,
+    disconnect: core.disconnect,
+    sendToPool: core.sendToPool,
+    expectOwnReply: (sessionId, id, onReply) => core.expectOwnReply(sessionId, id, ownReplyToCapture(opts.capture, sessionId, id, onReply)),
+    liveSessions: core.liveSessions,
     listening: () => !stopped,
-    refusedSessions: () => refusals.count,
-    maxQueuedBytes: (sessionId) => {
-      const s = sessions.get(sessionId);
-      return s ? Math.max(s.miner.maxOutBytes, s.pool.maxOutBytes) : undefined;
-    },
+    refusedSessions: core.refusedSessions,
+    maxQueuedBytes: core.maxQueuedBytes,
+    ring: () => null,
     async stop() {
       stopped = true;
-      refusals.stop();
-      listener.stop(true);
-      for (const s of sessions.values()) {
-        s.miner.socket?.end();
-        s.pool.socket?.end();
-      }
+      core.stop();
     },
   };
 }

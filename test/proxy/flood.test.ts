@@ -73,13 +73,18 @@ describe("a miner sending 60 KiB lines as fast as it can, with a database file",
     }
     await until(() => sink.bytes === sentBytes, 30_000, "every byte at the pool").finally(() => clearInterval(sampler));
     expect(sink.hash.digest("hex")).toBe(sent.digest("hex"));
-    const stats = (await (await fetch(`http://127.0.0.1:${api}/api/stats`)).json()) as {
+    type Stats = {
       bytes: { up: number };
       messages: { total: number };
       capture: { dropped_bytes: number; shed_bytes: number };
       writer: { dropped: number | null } | null;
       memory: { shedding: boolean; shed_episodes: number; max_bytes: number };
     };
+    const read = async () => (await (await fetch(`http://127.0.0.1:${api}/api/stats`)).json()) as Stats;
+    // The counts come from the relay thread's ring, a moment behind the sockets: wait (bounded) until they are all in.
+    let stats = await read();
+    for (const deadline = performance.now() + 15_000; stats.bytes.up < sentBytes && performance.now() < deadline; stats = await read())
+      await Bun.sleep(100);
     console.log(
       `flood: ${(sentBytes / 2 ** 20).toFixed(0)} MiB in ${SECONDS} s, max RSS ${maxRss.toFixed(0)} MiB, captured ${stats.messages.total} lines, ` +
         `capture dropped ${(stats.capture.dropped_bytes / 2 ** 20).toFixed(0)} MiB (shed ${(stats.capture.shed_bytes / 2 ** 20).toFixed(0)}), writer dropped ${stats.writer?.dropped}, shed episodes ${stats.memory.shed_episodes}`,

@@ -91,7 +91,10 @@ describe("closing", () => {
     await until(() => up.receivedBytes() === 11);
     miner.socket.end();
     await up.closed;
-    const s = hs.store.listSessions("all").find((x) => x.counters.bytes_up === 11 && x.close_reason === "miner_closed");
+    // The store hears of the close from the relay thread a moment after the socket closed.
+    const closed = () => hs.store.listSessions("all").find((x) => x.counters.bytes_up === 11 && x.close_reason === "miner_closed");
+    await until(() => closed() !== undefined, 5000, "the close recorded");
+    const s = closed();
     expect(s?.state).toBe("closed");
     expect(s?.closed_at).toMatch(/Z$/);
   });
@@ -113,7 +116,7 @@ describe("closing", () => {
     const res = await fetch(`http://127.0.0.1:${hs.apiPort}/api/sessions/${live.id}/disconnect`, { method: "POST" });
     expect(res.status).toBe(200);
     await Promise.all([miner.closed, up.closed]);
-    expect(hs.store.getSession(live.id)?.close_reason).toBe("disconnected_by_api");
+    await until(() => hs.store.getSession(live.id)?.close_reason === "disconnected_by_api", 5000, "the reason recorded");
     const again = await fetch(`http://127.0.0.1:${hs.apiPort}/api/sessions/${live.id}/disconnect`, { method: "POST" });
     expect(again.status).toBe(409);
   });
@@ -146,6 +149,7 @@ describe("closing", () => {
       const up = await silent.next();
       await miner.closed;
       await up.closed; // HashScope gave up on the half-open upstream connection
+      await until(() => hs2.store.listSessions("all")[0]?.state === "failed", 5000, "the failure recorded");
       const s = hs2.store.listSessions("all")[0]!;
       expect(s.state).toBe("failed");
       expect(s.close_reason).toBe("upstream_failed");

@@ -237,7 +237,8 @@ test("block propagation fills in live: a new block on the pool shows as a row an
   expect(await page.textContent("#fleet-checks dl")).toContain("a refusal is the right answer");
   expect(await xssRan(page)).toBe(false);
   expect(await injected(page)).toBe(0);
-  await page.locator("#fleet-blocks").scrollIntoViewIfNeeded();
+  // The section is replaced whenever the block board changes (live): scroll whatever element is there now.
+  await page.evaluate(() => document.querySelector("#fleet-blocks")?.scrollIntoView());
   await screenshot(page, "ui-fleet-blocks.png");
   expect(errors).toEqual([]);
   await page.context().close();

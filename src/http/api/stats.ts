@@ -47,6 +47,8 @@ export function stats(svc: Services) {
       max_store_bytes: svc.store.limits.maxBytes ?? null,
       evicted_for_bytes: svc.store.evictedForBytes,
     },
+    // Where the relay runs; on its own thread, the ring that hands chunks to capture (full: capture dropped, counted).
+    relay: { thread: svc.relay.ring() !== null, ring: svc.relay.ring() },
     memory: svc.memory?.stats() ?? null,
     streams: {
       clients: svc.sse?.clients ?? 0,
