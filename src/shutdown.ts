@@ -18,3 +18,25 @@ export function exitOnSignals(stop: (signal: NodeJS.Signals) => Promise<unknown>
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 }
+
+/** How often `bun run start` looks whether its relay died, and how long /health says down before the process exits. */
+export const RELAY_CHECK_MS = 200;
+export const RELAY_DOWN_EXIT_MS = 2000;
+const STOP_LIMIT_MS = 5000;
+
+/**
+ * A HashScope whose relay thread died relays nothing, so it must not look alive: log one line, let /health answer 503
+ * for a moment (a probe sees why), save what it can, then exit 1 so a supervisor (systemd, Fly) starts a new one.
+ */
+export function exitWhenRelayDies(failure: () => string | null, stop: () => Promise<unknown>, downMs = RELAY_DOWN_EXIT_MS): void {
+  const timer = setInterval(() => {
+    const why = failure();
+    if (why === null) return;
+    clearInterval(timer);
+    console.error(`HashScope: ${why}; not relaying, exiting with code 1 in ${downMs} ms (a supervisor should restart it)`);
+    setTimeout(() => {
+      const exit = (): never => process.exit(1);
+      Promise.race([stop(), Bun.sleep(STOP_LIMIT_MS)]).then(exit, exit);
+    }, downMs);
+  }, RELAY_CHECK_MS);
+}

@@ -23,8 +23,10 @@ export type Relay = {
    */
   expectOwnReply(sessionId: string, id: string, onReply: OwnReplyWithRecord): (() => boolean) | null;
   liveSessions(): number;
-  /** The listener is up (false once stopped). */
+  /** The listener is up (false once stopped, or once the relay thread died). */
   listening(): boolean;
+  /** Why the relay stopped without `stop()` (its thread died); null while it runs or after `stop()`. */
+  failure(): string | null;
   /** Miners closed at once because MAX_SESSIONS sessions were live. */
   refusedSessions(): number;
   /** Largest send queue seen per live session, for tests and metrics. */
@@ -85,6 +87,7 @@ export function startRelay(opts: RelayOptions): Relay {
     expectOwnReply: (sessionId, id, onReply) => core.expectOwnReply(sessionId, id, ownReplyToCapture(opts.capture, sessionId, id, onReply)),
     liveSessions: core.liveSessions,
     listening: () => !stopped,
+    failure: () => null,
     refusedSessions: core.refusedSessions,
     maxQueuedBytes: core.maxQueuedBytes,
     ring: () => null,

@@ -66,6 +66,7 @@ export function metricsText(svc: Services, s: ReturnType<typeof statsOf>): strin
     one("hashscope_capture_backlog_bytes", "gauge", "Bytes waiting for capture in all sessions.", s.capture.backlog_bytes),
     one("hashscope_capture_store_bytes", "gauge", "Bytes of captured messages held in memory.", s.capture.store_bytes),
     one("hashscope_capture_evicted_for_bytes_total", "counter", "Messages evicted from memory to stay under CAPTURE_MAX_BYTES.", s.capture.evicted_for_bytes),
+    one("hashscope_relay_up", "gauge", "1 while the relay listens and relays; 0 once it stopped (its thread died: /health says down).", s.relay.up ? 1 : 0),
     one("hashscope_relay_ring_bytes", "gauge", "Bytes waiting in the relay thread's hand-over ring (0 when the relay runs on the main thread).", s.relay.ring?.used_bytes ?? 0),
     one("hashscope_relay_ring_capacity_bytes", "gauge", "Size of the relay thread's hand-over ring (RELAY_RING_BYTES; 0 without the thread).", s.relay.ring?.capacity_bytes ?? 0),
     one("hashscope_relay_ring_dropped_bytes_total", "counter", "Bytes relayed whose capture was dropped because the relay thread's ring was full.", s.relay.ring?.dropped_bytes ?? 0),

@@ -48,7 +48,7 @@ export function stats(svc: Services) {
       evicted_for_bytes: svc.store.evictedForBytes,
     },
     // Where the relay runs; on its own thread, the ring that hands chunks to capture (full: capture dropped, counted).
-    relay: { thread: svc.relay.ring() !== null, ring: svc.relay.ring() },
+    relay: { thread: svc.relay.ring() !== null, up: svc.relay.listening(), failure: svc.relay.failure(), ring: svc.relay.ring() },
     memory: svc.memory?.stats() ?? null,
     streams: {
       clients: svc.sse?.clients ?? 0,
@@ -71,7 +71,7 @@ function health(svc: Services, set: { status?: number | string }) {
   const base = { started_at: svc.startedAt, live_sessions: svc.relay.liveSessions() };
   if (!svc.relay.listening()) {
     set.status = 503;
-    return { status: "down", reasons: ["relay is not listening"], ...base };
+    return { status: "down", reasons: [svc.relay.failure() ?? "relay is not listening"], ...base };
   }
   const reasons = svc.faults?.reasons(svc.capture.isShedding) ?? (svc.capture.isShedding ? ["capture shedding"] : []);
   return { status: reasons.length ? "degraded" : "ok", reasons, ...base };

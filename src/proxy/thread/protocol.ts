@@ -30,7 +30,9 @@ export type ToRelay =
   | { type: "send"; session: string; bytes: Uint8Array }
   | { type: "expect"; session: string; id: string }
   | { type: "cancel"; session: string; id: string }
-  | { type: "stop" };
+  | { type: "stop" }
+  /** Tests only (crashRelayThreadForTest): throw an uncaught error on the relay thread. */
+  | { type: "crash" };
 
 export type FromRelay =
   | { type: "listening"; port: number; timeOrigin: number }

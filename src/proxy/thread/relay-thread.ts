@@ -17,6 +17,30 @@ const POLL_MS = 1;
 const SLICE_BYTES = 4 * 1024 * 1024;
 const STOP_WAIT_MS = 2000;
 
+/** The close detail of sessions the main thread ends because the relay thread died (reason `error`). */
+export const RELAY_DIED_DETAIL = "relay thread stopped";
+
+/** Relays started here, so a test can make its thread die (crashRelayThreadForTest); nothing else reaches the worker. */
+const workers = new WeakMap<Relay, Worker>();
+
+/**
+ * Tests only: make the relay thread die as a bug would (`throw`: an uncaught error on its loop) or as the runtime
+ * could (`terminate`). The main thread must then say so (/health 503, /metrics) and close every live session.
+ */
+export function crashRelayThreadForTest(relay: Relay, how: "throw" | "terminate"): void {
+  const worker = workers.get(relay);
+  if (!worker) throw new Error("not a relay thread");
+  if (how === "throw") worker.postMessage({ type: "crash" } satisfies ToRelay);
+  else worker.terminate();
+}
+
+/** Bun's message of a worker's uncaught error carries the source excerpt and stack: keep the line that says what. */
+function oneLine(message: string): string {
+  const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+  const what = lines.find((l) => /^[A-Za-z]*(Error|error): /.test(l)) ?? lines[0] ?? "unknown error";
+  return what.slice(0, 300);
+}
+
 type Mirror = { id: string; index: number; live: boolean; closed: boolean; own: Map<string, (reply: OwnReply) => void> };
 
 const dec = new TextDecoder();
@@ -34,6 +58,10 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
   let monoOffset = 0;
   let droppedBytes = 0;
   let stopped = false;
+  /** stop() was called: the worker's end is expected. */
+  let stopping = false;
+  let failure: string | null = null;
+  let lastError: string | null = null;
   let onStopped: () => void = () => {};
   const log = opts.log ?? ((line: string) => console.error(line));
 
@@ -114,10 +142,41 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
     };
     worker.onerror = (e) => {
       log(`relay thread failed: ${e.message}`);
-      stopped = true;
+      lastError = oneLine(e.message);
       reject(new Error(e.message));
     };
+    worker.addEventListener("close", () => reject(new Error(lastError ?? "the relay thread exited before it listened")));
   });
+  worker.addEventListener("close", (e) => died(lastError ?? `its worker exited (code ${(e as CloseEvent).code})`));
+
+  /**
+   * The worker ended without stop(): its sockets are gone with it (the miners see their connections close). Apply what
+   * it wrote before, then close every session still open here, so no record stays live for a relay that is not there.
+   */
+  function died(why: string): void {
+    if (stopping || failure !== null) return;
+    failure = `${RELAY_DIED_DETAIL}: ${why}`;
+    stopped = true;
+    try {
+      reader.read(apply);
+    } catch (err) {
+      log(`relay thread: applying a ring record failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    reader.wake();
+    let closed = 0;
+    for (const m of byId.values()) {
+      m.own.clear();
+      if (!m.closed) {
+        m.closed = true;
+        closed++;
+        sink.closed(m.index, m.id, "error", RELAY_DIED_DETAIL, "closed");
+      }
+      sink.gone(m.index, m.id);
+    }
+    byId.clear();
+    byIndex.length = 0;
+    log(`relay thread died (${why}): not relaying; ${closed} session(s) closed`);
+  }
   tell({ type: "init", ring: ringSab, slots: slotsSab, options: {
     listen: opts.listen,
     upstream: opts.upstream,
@@ -139,7 +198,7 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
     return m && m.live && !m.closed ? m : null;
   };
 
-  return {
+  const relay: Relay = {
     port,
     disconnect(sessionId) {
       const m = byId.get(sessionId);
@@ -167,6 +226,7 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
     },
     liveSessions: () => byId.size,
     listening: () => !stopped,
+    failure: () => failure,
     refusedSessions: () => Atomics.load(slots, SLOT.refused),
     maxQueuedBytes(sessionId) {
       const m = byId.get(sessionId);
@@ -176,6 +236,7 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
     ring: () => ({ capacity_bytes: reader.capacity, used_bytes: reader.used, dropped_bytes: droppedBytes, wakeups: reader.wakeups }),
     async stop() {
       if (stopped) return;
+      stopping = true;
       const done = new Promise<void>((r) => (onStopped = r));
       tell({ type: "stop" });
       await Promise.race([done, Bun.sleep(STOP_WAIT_MS)]);
@@ -185,4 +246,6 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
       worker.terminate();
     },
   };
+  workers.set(relay, worker);
+  return relay;
 }

@@ -117,6 +117,10 @@ let sink: RingSink | null = null;
 self.onmessage = (e: MessageEvent<ToRelay>) => {
   const m = e.data;
   if (m.type === "init") return init(m);
+  if (m.type === "crash")
+    setTimeout(() => {
+      throw new Error("crash asked for by a test");
+    }, 0);
   if (!core || !sink) return;
   const ringSink = sink;
   if (m.type === "disconnect") core.disconnect(m.session);
