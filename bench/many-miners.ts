@@ -1,10 +1,12 @@
 /**
  * Many miners at once: MINERS connections each send a mining.submit about once a second for SECONDS seconds; the answer
  * latency is measured per request, direct to the answering "pool" and through HashScope (database file, as by default),
- * in the same run.   bun run bench/many-miners.ts [miners] [seconds] [seconds between a miner's submits = 1]
+ * in the same run.   bun run bench/many-miners.ts [miners] [seconds] [seconds between a miner's submits = 1] [notify every S s = 0]
+ * With the 4th argument the pool also sends each miner a ~700-byte mining.notify every S seconds, spread evenly (the
+ * farm: `9900 30 3 30`). Prints `uptime` before and after, and HashScope's CPU (all its threads, /proc) while relaying.
  */
 import type { Socket } from "bun";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { spawnBenchPool, spawnHashScope } from "./spawn";
 
@@ -12,6 +14,8 @@ const MINERS = Number(process.argv[2] ?? 1000);
 const SECONDS = Number(process.argv[3] ?? 10);
 /** Each miner submits once per this many seconds (3: the farm's rate). */
 const PERIOD_S = Number(process.argv[4] ?? 1);
+/** The pool sends each miner a mining.notify once per this many seconds (0: none). */
+const NOTIFY_S = Number(process.argv[5] ?? 0);
 const DB_FILE = `${tmpdir()}/hashscope-bench-miners-${process.pid}.db`;
 
 
@@ -64,14 +68,26 @@ async function run(port: number): Promise<number[]> {
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
-const pool = await spawnBenchPool("bench/answer-server.ts");
+/** utime + stime of a process in seconds (all its threads), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const uptime = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+console.log(`load before: ${uptime()}`);
+const pool = await spawnBenchPool("bench/answer-server.ts", NOTIFY_S > 0 ? ["--notify", String(NOTIFY_S)] : []);
 const hs = await spawnHashScope(pool.port, { DATABASE_URL: `sqlite:${DB_FILE}`, CAPTURE_MAX_SESSIONS: String(MINERS * 2) });
 try {
   const direct = await run(pool.port);
+  const cpu0 = cpuSeconds(hs.pid);
+  const t0 = performance.now();
   const relayed = await run(hs.port);
+  const hsCpu = (100 * (cpuSeconds(hs.pid) - cpu0)) / ((performance.now() - t0) / 1000);
   const row = (name: string, xs: number[]) =>
     `| ${name} | ${xs.length} | ${pct(xs, 50).toFixed(2)} ms | ${pct(xs, 90).toFixed(2)} ms | ${pct(xs, 99).toFixed(2)} ms | ${xs[xs.length - 1]!.toFixed(2)} ms |`;
-  console.log(`${MINERS} miners, one submit per miner every ${PERIOD_S} s, ${SECONDS} s\n`);
+  const notifies = NOTIFY_S > 0 ? `, a mining.notify per miner every ${NOTIFY_S} s` : ", no notifies";
+  console.log(`${MINERS} miners, one submit per miner every ${PERIOD_S} s${notifies}, ${SECONDS} s\n`);
   console.log("| path | answers | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|");
   console.log(row("direct", direct));
   console.log(row("through HashScope", relayed));
@@ -85,6 +101,7 @@ try {
     `captured ${stats.messages.total} messages, capture dropped ${stats.capture.dropped_bytes} bytes; ` +
       `database: ${stats.storage?.writer?.written ?? 0} written, ${stats.storage?.writer?.dropped ?? 0} dropped (by then)`,
   );
+  console.log(`HashScope CPU while relaying (connects included): ${hsCpu.toFixed(0)} %; load after: ${uptime()}`);
 } finally {
   hs.kill();
   pool.kill();

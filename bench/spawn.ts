@@ -31,4 +31,4 @@ export const spawnHashScope = (poolPort: number, env: Record<string, string>) =>
   );
 
 /** One of the bench "pools" (`bench/echo-server.ts`, `bench/answer-server.ts`), which print `port N`. */
-export const spawnBenchPool = (script: string) => spawnWithPorts(["bun", "run", script], {}, /port (\d+)/);
+export const spawnBenchPool = (script: string, args: string[] = []) => spawnWithPorts(["bun", "run", script, ...args], {}, /port (\d+)/);
