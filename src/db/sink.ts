@@ -2,6 +2,7 @@ import type { Db } from "./open";
 import { PendingReplies } from "./pending-replies";
 import { startRetention, type RetentionOptions, type RetentionStats } from "./retention";
 import { prepareWrites, writeBatch, type Batch, type Writes } from "./statements";
+import { encodeBatch } from "./wire";
 import type { WorkerReply, WorkerRequest } from "./write-worker";
 
 /** Where committed batches go: a worker thread for a database file, this thread for `sqlite::memory:`. */
@@ -49,13 +50,17 @@ export class WorkerSink implements BatchSink {
   private closed: Promise<void> | null = null;
   private onClosed: (() => void) | null = null;
 
-  /** `script`: the thread's code (SQLite's write-worker.ts, or pg/write-worker.ts, which also takes `instance`). */
+  /**
+   * `script`: the thread's code (SQLite's write-worker.ts, or pg/write-worker.ts, which also takes `instance`), and
+   * `encode` how a batch becomes the text it is posted as (SQLite: wire.ts; PostgreSQL stores records whole: JSON).
+   */
   constructor(
     url: string,
     retention: RetentionOptions,
     retentionIntervalMs?: number,
     script = new URL("./write-worker.ts", import.meta.url).href,
     instance?: string,
+    private readonly encode: (b: Batch) => string = encodeBatch,
   ) {
     this.worker = new Worker(script);
     this.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onReply(e.data);
@@ -76,7 +81,7 @@ export class WorkerSink implements BatchSink {
   write(batch: Batch): Promise<void> {
     if (this.closed) return Promise.reject(new Error("database writer is closed"));
     const [id, done] = this.replies.open();
-    this.post({ type: "batch", id, batchJson: JSON.stringify(batch) });
+    this.post({ type: "batch", id, batchJson: this.encode(batch) });
     return done;
   }
 

@@ -101,7 +101,7 @@ export async function openPgBackend(url: string, instance: string): Promise<PgOp
       reads: new PgReads(db),
       // On a thread of its own: building rows and INSERT text for a batch is CPU the relay's thread must not spend.
       openSink: (retention, intervalMs) =>
-        new WorkerSink(url, retention, intervalMs, new URL("./write-worker.ts", import.meta.url).href, instance),
+        new WorkerSink(url, retention, intervalMs, new URL("./write-worker.ts", import.meta.url).href, instance, JSON.stringify),
       exportStream: (sessionId) => pgExportStream(db, sessionId),
       async close() {
         try {
