@@ -17,7 +17,7 @@ import { openDatabase, type Db } from "../src/db/open";
 import * as reader from "../src/db/reader";
 import { usedBytes } from "../src/db/retention";
 import { prepareWrites, writeBatch, type Batch } from "../src/db/statements";
-import { ensurePartition, listPartitions, PARTITION_BITS, partitionTable } from "../src/db/terms";
+import { ensurePartition, listPartitions, PARTITION_BITS, partitionOf, partitionTable } from "../src/db/terms";
 import { farmMix, farmSessionId } from "./farm-mix";
 
 const N = Number(process.argv[2] ?? 2 ** 20);
@@ -92,15 +92,15 @@ function copyHistory(db: Db): number {
   if (COPIES <= 1) return N;
   if (N % 2 ** PARTITION_BITS !== 0) throw new Error(`N must be a multiple of ${2 ** PARTITION_BITS} for copies`);
   const cols = c.query<{ name: string }, []>("SELECT name FROM pragma_table_info('messages')").all().map((r) => r.name);
-  const parts = listPartitions(c).filter((p) => p < N / 2 ** PARTITION_BITS);
+  const parts = listPartitions(c).filter((p) => p.hi <= N);
   for (let k = 1; k < COPIES; k++) {
     const shift = k * N;
     c.transaction(() => {
       c.run(`INSERT INTO messages (${cols.join(", ")}) SELECT ${cols.map((x) => (x === "seq" ? `seq + ${shift}` : x)).join(", ")} FROM messages WHERE seq <= ${N}`);
       for (const p of parts) {
-        const q = p + shift / 2 ** PARTITION_BITS;
-        ensurePartition(c, q);
-        c.run(`INSERT INTO ${partitionTable(q)} (term, seq) SELECT term, seq + ${shift} FROM ${partitionTable(p)}`);
+        const table = partitionTable(partitionOf(p.lo + shift));
+        ensurePartition(c, table);
+        c.run(`INSERT INTO ${table} (term, seq) SELECT term, seq + ${shift} FROM ${p.table}`);
       }
     })();
   }

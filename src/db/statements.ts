@@ -7,7 +7,7 @@ import type { Db } from "./open";
 import { jsonOfRaw, messageToRow, sessionToRow, type MessageRow, type TelemetryRow } from "./rows";
 import { agentTelemetry, meta, SEQ_HIGH_WATER, sessions } from "./schema";
 import { toWireBatch, toWireMessage, type WireBatch, type WireMessage } from "./wire";
-import { ensurePartition, hexKey, MAX_TERMS_PER_MESSAGE, partitionOf, partitionTable } from "./terms";
+import { hexKey, MAX_TERMS_PER_MESSAGE, PARTITION_BITS, partitionOf, tableForSeq } from "./terms";
 
 /**
  * Prepared statements for the write paths (writer, import). Messages go through bun:sqlite statements directly (the
@@ -90,7 +90,8 @@ export function prepareWrites(db: Db) {
   const insertSessionId = c.prepare<{ n: number }, [string]>("INSERT INTO session_ids (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING n");
   const findSessionId = c.prepare<{ n: number }, [string]>("SELECT n FROM session_ids WHERE id = ?");
   const sessionNumbers = new Memo<string, number>(100_000);
-  const postings = new Map<number, Statement<void, number[]>>();
+  const postings = new Map<string, Statement<void, number[]>>();
+  const tables = new Map<number, string>();
   const insertMessages = c.prepare<unknown, SqlValue[]>(
     `INSERT INTO messages (${MESSAGE_COLUMNS.join(", ")}) VALUES ${Array(ROWS_PER_INSERT)
       .fill(`(${MESSAGE_COLUMNS.map(() => "?").join(", ")})`)
@@ -173,12 +174,18 @@ export function prepareWrites(db: Db) {
     return keys;
   }
 
+  /** The postings table of partition `p` (terms.ts tableForSeq), looked up once per partition. */
+  function tableOf(p: number): string {
+    let t = tables.get(p);
+    if (t === undefined) tables.set(p, (t = tableForSeq(c, p * 2 ** PARTITION_BITS)));
+    return t;
+  }
+
   function postingsInsert(p: number, rows: number): Statement<void, number[]> {
-    const key = p * 1024 + rows;
+    const key = `${tableOf(p)} ${rows}`;
     let st = postings.get(key);
     if (!st) {
-      ensurePartition(c, p);
-      st = c.prepare<void, number[]>(`INSERT OR IGNORE INTO ${partitionTable(p)} (term, seq) VALUES ${Array(rows).fill("(?, ?)").join(", ")}`);
+      st = c.prepare<void, number[]>(`INSERT OR IGNORE INTO ${tableOf(p)} (term, seq) VALUES ${Array(rows).fill("(?, ?)").join(", ")}`);
       postings.set(key, st);
     }
     return st;
@@ -231,6 +238,7 @@ export function prepareWrites(db: Db) {
     forget: (): void => {
       jobs.clear();
       jobKeys.clear();
+      tables.clear();
       vocabulary.clear();
       sessionNumbers.clear();
       touched.clear();
