@@ -1,5 +1,6 @@
 import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
+import { analysisOfText, analysisToText } from "./analysis-text";
 import type { agentTelemetry, messages, sessions } from "./schema";
 import type { WireMessage } from "./wire";
 
@@ -208,7 +209,7 @@ export function messageToRow(m: WireMessage, job: number | null = null, sess: nu
     ...(hasShare ? { verdict: analysis.verdict, agrees: analysis.agrees } : analysis),
     form,
     job,
-    analysis: m.analysis === null ? null : JSON.stringify(m.analysis),
+    analysis: analysisToText(m.analysis),
   };
 }
 
@@ -246,7 +247,7 @@ export function rowToMessage(r: StoredRow): MessageRecord {
     reply_to: r.reply_seq !== null ? String(r.reply_seq) : r.reply_to,
     latency_ms: r.latency_us !== null ? r.latency_us / 1000 : r.latency_ms,
     truncated: r.truncated,
-    analysis: r.analysis === null ? null : (JSON.parse(r.analysis) as MessageRecord["analysis"]),
+    analysis: analysisOfText(r.analysis),
   };
 }
 

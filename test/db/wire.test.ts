@@ -3,6 +3,7 @@ import { isDerived } from "../../src/capture/derived";
 import { CapturePipeline } from "../../src/capture/ingest";
 import type { Direction, MessageRecord } from "../../src/capture/records";
 import { CaptureStore } from "../../src/capture/store";
+import { analysisOfText, analysisToText } from "../../src/db/analysis-text";
 import { messageToRow } from "../../src/db/rows";
 import { decodeBatch, encodeBatch, SHARED_LINE_MIN, toWireBatch, toWireMessage } from "../../src/db/wire";
 import { upstream } from "./fixtures";
@@ -79,4 +80,22 @@ test("a batch crosses to the writer thread whole: long lines once, every field a
   expect(text.split("2f736c7573682f").length - 1).toBe(1); // the notify line (a tag of its coinbase) once, of two copies
   expect(NOTIFY.length).toBeGreaterThanOrEqual(SHARED_LINE_MIN);
   expect(decodeBatch(text)).toEqual(toWireBatch(batch));
+});
+
+test("an analysis is stored without its key names when its keys are the known ones, and comes back the same", () => {
+  const records = capture(false).filter((m) => m.analysis !== null);
+  expect(new Set(records.map((m) => m.analysis!.type))).toEqual(new Set(["submit", "notify"]));
+  for (const m of records) {
+    const text = analysisToText(m.analysis)!;
+    expect(text.startsWith("[")).toBe(true);
+    expect(analysisOfText(text)).toEqual(m.analysis);
+    expect(JSON.stringify(analysisOfText(text))).toBe(JSON.stringify(m.analysis)); // key order too
+  }
+  // Anything else (another key, a key left out, a value undefined) stays JSON text of the object.
+  const a = records[0]!.analysis!;
+  for (const odd of [{ ...a, extra: 1 }, { ...a, job_id: undefined }, Object.fromEntries(Object.entries(a).slice(1))]) {
+    const text = analysisToText(odd as typeof a)!;
+    expect(text.startsWith("{")).toBe(true);
+    expect(analysisOfText(text)).toEqual(JSON.parse(JSON.stringify(odd)));
+  }
 });
