@@ -123,3 +123,11 @@ export function decodeBatch(text: string): WireBatch {
   });
   return { msgs, sess: e.sess, telemetry: e.telemetry, seqHighWater: e.seqHighWater };
 }
+
+/** Pieces of one batch (sink.ts) as one: messages in order, sessions, telemetry and the highest high-water mark. */
+export function joinBatches<B extends { msgs: unknown[]; sess: unknown[]; telemetry: unknown[]; seqHighWater: number }>(parts: B[]): B {
+  if (parts.length === 1) return parts[0]!;
+  const out = { ...parts[0]!, msgs: parts.flatMap((p) => p.msgs), sess: parts.flatMap((p) => p.sess), telemetry: parts.flatMap((p) => p.telemetry) };
+  out.seqHighWater = Math.max(...parts.map((p) => p.seqHighWater));
+  return out;
+}

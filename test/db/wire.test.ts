@@ -6,7 +6,10 @@ import { CaptureStore } from "../../src/capture/store";
 import { analysisOfText, analysisToText } from "../../src/db/analysis-text";
 import { messageToRow } from "../../src/db/rows";
 import { decodeBatch, encodeBatch, SHARED_LINE_MIN, toWireBatch, toWireMessage } from "../../src/db/wire";
-import { upstream } from "./fixtures";
+import { openDatabase } from "../../src/db/open";
+import * as reader from "../../src/db/reader";
+import { WorkerSink } from "../../src/db/sink";
+import { line, noRetention, tempDir, upstream } from "./fixtures";
 
 /**
  * The writer trusts records the capture pipeline marked as deriving json, rpc_id and decoded from their line
@@ -98,4 +101,22 @@ test("an analysis is stored without its key names when its keys are the known on
     expect(text.startsWith("{")).toBe(true);
     expect(analysisOfText(text)).toEqual(JSON.parse(JSON.stringify(odd)));
   }
+});
+
+test("a batch bigger than one piece reaches the writer thread whole, as one transaction, sessions and high-water mark with it", async () => {
+  const tmp = tempDir();
+  const url = tmp.url("pieces.db");
+  openDatabase(url).$client.close(); // migrations, as Storage does before the thread opens its connection
+  const sink = new WorkerSink(url, noRetention);
+  const msgs = Array.from({ length: 4_500 }, (_, i) => ({ ...line("s1", i + 1), seq: i + 1, id: String(i + 1) }));
+  const session = { ...new CaptureStore({ maxMessages: 10, maxPerSession: 10, maxSessions: 10 }, 1).openSession({ id: "s1", miner_addr: "10.0.0.1:1", upstream }) };
+  await sink.write({ msgs, sess: [session], telemetry: [], seqHighWater: 9_999 });
+  await sink.close();
+  const db = openDatabase(url);
+  expect(reader.messageCount(db)).toBe(4_500);
+  expect(reader.queryMessages(db, {}, 4_500).map((m) => m.seq)).toEqual(msgs.map((m) => m.seq).reverse());
+  expect(db.$client.query<{ value: string }, []>("SELECT value FROM meta WHERE key = 'seq_high_water'").get()?.value).toBe("9999");
+  expect(db.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()?.n).toBe(1);
+  db.$client.close();
+  tmp.cleanup();
 });
