@@ -12,7 +12,8 @@ import type { CaptureStore } from "./capture/store";
  * holds lives: memory's messages, the write queue, backlogs) is below RESUME_AT of it and shedding has lasted
  * MIN_SHED_MS: RSS rarely falls once the heap grew (the allocator keeps its pages), so waiting for RSS kept a
  * 10,000-miner farm shed for good (RSS 620 MiB against 1024). RSS that stayed up is then the new floor: shedding
- * starts again only when RSS grows MARGIN of the ceiling past it, and always past HARD_AT of it.
+ * starts again only when RSS grows MARGIN of the ceiling past it, and always past HARD_AT of it; the first mark holds
+ * again once RSS is MARGIN below it.
  */
 export type MemoryGuardStats = {
   max_bytes: number;
@@ -77,7 +78,8 @@ export class MemoryGuard {
     s.rss_bytes = rss;
     s.heap_bytes = heap;
     if (!s.shedding) {
-      if (rss < this.maxBytes * SHED_AT) s.shed_at_bytes = this.maxBytes * SHED_AT; // RSS came down after all
+      // RSS came down after all (well below the first mark, or it would flap around it).
+      if (rss < this.maxBytes * (SHED_AT - MARGIN)) s.shed_at_bytes = this.maxBytes * SHED_AT;
       if (rss <= s.shed_at_bytes) return;
       s.shedding = true;
       s.shed_episodes++;

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { MessageFilter } from "../capture/query";
+import type { HistoryFilter } from "../db/storage";
 import type { MessageRecord } from "../capture/records";
 import type { StoreEvent } from "../capture/store";
 import { messageFeed } from "../http/api/stream";
@@ -58,7 +58,7 @@ function resumePoint(svc: Services, request: Request, after: string | undefined)
   return { after: at, reset: false };
 }
 
-function messageFrames(svc: Services, filter: MessageFilter, request: Request, after: string | undefined) {
+function messageFrames(svc: Services, filter: HistoryFilter, request: Request, after: string | undefined) {
   const signal = request.signal;
   const start = resumePoint(svc, request, after);
   return (async function* () {
