@@ -230,12 +230,12 @@ export function prepareWrites(db: Db) {
      * a row already present is skipped and its postings (already there too) are ignored as duplicates.
      */
     insertMessages: (msgs: WireMessage[]): void => {
-      const jobKeys = msgs.map(jobOf);
+      const jobsOf = msgs.map(jobOf);
       lineHashes.clear();
       const narrow: SqlValue[][] = [];
       const full: SqlValue[][] = [];
       msgs.forEach((m, i) => {
-        const v = rowValues(messageToRow(m, jobKeys[i]!, sessionNumber(m.session_id)));
+        const v = rowValues(messageToRow(m, jobsOf[i]!, sessionNumber(m.session_id)));
         const n = narrowValues(v);
         if (n) narrow.push(n);
         else full.push(v);
@@ -250,7 +250,7 @@ export function prepareWrites(db: Db) {
         const p = partitionOf(m.seq);
         let list = byPartition.get(p);
         if (!list) byPartition.set(p, (list = []));
-        for (const k of keysOfJob(m, jobKeys[j]!)) list.push([k, m.seq]);
+        for (const k of keysOfJob(m, jobsOf[j]!)) list.push([k, m.seq]);
       });
       for (const [p, pairs] of byPartition) writePostings(p, pairs);
     },
