@@ -8,7 +8,7 @@
  */
 import type { Socket } from "bun";
 import { execSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { spawnBenchPool, spawnHashScope } from "./spawn";
 
@@ -17,7 +17,14 @@ const SECONDS = Number(process.argv[3] ?? 600);
 const DB_FILE = `${tmpdir()}/hashscope-bench-farm-${process.pid}.db`;
 
 type Storage = { queued_bytes: number; dropped: number; write_failures: number; writer: { written: number; queued: number } | null };
-type Stats = { messages: { total: number }; capture: { dropped_bytes: number }; storage: Storage | null };
+type Memory = { rss_bytes: number; heap_bytes?: number; shedding: boolean; shed_episodes: number };
+type Stats = { messages: { total: number }; capture: { dropped_bytes: number; shed_bytes?: number }; storage: Storage | null; memory?: Memory };
+
+/** CPU seconds a process has used so far (Linux /proc; utime + stime in clock ticks of 1/100 s). */
+const cpuOf = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 
 const pool = await spawnBenchPool("bench/farm-pool.ts");
 const hs = await spawnHashScope(pool.port, {
@@ -29,6 +36,8 @@ const api = `http://127.0.0.1:${hs.port2}`;
 const stats = async () => (await (await fetch(`${api}/api/stats`)).json()) as Stats;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
+let hsCpu = cpuOf(hs.pid);
+let hsAt = performance.now();
 try {
   const sockets: Socket<undefined>[] = [];
   /** The pool's current job id, from the notifies miners receive (so shares are checked against a known job). */
@@ -65,9 +74,15 @@ try {
     if (wait > 0) await Bun.sleep(wait);
     if (performance.now() - start >= minute * 60_000) {
       const s = await stats();
+      const c = cpuOf(hs.pid);
+      const share = ((c - hsCpu) / ((performance.now() - hsAt) / 1000)) * 100;
+      [hsCpu, hsAt] = [c, performance.now()];
+      const m = s.memory;
       console.log(
         `${minute} min: captured ${s.messages.total}, written ${s.storage?.writer?.written}, queued ${s.storage?.writer?.queued} ` +
-          `(${((s.storage?.queued_bytes ?? 0) / 1e6).toFixed(1)} MB), dropped ${s.storage?.dropped}, capture dropped ${s.capture.dropped_bytes} B; load ${execSync("cat /proc/loadavg").toString().trim()}`,
+          `(${((s.storage?.queued_bytes ?? 0) / 1e6).toFixed(1)} MB), dropped ${s.storage?.dropped}, capture dropped ${s.capture.dropped_bytes} B ` +
+          `(shed ${s.capture.shed_bytes ?? 0} B); HashScope ${share.toFixed(0)} % CPU, RSS ${((m?.rss_bytes ?? 0) / 2 ** 20).toFixed(0)} MiB, ` +
+          `heap ${((m?.heap_bytes ?? 0) / 2 ** 20).toFixed(0)} MiB, shedding ${m?.shedding} (${m?.shed_episodes} episodes); load ${execSync("cat /proc/loadavg").toString().trim()}`,
       );
       minute++;
     }

@@ -11,3 +11,18 @@ export function defaultInstanceId(): string {
   const h = hostname().replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 63);
   return h === "" ? "hashscope" : h;
 }
+
+/**
+ * Which instance wrote a record read back from a shared PostgreSQL database (pg/reads.ts notes it here, beside the
+ * record rather than in it: records are the same whatever stores them, and an export carries none). Records this
+ * process captured, or read from its own SQLite file, are its own: see `instanceOf`.
+ */
+const writers = new WeakMap<object, string>();
+
+export const noteWriter = <T extends object>(record: T, instance: string): T => {
+  writers.set(record, instance);
+  return record;
+};
+
+/** The instance that wrote `record`: as noted when it was read, else `own` (this process). */
+export const instanceOf = (record: object, own: string): string => writers.get(record) ?? own;

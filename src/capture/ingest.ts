@@ -2,6 +2,7 @@ import { LineFramer, type FramedLine } from "../stratum/framing";
 import { parseLine } from "../stratum/parse";
 import { redactLine } from "../stratum/redact";
 import { decodeCall, decodeResponse, type DecodedCall } from "../stratum/methods";
+import { markDerived } from "./derived";
 import { learnFacts } from "./facts";
 import { isShareAccepted } from "../stratum/outcome";
 import { SessionAnalyser } from "../analysis/session";
@@ -323,6 +324,10 @@ export class CapturePipeline {
     if (judgedSubmit && msg.analysis) judgedSubmit.analysis = msg.analysis;
     const stored = this.store.add(msg);
     if (!stored) return undefined;
+    // json, rpc_id and decoded came straight from the line and the decoders, unless redaction changed them or an
+    // answer without an id was decoded (storage derives decoded only for answers with one).
+    if (!redacted && p.kind !== "invalid" && p.raw !== null && !line.truncated && (p.kind !== "response" || p.rpc_id !== null))
+      markDerived(stored);
     if (stored.analysis?.type === "notify") {
       const entry = s.analyser.book.get(stored.analysis.job_id);
       if (entry) entry.messageId = stored.id;

@@ -74,12 +74,33 @@ export class CaptureStore {
   /** Counters of sessions already evicted from memory, so lifetime totals stay true. */
   readonly retired: SessionRecord["counters"] = emptyCounters();
 
+  /** The last seq this store may hand out (PostgreSQL's seq blocks, db/storage.ts), and the block that follows it. */
+  private seqEnd = Number.MAX_SAFE_INTEGER;
+  private nextBlock: { first: number; end: number } | null = null;
+  /** Messages not kept because the seq block ran out before the next one came (db/storage.ts takes it well before). */
+  seqExhausted = 0;
+
   constructor(readonly limits: StoreLimits, firstSeq = 1) {
     this.seq = firstSeq - 1;
   }
 
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** Hand out seqs up to `end` only (the block this run took). */
+  limitSeqs(end: number): void {
+    this.seqEnd = end;
+  }
+
+  /** The next block, [first, end]: when the current one is used up, seqs go on from `first` (always higher). */
+  extendSeqs(first: number, end: number): void {
+    this.nextBlock = { first, end };
+  }
+
+  /** Seqs left before the current block's end, and whether the next block is already here. */
+  get seqsLeft(): { left: number; nextReady: boolean } {
+    return { left: this.seqEnd - this.seq, nextReady: this.nextBlock !== null };
   }
 
   get messageCount(): number {
@@ -130,6 +151,15 @@ export class CaptureStore {
   add(msg: NewMessage): MessageRecord | undefined {
     const messages = this.messagesOf.get(msg.session_id);
     if (!messages) return undefined;
+    if (this.seq >= this.seqEnd) {
+      if (this.nextBlock === null) {
+        this.seqExhausted++;
+        return undefined;
+      }
+      this.seq = this.nextBlock.first - 1;
+      this.seqEnd = this.nextBlock.end;
+      this.nextBlock = null;
+    }
     const seq = ++this.seq;
     const record: MessageRecord = { ...msg, seq, id: String(seq) };
     messages.push(record);

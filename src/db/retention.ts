@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { Db } from "./open";
-import { listPartitions, PARTITION_BITS, partitionTable } from "./terms";
+import { listPartitions } from "./terms";
 
 export type RetentionOptions = {
   /** Keep messages (and closed sessions) newer than this many days; 0 keeps them forever. */
@@ -74,8 +74,8 @@ function dropUnreachable(c: Database, exact = false): void {
   const b = bounds(c);
   const oldest = b ? b.min : Number.MAX_SAFE_INTEGER;
   for (const p of listPartitions(c)) {
-    if ((p + 1) * 2 ** PARTITION_BITS <= oldest) c.run(`DROP TABLE ${partitionTable(p)}`);
-    else if (exact && p * 2 ** PARTITION_BITS < oldest) c.run(`DELETE FROM ${partitionTable(p)} WHERE seq < ?`, [oldest]);
+    if (p.hi <= oldest) c.run(`DROP TABLE ${p.table}`);
+    else if (exact && p.lo < oldest) c.run(`DELETE FROM ${p.table} WHERE seq < ?`, [oldest]);
   }
   c.run("DELETE FROM jobs WHERE last_seq < ?", [oldest]);
 }

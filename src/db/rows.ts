@@ -1,8 +1,9 @@
-import { isErrorMessage } from "../capture/query";
 import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
 import { autoReplayOff } from "../sessions/record";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
+import { analysisOfText, analysisToText } from "./analysis-text";
 import type { agentTelemetry, messages, sessions } from "./schema";
+import type { WireMessage } from "./wire";
 
 /** Record ⇄ row mapping. Sessions and telemetry mirror their records; messages are stored compactly (see FORM_*). */
 
@@ -114,7 +115,7 @@ function shareOfColumns(c: ShareColumns): unknown {
  * The share filter columns from a miner submit's analysis (analysis/verdict.ts) when its share was hashed, and its verdict
  * and agreement for the history filters; all null otherwise. Older records carried decoded.share instead (above).
  */
-function analysisColumns(m: MessageRecord): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate" | "verdict" | "agrees"> {
+function analysisColumns(m: Pick<MessageRecord, "analysis" | "kind">): Pick<MessageRow, "share_difficulty" | "share_meets_target" | "share_block_candidate" | "verdict" | "agrees"> {
   const a = m.analysis;
   if (a?.type !== "submit") return { share_difficulty: null, share_meets_target: null, share_block_candidate: null, verdict: null, agrees: null };
   const hashed = m.kind === "request" && a.difficulty !== null;
@@ -128,34 +129,50 @@ function analysisColumns(m: MessageRecord): Pick<MessageRow, "share_difficulty" 
   };
 }
 
+/** Which of json, rpc_id and decoded a row derives (FORM_* bits), and the share columns of an older record's decoded.share. */
+type Derivation = { form: number; share: ShareColumns; hasShare: boolean };
+
+/** A record whose json, rpc_id and decoded derive from its line (capture/derived.ts): nothing to check. */
+const DERIVED: Derivation = { form: FORM_COMPACT | FORM_JSON | FORM_RPC_ID | FORM_DECODED, share: NO_SHARE, hasShare: false };
+
 /**
- * A record as a compact row. Every derived field is checked against the record as it is written (cheap: string
- * compares and one decode), so a row gives back exactly its record, whatever produced it (the capture, an import);
- * what does not derive is stored as it is. `job` is the notify line's key in `jobs` when the caller stored it there.
+ * Every derived field checked against the record as it is written (string compares and one decode), so a row gives
+ * back exactly its record, whatever produced it (an import, a test); what does not derive is stored as it is.
  */
-export function messageToRow(m: MessageRecord, job: number | null = null, sess: number | null = null): MessageRow {
+function checkDerivation(m: WireMessage, json: unknown, decoded: Record<string, unknown> | null): Derivation {
   const raw = m.raw;
   let form = FORM_COMPACT;
-  const jsonText = m.json === undefined ? undefined : JSON.stringify(m.json);
+  const jsonText = json === undefined ? undefined : JSON.stringify(json);
   const derivedJson =
     raw !== null && !m.truncated && (jsonText === raw || (jsonText !== undefined && JSON.stringify(jsonOfRaw(raw, false)) === jsonText))
       ? true
-      : raw !== null && m.json === null && jsonOfRaw(raw, m.truncated) === null;
+      : raw !== null && json === null && jsonOfRaw(raw, m.truncated) === null;
   if (derivedJson) form |= FORM_JSON;
   // Derived or not, the record's own json is what the row stands for (derived means equal to the line's parse).
-  const json = m.json === undefined ? null : m.json;
-  if (rpcIdOf(m.kind, json) === m.rpc_id) form |= FORM_RPC_ID;
+  const j = json === undefined ? null : json;
+  if (rpcIdOf(m.kind, j) === m.rpc_id) form |= FORM_RPC_ID;
   let share: ShareColumns = NO_SHARE;
-  const hasShare = isRecord(m.decoded) && Object.prototype.hasOwnProperty.call(m.decoded, "share");
+  const hasShare = isRecord(decoded) && Object.prototype.hasOwnProperty.call(decoded, "share");
   if (hasShare) {
     form |= FORM_SHARE;
-    share = shareToColumns(m.decoded!.share);
+    share = shareToColumns(decoded!.share);
   }
   if (derivedJson) {
-    const d = decodedOf(m.kind, m.method, m.rpc_id, json);
+    const d = decodedOf(m.kind, m.method, m.rpc_id, j);
     const full = hasShare ? { ...(d ?? {}), share: shareOfColumns(share) } : d;
-    if (JSON.stringify(full) === JSON.stringify(m.decoded)) form |= FORM_DECODED;
+    if (JSON.stringify(full) === JSON.stringify(decoded)) form |= FORM_DECODED;
   }
+  return { form, share, hasShare };
+}
+
+/**
+ * A message (as the writer gets it, wire.ts) as a compact row. `job` is the notify line's key in `jobs` when the
+ * caller stored it there.
+ */
+export function messageToRow(m: WireMessage, job: number | null = null, sess: number | null = null): MessageRow {
+  const raw = m.raw;
+  const json = m.whole === null ? null : m.whole.json === undefined ? null : m.whole.json;
+  const { form, share, hasShare } = m.whole === null ? DERIVED : checkDerivation(m, m.whole.json, m.whole.decoded);
   const analysis = analysisColumns(m);
   const ms = Date.parse(m.ts);
   const tsExact = Number.isFinite(ms) && new Date(ms).toISOString() === m.ts;
@@ -179,21 +196,21 @@ export function messageToRow(m: MessageRecord, job: number | null = null, sess: 
     method: mcode !== null && mcode > 0 ? null : m.method,
     mcode,
     rpc_id: form & FORM_RPC_ID ? null : m.rpc_id,
-    json: form & FORM_JSON ? null : m.json === undefined ? null : m.json,
-    decoded: form & FORM_DECODED ? null : m.decoded,
+    json: form & FORM_JSON ? null : json,
+    decoded: form & FORM_DECODED ? null : (m.whole?.decoded ?? null),
     parse_error: m.parse_error,
     reply_to: replySeq !== null ? null : m.reply_to,
     reply_seq: replySeq,
     latency_ms: latencyUs !== null ? null : m.latency_ms,
     latency_us: latencyUs,
     truncated: m.truncated,
-    is_error: isErrorMessage(m),
+    is_error: m.is_error,
     ...share,
     // A record that still carries decoded.share (an older export) keeps that share's filter columns.
     ...(hasShare ? { verdict: analysis.verdict, agrees: analysis.agrees } : analysis),
     form,
     job,
-    analysis: m.analysis === null ? null : JSON.stringify(m.analysis),
+    analysis: analysisToText(m.analysis),
   };
 }
 
@@ -231,7 +248,7 @@ export function rowToMessage(r: StoredRow): MessageRecord {
     reply_to: r.reply_seq !== null ? String(r.reply_seq) : r.reply_to,
     latency_ms: r.latency_us !== null ? r.latency_us / 1000 : r.latency_ms,
     truncated: r.truncated,
-    analysis: r.analysis === null ? null : (JSON.parse(r.analysis) as MessageRecord["analysis"]),
+    analysis: analysisOfText(r.analysis),
   };
 }
 

@@ -13,7 +13,7 @@ import type {
  * Persistent capture (drizzle-kit generates drizzle/ from this file). Column names follow the JSON records so a row
  * maps back to a record field by field for rows written before 0003 (`form` NULL). Rows written since are compact (see
  * rows.ts): what can be derived from the raw line is not stored again, each distinct mining.notify line is stored once in
- * `jobs`, and search goes through `terms` and the message_terms_<n> posting tables (custom migration 0004, search.ts)
+ * `jobs`, and search goes through `terms` and the posting tables (terms.ts; custom migration 0004, search.ts)
  * instead of the FTS5 trigram index over every raw line (0001, kept for the rows it already covers).
  */
 

@@ -3,7 +3,7 @@ import { HEX_TOKEN } from "../capture/search";
 import { ftsPhrase } from "./fts";
 import { meta } from "./schema";
 import type { Db } from "./open";
-import { hexKey, listPartitions, partitionOf, partitionTable } from "./terms";
+import { hexKey, listPartitions } from "./terms";
 import { eq } from "drizzle-orm";
 
 /**
@@ -57,20 +57,20 @@ export function candidates(db: Db, keys: number[], q: string, page: Page, k: num
   const found = new Set<number>();
   const cmp = newest ? "<" : ">";
   const dir = newest ? "DESC" : "ASC";
-  const parts = listPartitions(c).filter((p) => (newest ? p <= partitionOf(Math.max(bound - 1, 0)) : p >= partitionOf(bound + 1)));
+  const parts = listPartitions(c).filter((p) => (newest ? p.lo < bound : p.hi > bound + 1));
   if (!newest) parts.reverse();
   for (const p of parts) {
     if (keys.length <= FEW_KEYS) {
       // Each key's postings in seq order, k at most: cheap however many postings a key has.
       const st = c.query<{ seq: number }, [number, number, number]>(
-        `SELECT seq FROM ${partitionTable(p)} WHERE term = ? AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
+        `SELECT seq FROM ${p.table} WHERE term = ? AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
       );
       for (const key of keys) for (const r of st.all(key, bound, k)) found.add(r.seq);
     } else {
       // Many keys (each a rarer text): one query, sorted by SQLite, instead of a query per key.
       const rows = c
         .query<{ seq: number }, number[]>(
-          `SELECT DISTINCT seq FROM ${partitionTable(p)} WHERE term IN (${keys.map(() => "?").join(",")}) AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
+          `SELECT DISTINCT seq FROM ${p.table} WHERE term IN (${keys.map(() => "?").join(",")}) AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
         )
         .all(...keys, bound, k);
       for (const r of rows) found.add(r.seq);

@@ -4,9 +4,10 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 import { searchFields } from "../capture/search";
 import { hash53 } from "./hash";
 import type { Db } from "./open";
-import { messageToRow, sessionToRow, type MessageRow, type TelemetryRow } from "./rows";
+import { jsonOfRaw, messageToRow, sessionToRow, type MessageRow, type TelemetryRow } from "./rows";
 import { agentTelemetry, meta, SEQ_HIGH_WATER, sessions } from "./schema";
-import { ensurePartition, hexKey, MAX_TERMS_PER_MESSAGE, partitionOf, partitionTable } from "./terms";
+import { toWireBatch, toWireMessage, type WireBatch, type WireMessage } from "./wire";
+import { hexKey, MAX_TERMS_PER_MESSAGE, PARTITION_BITS, partitionOf, tableForSeq } from "./terms";
 
 /**
  * Prepared statements for the write paths (writer, import). Messages go through bun:sqlite statements directly (the
@@ -51,6 +52,24 @@ function rowValues(r: MessageRow): SqlValue[] {
   });
 }
 
+/**
+ * Columns a compact row of the capture almost always leaves NULL (rows.ts): such rows go through an INSERT without
+ * them (a third fewer values to bind per row, the statement's main cost after SQLite's own work).
+ */
+const RARE_COLUMNS: ReadonlySet<string> = new Set([
+  "raw_hex", "method", "rpc_id", "json", "decoded", "parse_error", "reply_to", "latency_ms", "share_hash", "share_target",
+  "share_network", "share_json",
+]);
+const NARROW_COLUMNS = MESSAGE_COLUMNS.filter((k) => !RARE_COLUMNS.has(k));
+const RARE_INDEXES = MESSAGE_COLUMNS.flatMap((k, i) => (RARE_COLUMNS.has(k) ? [i] : []));
+const NARROW_INDEXES = MESSAGE_COLUMNS.flatMap((k, i) => (RARE_COLUMNS.has(k) ? [] : [i]));
+
+/** The values of NARROW_COLUMNS when the row's rare columns are all NULL, else null. */
+function narrowValues(v: SqlValue[]): SqlValue[] | null {
+  for (const i of RARE_INDEXES) if (v[i] !== null) return null;
+  return NARROW_INDEXES.map((i) => v[i]!);
+}
+
 /** Bounded memo (insertion order): the writer's caches of jobs and vocabulary ids. */
 class Memo<K, V> {
   private readonly map = new Map<K, V>();
@@ -89,13 +108,18 @@ export function prepareWrites(db: Db) {
   const insertSessionId = c.prepare<{ n: number }, [string]>("INSERT INTO session_ids (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING n");
   const findSessionId = c.prepare<{ n: number }, [string]>("SELECT n FROM session_ids WHERE id = ?");
   const sessionNumbers = new Memo<string, number>(100_000);
-  const postings = new Map<number, Statement<void, number[]>>();
-  const insertMessages = c.prepare<unknown, SqlValue[]>(
-    `INSERT INTO messages (${MESSAGE_COLUMNS.join(", ")}) VALUES ${Array(ROWS_PER_INSERT)
-      .fill(`(${MESSAGE_COLUMNS.map(() => "?").join(", ")})`)
-      .join(", ")} ON CONFLICT DO NOTHING`,
-  );
+  const postings = new Map<string, Statement<void, number[]>>();
+  const tables = new Map<number, string>();
+  const multiInsert = (cols: readonly string[], rows: number) =>
+    c.prepare<unknown, SqlValue[]>(
+      `INSERT INTO messages (${cols.join(", ")}) VALUES ${Array(rows).fill(`(${cols.map(() => "?").join(", ")})`).join(", ")} ON CONFLICT DO NOTHING`,
+    );
+  const insertMessages = multiInsert(MESSAGE_COLUMNS, ROWS_PER_INSERT);
+  const insertNarrow = multiInsert(NARROW_COLUMNS, ROWS_PER_INSERT);
+  const insertNarrowOne = multiInsert(NARROW_COLUMNS, 1);
   const jobs = new Memo<number, string>(4_096);
+  const jobKeys = new Memo<number, number[]>(4_096);
+  const lineHashes = new Map<string, number>();
   const vocabulary = new Memo<string, number>(100_000);
   /** Jobs referenced since the last flushJobs, with their newest seq. */
   const touched = new Map<number, number>();
@@ -115,10 +139,12 @@ export function prepareWrites(db: Db) {
   const changes = () => c.query<{ n: number }, []>("SELECT changes() AS n").get()?.n ?? 0;
 
   /** The job key for a notify line (stored now if new), or null to keep the line in the row (short, or a hash collision). */
-  function jobOf(m: MessageRecord): number | null {
+  function jobOf(m: WireMessage): number | null {
     if (m.method !== "mining.notify" || m.kind !== "notification" || m.raw === null || m.raw.length < JOB_MIN_CHARS) return null;
     const raw = m.raw;
-    const h = hash53(raw);
+    // A batch carries each distinct line as one string (wire.ts): hash it once, not once per miner.
+    let h = lineHashes.get(raw);
+    if (h === undefined) lineHashes.set(raw, (h = hash53(raw)));
     if (jobs.get(h) !== raw) {
       const held = findJob.get(h)?.raw;
       if (held === undefined) insertJob.run(h, raw, m.seq);
@@ -151,20 +177,35 @@ export function prepareWrites(db: Db) {
   }
 
   /** The (term, seq) postings of one message (see terms.ts). */
-  function keysOf(m: MessageRecord): number[] {
-    const f = searchFields(m);
+  function keysOf(m: WireMessage): number[] {
+    const json = m.whole !== null ? m.whole.json : m.kind === "invalid" ? null : jsonOfRaw(m.raw, m.truncated);
+    const f = searchFields({ kind: m.kind, method: m.method, json, raw: m.raw, raw_hex: m.raw_hex, parse_error: m.parse_error });
     const keys: number[] = [];
     for (const h of f.hex) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(hexKey(h));
     for (const t of f.texts) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(termId(t));
     return keys;
   }
 
+  /** A job's keys once per job: every miner of a session group gets the same notify line. */
+  function keysOfJob(m: WireMessage, job: number | null): number[] {
+    if (job === null || m.whole !== null || m.parse_error !== null) return keysOf(m);
+    let keys = jobKeys.get(job);
+    if (keys === undefined) jobKeys.set(job, (keys = keysOf(m)));
+    return keys;
+  }
+
+  /** The postings table of partition `p` (terms.ts tableForSeq), looked up once per partition. */
+  function tableOf(p: number): string {
+    let t = tables.get(p);
+    if (t === undefined) tables.set(p, (t = tableForSeq(c, p * 2 ** PARTITION_BITS)));
+    return t;
+  }
+
   function postingsInsert(p: number, rows: number): Statement<void, number[]> {
-    const key = p * 1024 + rows;
+    const key = `${tableOf(p)} ${rows}`;
     let st = postings.get(key);
     if (!st) {
-      ensurePartition(c, p);
-      st = c.prepare<void, number[]>(`INSERT OR IGNORE INTO ${partitionTable(p)} (term, seq) VALUES ${Array(rows).fill("(?, ?)").join(", ")}`);
+      st = c.prepare<void, number[]>(`INSERT OR IGNORE INTO ${tableOf(p)} (term, seq) VALUES ${Array(rows).fill("(?, ?)").join(", ")}`);
       postings.set(key, st);
     }
     return st;
@@ -179,8 +220,8 @@ export function prepareWrites(db: Db) {
     for (; i < pairs.length; i++) postingsInsert(p, 1).run(pairs[i]![0], pairs[i]![1]);
   }
 
-  function post(seq: number, m: MessageRecord): void {
-    writePostings(partitionOf(seq), keysOf(m).map((k) => [k, seq]));
+  function post(seq: number, m: WireMessage, job: number | null): void {
+    writePostings(partitionOf(seq), keysOfJob(m, job).map((k) => [k, seq]));
   }
 
   return {
@@ -188,30 +229,45 @@ export function prepareWrites(db: Db) {
      * The writer's path: many rows per statement, postings sorted. Seqs are new here (the store hands each out once);
      * a row already present is skipped and its postings (already there too) are ignored as duplicates.
      */
-    insertMessages: (msgs: MessageRecord[]): void => {
-      const values: SqlValue[][] = msgs.map((m) => rowValues(messageToRow(m, jobOf(m), sessionNumber(m.session_id))));
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= values.length; i += ROWS_PER_INSERT) insertMessages.run(...values.slice(i, i + ROWS_PER_INSERT).flat());
-      for (; i < values.length; i++) insertMessage.run(...values[i]!);
+    insertMessages: (msgs: WireMessage[]): void => {
+      const jobsOf = msgs.map(jobOf);
+      lineHashes.clear();
+      const narrow: SqlValue[][] = [];
+      const full: SqlValue[][] = [];
+      msgs.forEach((m, i) => {
+        const v = rowValues(messageToRow(m, jobsOf[i]!, sessionNumber(m.session_id)));
+        const n = narrowValues(v);
+        if (n) narrow.push(n);
+        else full.push(v);
+      });
+      for (const [values, many, one] of [[narrow, insertNarrow, insertNarrowOne], [full, insertMessages, insertMessage]] as const) {
+        let i = 0;
+        for (; i + ROWS_PER_INSERT <= values.length; i += ROWS_PER_INSERT) many.run(...values.slice(i, i + ROWS_PER_INSERT).flat());
+        for (; i < values.length; i++) one.run(...values[i]!);
+      }
       const byPartition = new Map<number, [number, number][]>();
-      for (const m of msgs) {
+      msgs.forEach((m, j) => {
         const p = partitionOf(m.seq);
         let list = byPartition.get(p);
         if (!list) byPartition.set(p, (list = []));
-        for (const k of keysOf(m)) list.push([k, m.seq]);
-      }
+        for (const k of keysOfJob(m, jobsOf[j]!)) list.push([k, m.seq]);
+      });
       for (const [p, pairs] of byPartition) writePostings(p, pairs);
     },
     /** Returns true when the row was new (then its job and search terms are written too). */
-    insertMessage: (m: MessageRecord): boolean => {
+    insertMessage: (record: MessageRecord): boolean => {
+      const m = toWireMessage(record);
       const job = jobOf(m);
+      lineHashes.clear();
       if (insertMessage.run(...rowValues(messageToRow(m, job, sessionNumber(m.session_id)))).changes === 0) return false;
-      post(m.seq, m);
+      post(m.seq, m, job);
       return true;
     },
     /** After a rolled-back transaction: what the caches learnt in it may not be in the database. */
     forget: (): void => {
       jobs.clear();
+      jobKeys.clear();
+      tables.clear();
       vocabulary.clear();
       sessionNumbers.clear();
       touched.clear();
@@ -236,8 +292,11 @@ export type Writes = ReturnType<typeof prepareWrites>;
 /** What one transaction writes. */
 export type Batch = { msgs: MessageRecord[]; sess: SessionRecord[]; telemetry: TelemetryRow[]; seqHighWater: number };
 
+/** One committed batch of records (this thread: `sqlite::memory:`, tests, benches); see writeWireBatch. */
+export const writeBatch = (db: Db, w: Writes, b: Batch): void => writeWireBatch(db, w, toWireBatch(b));
+
 /** One committed batch: sessions first, then messages and telemetry, then the seq high-water mark. */
-export function writeBatch(db: Db, w: Writes, b: Batch): void {
+export function writeWireBatch(db: Db, w: Writes, b: WireBatch): void {
   const { msgs, sess, telemetry, seqHighWater } = b;
   try {
     db.$client.transaction(() => {

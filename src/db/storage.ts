@@ -24,6 +24,8 @@ export type StorageOptions = {
   retentionIntervalMs?: number;
   /** This instance's name (INSTANCE_ID): on every PostgreSQL row, and what the `instance` filter compares with. */
   instanceId?: string;
+  /** PostgreSQL seqs per block (pg/backend.ts SEQ_BLOCK); smaller only in tests, on a database of their own. */
+  seqBlock?: number;
 };
 
 /** The history filters, plus `instance` (PostgreSQL rows carry the instance that wrote them; SQLite has only this one). */
@@ -49,6 +51,8 @@ export type StorageStats = {
   retention: { runs: number; deleted_messages: number; deleted_sessions: number; last_run_at: string | null } | null;
   recovered_sessions: number;
   recovered_from_crash: boolean;
+  /** Messages not kept because this run's seq block ran out before the next came (PostgreSQL; see attach). */
+  seq_exhausted: number;
 };
 
 /**
@@ -59,6 +63,7 @@ export class Storage {
   private writer: CaptureWriter | null = null;
   private sink: BatchSink | null = null;
   private store: CaptureStore | null = null;
+  private offSeqWatch: (() => void) | null = null;
 
   /** History reads: on a reader thread for a SQLite file, this thread for PostgreSQL (see disk-reads.ts). */
   private readonly reads: DiskReads;
@@ -90,7 +95,7 @@ export class Storage {
   /** Open SQLite or PostgreSQL by the URL's scheme (PostgreSQL connects, so this is async). */
   static async connect(opts: StorageOptions): Promise<Storage> {
     if (!isPostgresUrl(opts.url)) return Storage.open(opts);
-    const pg = await openPgBackend(opts.url, opts.instanceId ?? "hashscope");
+    const pg = await openPgBackend(opts.url, opts.instanceId ?? "hashscope", opts.seqBlock);
     return new Storage(pg.backend, opts, pg.firstSeq, pg.recoveredSessions, pg.recoveredFromCrash);
   }
 
@@ -126,6 +131,24 @@ export class Storage {
     this.store = store;
     this.sink = this.backend.openSink(this.opts.retention, this.opts.retentionIntervalMs);
     this.writer = new CaptureWriter(this.sink, store, { ...DEFAULT_WRITER_OPTIONS, ...this.opts.writer }).start();
+    const blocks = this.backend.seqBlocks;
+    if (blocks) {
+      // A run hands out seqs from its block only; the next block is taken when half of this one is used, so it is
+      // there long before the end (a message that finds no seq left is counted, store.seqExhausted).
+      store.limitSeqs(this.firstSeq + blocks.size - 1);
+      let taking = false;
+      this.offSeqWatch = store.events.on((e) => {
+        if (e.type !== "message" || taking) return;
+        const { left, nextReady } = store.seqsLeft;
+        if (nextReady || left > blocks.size / 2) return;
+        taking = true;
+        blocks
+          .next()
+          .then((first) => store.extendSeqs(first, first + blocks.size - 1))
+          .catch((err: unknown) => console.error("storage: could not take the next seq block:", err instanceof Error ? err.message : String(err)))
+          .finally(() => (taking = false));
+      });
+    }
   }
 
   /** Keep every verified agent telemetry report (the fleet page shows only the latest per agent). */
@@ -225,6 +248,7 @@ export class Storage {
       retention: r ? { ...r } : null,
       recovered_sessions: this.recoveredSessions,
       recovered_from_crash: this.recoveredFromCrash,
+      seq_exhausted: this.store?.seqExhausted ?? 0,
     };
   }
 
@@ -235,6 +259,7 @@ export class Storage {
 
   /** Stop background work, write what is queued, close the file. Live sessions stay open on disk (next start: `restart`). */
   async close(): Promise<void> {
+    this.offSeqWatch?.();
     await this.writer?.stop();
     await this.sink?.close();
     await this.reads.close();
@@ -256,6 +281,8 @@ export interface StorageBackend {
   close(lastSeq: number | null): Promise<void>;
   /** The SQLite database; null on PostgreSQL. */
   readonly sqlite: Db | null;
+  /** PostgreSQL: seq blocks of `size`, the next one taken with `next` (its first seq). */
+  readonly seqBlocks?: { size: number; next(): Promise<number> };
 }
 
 /** `sqlite::memory:` exists only on this thread's connection, so it is read and written here; a file from workers. */

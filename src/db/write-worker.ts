@@ -1,15 +1,16 @@
 /// <reference lib="webworker" />
 import { openDatabase, type Db } from "./open";
 import { startRetention, type RetentionOptions, type RetentionStats } from "./retention";
-import { prepareWrites, writeBatch, type Batch, type Writes } from "./statements";
+import { prepareWrites, writeWireBatch, type Writes } from "./statements";
+import { decodeBatch, joinBatches } from "./wire";
 
 /** The database writer thread: batches in, one transaction each, an answer per batch (see sink.ts). */
 
 export type WorkerRequest =
   /** `instance`: PostgreSQL's writer (pg/write-worker.ts) stamps it on every row. */
   | { type: "open"; url: string; retention: RetentionOptions; retentionIntervalMs: number | null; instance?: string }
-  /** The batch as JSON text: posting one string costs the relay's thread about half of cloning the records. */
-  | { type: "batch"; id: number; batchJson: string }
+  /** One batch as text in pieces (SQLite: wire.ts encodeBatch; PostgreSQL: JSON of the records), one transaction. */
+  | { type: "batch"; id: number; parts: string[] }
   | { type: "close" };
 
 export type WorkerReply =
@@ -37,7 +38,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
   } else if (req.type === "batch") {
     try {
       if (!db || !writes) throw new Error("database not open");
-      writeBatch(db, writes, JSON.parse(req.batchJson) as Batch);
+      writeWireBatch(db, writes, joinBatches(req.parts.map(decodeBatch)));
       reply({ type: "done", id: req.id, error: null });
     } catch (err) {
       reply({ type: "done", id: req.id, error: err instanceof Error ? err.message : String(err) });

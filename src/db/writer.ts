@@ -22,7 +22,9 @@ export type WriterOptions = {
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   maxQueue: 1_000_000,
   maxQueueBytes: 64 * 1024 * 1024,
-  batchSize: 2_000,
+  // Sinks on a thread of their own encode a batch in pieces (sink.ts); one transaction for up to 8,000 messages
+  // writes ~10 % faster than for 2,000 (bench/db.ts).
+  batchSize: 8_000,
   flushMs: 100,
   countersSaveMs: 30_000,
 };

@@ -1,7 +1,16 @@
 import type { MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { listedAfter, newerSessionFirst } from "../db/merge";
+import { instanceOf } from "../instance-id";
 import type { Services } from "./services";
+
+/**
+ * A record as the API and pages show it: with a database, `instance` says which HashScope wrote it (several may share
+ * one PostgreSQL; memory's and a SQLite file's are this one's). A copy: stored and cached records stay as they are.
+ */
+export function located<T extends object>(svc: Pick<Services, "db">, record: T): T & { instance?: string } {
+  return svc.db ? { ...record, instance: instanceOf(record, svc.db.instanceId) } : record;
+}
 
 /**
  * One view of everything captured, for the API and the pages alike: with a database, memory and disk are merged

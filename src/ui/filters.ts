@@ -1,10 +1,14 @@
-import { MessageQuery, type MessageFilter } from "../capture/query";
+import { MessageQuery } from "../capture/query";
+import { InstanceId } from "../instance-id";
+import type { HistoryFilter } from "../db/storage";
 
 /** Message filters as the pages receive them: HTML forms send empty fields, which mean "any". */
 
-export type UiQuery = { filter: MessageFilter; before: number | undefined; problems: string[] };
+export type UiQuery = { filter: HistoryFilter; before: number | undefined; problems: string[] };
 
-const FILTER_KEYS = ["session_id", "direction", "method", "kind", "errors", "share", "agrees", "verdict", "q"] as const;
+const FILTER_KEYS = ["session_id", "direction", "method", "kind", "errors", "share", "agrees", "verdict", "q", "instance"] as const;
+/** The API's message filters plus `instance` (which HashScope wrote it: several may share one PostgreSQL). */
+const UiFilterQuery = MessageQuery.extend({ instance: InstanceId.optional() });
 
 /** Parse leniently: drop empty and invalid fields (reported in `problems`) instead of failing the page. */
 export function parseUiQuery(query: Record<string, string | undefined>): UiQuery {
@@ -15,7 +19,7 @@ export function parseUiQuery(query: Record<string, string | undefined>): UiQuery
   }
   const problems: string[] = [];
   for (let attempt = 0; attempt < 8; attempt++) {
-    const r = MessageQuery.safeParse(input);
+    const r = UiFilterQuery.safeParse(input);
     if (r.success) {
       const { limit: _limit, before, ...filter } = r.data;
       return { filter, before, problems };
@@ -34,7 +38,7 @@ export function parseUiQuery(query: Record<string, string | undefined>): UiQuery
 }
 
 /** The query string of a filter (plus extras), for links and the SSE URL. */
-export function filterQuery(filter: MessageFilter, extra: Record<string, string | number | undefined> = {}): string {
+export function filterQuery(filter: HistoryFilter, extra: Record<string, string | number | undefined> = {}): string {
   const p = new URLSearchParams();
   for (const k of FILTER_KEYS) {
     const v = filter[k];
@@ -48,5 +52,5 @@ export function filterQuery(filter: MessageFilter, extra: Record<string, string 
   return s ? `?${s}` : "";
 }
 
-export const hasFilter = (f: MessageFilter): boolean =>
+export const hasFilter = (f: HistoryFilter): boolean =>
   FILTER_KEYS.some((k) => f[k] !== undefined && (f[k] !== false || k === "agrees"));

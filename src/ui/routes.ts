@@ -16,6 +16,7 @@ import { notFoundPage } from "./views/simple";
 import { actionRoutes, controlsFor, replayPanelFor } from "./actions";
 import { ASSET_PATHS, assetRoutes } from "./assets";
 import { multiStreamRoutes } from "./multi-stream";
+import { instanceOf } from "../instance-id";
 import { filterQuery, parseUiQuery } from "./filters";
 import { clip, shortId } from "./format";
 import { htmlResponse } from "./html";
@@ -78,12 +79,14 @@ async function sessionPage(svc: Services, s: SessionRecord, before: number | und
   const open = s.state === "live" || s.state === "connecting";
   const stream = before === undefined && open ? `/ui/stream/session/${encodeURIComponent(s.id)}?after=${svc.store.lastSeq}` : null;
   const analysis = sessionAnalysis(svc, s);
-  return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice), analysis }), status);
+  const instance = svc.db ? instanceOf(s, svc.db.instanceId) : undefined;
+  return htmlResponse(sessionDetailPage({ session: s, rows, more, stream, controls: controlsFor(svc, s, notice), analysis, instance }), status);
 }
 
 async function messagePage(svc: Services, m: MessageRecord, replay: ReplayPanel | null, status = 200): Promise<Response> {
   const request = m.reply_to ? ((await history(svc).message(m.reply_to)) ?? null) : null;
-  return htmlResponse(messageDetailPage({ message: m, request, response: findResponse(svc, m), replay }), status);
+  const instance = svc.db ? instanceOf(m, svc.db.instanceId) : undefined;
+  return htmlResponse(messageDetailPage({ message: m, request, response: findResponse(svc, m), replay, instance }), status);
 }
 
 function pages(svc: Services, meter: RateMeter) {

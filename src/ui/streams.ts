@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { MessageFilter } from "../capture/query";
+import type { HistoryFilter } from "../db/storage";
 import type { MessageRecord } from "../capture/records";
 import type { StoreEvent } from "../capture/store";
 import { messageFeed } from "../http/api/stream";
@@ -52,15 +52,17 @@ function rowsFrame(items: MessageRecord[], skipped: number): string {
  * The resume point: Last-Event-ID (htmx's hx-sse sends it on reconnect) or `after` (the last seq the page was
  * rendered with). A point beyond the store means the server restarted with a fresh store: start over.
  */
-function resumePoint(svc: Services, request: Request, after: string | undefined): { after: number | null; reset: boolean } {
+function resumePoint(svc: Services, request: Request, after: string | undefined, filter: HistoryFilter): { after: number | null; reset: boolean } {
   const at = lastEventId(request.headers.get("last-event-id"), after);
-  if (at !== null && at > svc.store.lastSeq) return { after: 0, reset: true };
+  // Another instance's seqs come from its own block, above or below this store's: no sign of a restart here.
+  const foreign = filter.instance !== undefined && svc.db !== undefined && filter.instance !== svc.db.instanceId;
+  if (at !== null && at > svc.store.lastSeq && !foreign) return { after: 0, reset: true };
   return { after: at, reset: false };
 }
 
-function messageFrames(svc: Services, filter: MessageFilter, request: Request, after: string | undefined) {
+function messageFrames(svc: Services, filter: HistoryFilter, request: Request, after: string | undefined) {
   const signal = request.signal;
-  const start = resumePoint(svc, request, after);
+  const start = resumePoint(svc, request, after, filter);
   return (async function* () {
     yield `retry: 1000\n: connected\n\n`;
     if (start.reset) yield sseEvent("reset", "1");

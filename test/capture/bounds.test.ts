@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Hub } from "../../src/capture/hub";
 import { CapturePipeline } from "../../src/capture/ingest";
 import { CaptureStore, messageBytes } from "../../src/capture/store";
-import { MemoryGuard } from "../../src/memory-guard";
+import { MemoryGuard, MIN_SHED_MS } from "../../src/memory-guard";
 import { FaultWatch, writerView } from "../../src/http/faults";
 
 const upstream = { host: "pool", port: 3333, tls: false };
@@ -104,8 +104,9 @@ describe("MAX_MEMORY_MB", () => {
     capture.drainAll();
     const before = store.bytes;
     let rss = 500;
+    const heap = 900; // the heap stays high here: only RSS can end shedding
     const logged: string[] = [];
-    const guard = new MemoryGuard(1000, capture, store, (l) => logged.push(l), () => rss);
+    const guard = new MemoryGuard(1000, capture, store, (l) => logged.push(l), () => ({ rss, heap }));
     guard.check();
     expect(guard.stats().shedding).toBe(false);
     rss = 601;
@@ -121,6 +122,47 @@ describe("MAX_MEMORY_MB", () => {
     expect(capture.isShedding).toBe(false);
     expect(logged.length).toBe(2);
     expect(logged[0]).toContain("MAX_MEMORY_MB");
+  });
+
+  test("RSS that stays up once the JS heap came down: capture resumes after MIN_SHED_MS, and is shed again only when RSS grows past that floor (or 90 %)", () => {
+    const { store, capture } = setup();
+    let rss = 620;
+    let heap = 500;
+    let now = 0;
+    const guard = new MemoryGuard(1000, capture, store, () => {}, () => ({ rss, heap }), () => now);
+    guard.check();
+    expect(guard.stats()).toMatchObject({ shedding: true, shed_episodes: 1 });
+    heap = 300; // shedding freed the heap; RSS does not fall (the allocator keeps its pages)
+    now = MIN_SHED_MS - 1;
+    guard.check();
+    expect(capture.isShedding).toBe(true); // not before MIN_SHED_MS
+    now = MIN_SHED_MS;
+    guard.check();
+    expect(capture.isShedding).toBe(false);
+    expect(guard.stats().shed_at_bytes).toBe(720); // the RSS it stayed at + 10 % of the ceiling
+    rss = 700;
+    guard.check();
+    expect(capture.isShedding).toBe(false); // still under the new floor: capture goes on
+    rss = 721;
+    heap = 600;
+    guard.check();
+    expect(guard.stats()).toMatchObject({ shedding: true, shed_episodes: 2 });
+    // Resumed at 880: the next floor is capped at 90 % of the ceiling.
+    rss = 880;
+    heap = 100;
+    now += MIN_SHED_MS;
+    guard.check();
+    expect(guard.stats()).toMatchObject({ shedding: false, shed_at_bytes: 900 });
+    // RSS dipping just under 60 % keeps the raised mark (no flapping around 60 %); well under it, the first mark holds again.
+    rss = 590;
+    guard.check();
+    expect(guard.stats().shed_at_bytes).toBe(900);
+    rss = 610;
+    guard.check();
+    expect(capture.isShedding).toBe(false);
+    rss = 490;
+    guard.check();
+    expect(guard.stats().shed_at_bytes).toBe(600);
   });
 });
 

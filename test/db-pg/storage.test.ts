@@ -88,7 +88,7 @@ test.skipIf(!havePg)("PostgreSQL: records round-trip exactly, every filter and p
   expect((await st2.messages({}, 2))[0]).toEqual(later);
   expect(later.seq % SEQ_BLOCK).toBe(1); // the first of its run's block
   await st2.close();
-});
+}, 30_000); // a real server on a shared machine: its first connections and migrations can take seconds under load
 
 test.skipIf(!havePg)("PostgreSQL: two instances write to one database at once without clashing seqs or ids", async () => {
   const [a, b] = [await open("site-x"), await open("site-y")];
@@ -178,4 +178,57 @@ test.skipIf(!havePg)("PostgreSQL: a batch's agent telemetry is written once, wit
   } finally {
     await fresh.drop();
   }
+});
+
+test.skipIf(!havePg)("PostgreSQL: a run whose seq block runs out goes on in a new block taken before the end (tiny blocks here), beside another instance", async () => {
+  const tiny = await freshDatabase("seqblocks");
+  const SIZE = 40;
+  const connect = (instanceId: string) => Storage.connect({ url: tiny.url, instanceId, retention: noRetention, writer: manualWriter, seqBlock: SIZE });
+  const [a, b] = [await connect("site-a"), await connect("site-b")];
+  const [sa, sb] = [smallStore(a.firstSeq, 1_000, 1_000), smallStore(b.firstSeq, 1_000, 1_000)];
+  a.attach(sa);
+  b.attach(sb);
+  sa.openSession({ id: "a1", miner_addr: "10.1.0.1:1", upstream });
+  sb.openSession({ id: "b1", miner_addr: "10.2.0.1:1", upstream });
+  const wa: MessageRecord[] = [];
+  const wb: MessageRecord[] = [];
+  // The next block is asked for halfway through the current one; before the last seq of a block, wait (bounded) until
+  // it is there, as a real run has seconds to spare at 2^36.
+  const nextBlockHere = async (st: ReturnType<typeof smallStore>) => {
+    for (let i = 0; i < 500 && st.seqsLeft.left <= 1 && !st.seqsLeft.nextReady; i++) await Bun.sleep(10);
+  };
+  for (let i = 0; i < 10 * SIZE; i++) {
+    await nextBlockHere(sa);
+    await nextBlockHere(sb);
+    wa.push(sa.add(line("a1", i))!);
+    wb.push(sb.add(line("b1", i))!);
+  }
+  expect(wa.every(Boolean) && wb.every(Boolean)).toBe(true);
+  expect(a.stats().seq_exhausted + b.stats().seq_exhausted).toBe(0);
+  // Seqs rise within each run, stay inside blocks of SIZE, and the two instances never share one.
+  for (const w of [wa, wb]) {
+    for (let i = 1; i < w.length; i++) expect(w[i]!.seq).toBeGreaterThan(w[i - 1]!.seq);
+    const blocks = new Set(w.map((m) => Math.floor((m.seq - 1) / SIZE)));
+    expect(blocks.size).toBeGreaterThanOrEqual(10);
+  }
+  const seqs = new Set([...wa, ...wb].map((m) => m.seq));
+  expect(seqs.size).toBe(20 * SIZE);
+  await Promise.all([a.flush(), b.flush()]);
+  expect(await a.messages({ session_id: "b1" }, 1_000)).toEqual([...wb].reverse());
+  expect(await b.since({ session_id: "a1" }, 0, 1_000)).toEqual(wa);
+
+  // With no time for the next block to come, the end of the block is a counted loss, never a seq outside it.
+  const c = await connect("site-c");
+  const sc = smallStore(c.firstSeq, 1_000, 1_000);
+  c.attach(sc);
+  sc.openSession({ id: "c1", miner_addr: "10.3.0.1:1", upstream });
+  const got = Array.from({ length: SIZE + 5 }, (_, i) => sc.add(line("c1", i)));
+  expect(got.filter(Boolean).length).toBe(SIZE);
+  expect(c.stats().seq_exhausted).toBe(5);
+  expect(got.filter(Boolean).every((m) => m!.seq >= c.firstSeq && m!.seq < c.firstSeq + SIZE)).toBe(true);
+  await nextBlockHere(sc); // the next block arrives; capture goes on in it
+  const after = sc.add(line("c1", 99))!;
+  expect(after.seq).toBeGreaterThanOrEqual(c.firstSeq + SIZE);
+  for (const st of [a, b, c]) await st.close();
+  await tiny.drop();
 });

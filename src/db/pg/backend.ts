@@ -20,20 +20,24 @@ export const SEQ_BLOCK = 2 ** 36;
 
 const openKey = (instance: string) => `open:${instance}`;
 
-/** Take this run's seq block: past every seq stored (an import may have brought seqs from elsewhere). */
-async function takeSeqBlock(db: PgDb): Promise<number> {
+/**
+ * Take a seq block (at start, and again before the current one runs out: storage.ts): past every seq stored (an
+ * import may have brought seqs from elsewhere). Returns its first seq. `size` is SEQ_BLOCK but in tests, which use a
+ * database of their own (instances with different sizes on one database would overlap).
+ */
+async function takeSeqBlock(db: PgDb, size: number): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('hashscope seq_blocks'))`);
     const [r] = (await tx.execute(
       sql`SELECT nextval('seq_blocks')::bigint AS b, (SELECT coalesce(max(seq), 0) FROM messages)::bigint AS m`,
     )) as unknown as Array<{ b: string | number; m: string | number }>;
     let block = Number(r!.b);
-    const needed = Math.floor(Number(r!.m) / SEQ_BLOCK) + 2; // the first block whose range is above every stored seq
+    const needed = Math.floor(Number(r!.m) / size) + 2; // the first block whose range is above every stored seq
     if (block < needed) {
       await tx.execute(sql`SELECT setval('seq_blocks', ${needed})`);
       block = needed;
     }
-    return (block - 1) * SEQ_BLOCK + 1;
+    return (block - 1) * size + 1;
   });
 }
 
@@ -64,7 +68,7 @@ export type PgOpened = { backend: StorageBackend; firstSeq: number; recoveredSes
  * Connect, migrate, hold this instance's lock (a session advisory lock on a reserved connection: two HashScopes with
  * one INSTANCE_ID would close each other's live sessions), recover, take a seq block. Errors are one-line ConfigErrors.
  */
-export async function openPgBackend(url: string, instance: string): Promise<PgOpened> {
+export async function openPgBackend(url: string, instance: string, seqBlock = SEQ_BLOCK): Promise<PgOpened> {
   const where = redactUrl(url);
   let db: PgDb;
   try {
@@ -89,7 +93,7 @@ export async function openPgBackend(url: string, instance: string): Promise<PgOp
       .values({ key: openKey(instance), value: String(process.pid) })
       .onConflictDoUpdate({ target: meta.key, set: { value: String(process.pid) } });
     const recoveredSessions = await closeLiveSessions(db, instance);
-    const firstSeq = await takeSeqBlock(db);
+    const firstSeq = await takeSeqBlock(db, seqBlock);
     // For imports: seqs from here up are this run's to hand out (pg/import.ts refuses them while it runs).
     await db
       .insert(meta)
@@ -98,10 +102,11 @@ export async function openPgBackend(url: string, instance: string): Promise<PgOp
     const held = lock;
     const backend: StorageBackend = {
       sqlite: null,
+      seqBlocks: { size: seqBlock, next: () => takeSeqBlock(db, seqBlock) },
       reads: new PgReads(db),
       // On a thread of its own: building rows and INSERT text for a batch is CPU the relay's thread must not spend.
       openSink: (retention, intervalMs) =>
-        new WorkerSink(url, retention, intervalMs, new URL("./write-worker.ts", import.meta.url).href, instance),
+        new WorkerSink(url, retention, intervalMs, new URL("./write-worker.ts", import.meta.url).href, instance, JSON.stringify),
       exportStream: (sessionId) => pgExportStream(db, sessionId),
       async close() {
         try {

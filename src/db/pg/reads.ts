@@ -3,6 +3,7 @@ import { matchesFilter, type MessageFilter } from "../../capture/query";
 import type { MessageRecord, SessionRecord } from "../../capture/records";
 import { DiskReads, type ReadCall } from "../disk-reads";
 import type { PgDb } from "./open";
+import { noteWriter } from "../../instance-id";
 import { rowToMessage, rowToSession } from "./rows";
 import { messages, sessions } from "./schema";
 
@@ -49,7 +50,7 @@ async function select(db: PgDb, f: PgFilter, limit: number, page: Page): Promise
       .orderBy(oldest ? asc(messages.seq) : desc(messages.seq))
       .limit(k);
     for (const r of rows) {
-      const m = rowToMessage(r.record);
+      const m = noteWriter(rowToMessage(r.record), r.instance);
       if (out.length < limit && matchesFilter(m, f)) out.push(m);
     }
     if (rows.length < k) break;
@@ -64,14 +65,14 @@ export const messagesAfter = (db: PgDb, f: PgFilter, after: number, limit: numbe
 
 export async function getMessage(db: PgDb, id: string): Promise<MessageRecord | undefined> {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
-  const [row] = await db.select({ record: messages.record }).from(messages).where(eq(messages.seq, Number(id)));
-  const m = row ? rowToMessage(row.record) : undefined;
+  const [row] = await db.select({ record: messages.record, instance: messages.instance }).from(messages).where(eq(messages.seq, Number(id)));
+  const m = row ? noteWriter(rowToMessage(row.record), row.instance) : undefined;
   return m && m.id === id ? m : undefined;
 }
 
 export async function getSession(db: PgDb, id: string): Promise<SessionRecord | undefined> {
-  const [row] = await db.select({ record: sessions.record }).from(sessions).where(eq(sessions.id, id));
-  return row ? rowToSession(row.record) : undefined;
+  const [row] = await db.select({ record: sessions.record, instance: sessions.instance }).from(sessions).where(eq(sessions.id, id));
+  return row ? noteWriter(rowToSession(row.record), row.instance) : undefined;
 }
 
 export async function listSessions(
@@ -87,12 +88,12 @@ export async function listSessions(
   if (state === "closed") c.push(isNotNull(sessions.closed_at));
   if (cursor) c.push(sql`(${sessions.opened_at}, ${sessions.id}) < (${cursor.opened_at}, ${cursor.id})`);
   const rows = await db
-    .select({ record: sessions.record })
+    .select({ record: sessions.record, instance: sessions.instance })
     .from(sessions)
     .where(and(...c))
     .orderBy(desc(sessions.opened_at), desc(sessions.id))
     .limit(limit);
-  return rows.map((r) => rowToSession(r.record));
+  return rows.map((r) => noteWriter(rowToSession(r.record), r.instance));
 }
 
 /** Every session, oldest first (export). */

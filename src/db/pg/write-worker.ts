@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import type { Batch } from "../statements";
+import { joinBatches } from "../wire";
 import type { WorkerReply, WorkerRequest } from "../write-worker";
 import { connectPg, type PgDb } from "./open";
 import { PgSink } from "./sink";
@@ -31,7 +32,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
     chain = chain.then(async () => {
       try {
         if (!sink) throw new Error("database not open");
-        await sink.write(JSON.parse(req.batchJson) as Batch);
+        await sink.write(joinBatches(req.parts.map((t) => JSON.parse(t) as Batch)));
         reply({ type: "done", id: req.id, error: null });
       } catch (err) {
         reply({ type: "done", id: req.id, error: text(err) });

@@ -38,9 +38,13 @@ export const jsonResponse = (description: string, schema: z.ZodType): OpenAPIV3.
   },
 });
 
+/** With a database: which HashScope instance wrote the record (INSTANCE_ID; several may share one PostgreSQL). */
+const instance = z.string().optional();
+
 export const SessionDetail = SessionRecord.extend({
+  instance,
   stats: z.object({ messages_in_memory: z.number().int(), messages_stored: z.number().int().optional() }),
   /** null when HashScope no longer holds this session's figures (e.g. after a restart). */
   analysis: SessionAnalysis.nullable(),
 });
-export const MessageList = z.array(MessageRecord);
+export const MessageList = z.array(MessageRecord.extend({ instance }));

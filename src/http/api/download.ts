@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { MessageQuery } from "../../capture/query";
+import { InstanceId } from "../../instance-id";
 import type { MessageRecord } from "../../capture/records";
 import { history } from "../history";
 import type { Services } from "../services";
@@ -11,6 +12,8 @@ const DownloadQuery = MessageQuery.omit({ limit: true }).extend({
   format: z.enum(["jsonl", "csv"]).default("jsonl"),
   /** The most messages in one download. */
   limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  /** Only what that HashScope instance stored (as /api/messages). */
+  instance: InstanceId.optional(),
 });
 
 const PAGE = 1000;

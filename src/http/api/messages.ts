@@ -1,20 +1,19 @@
 import { Elysia } from "elysia";
 import { MessageQuery } from "../../capture/query";
 import { InstanceId } from "../../instance-id";
-import { history } from "../history";
+import { history, located } from "../history";
 import type { Services } from "../services";
 import { notFound } from "./errors";
 import { jsonResponse, MessageList } from "./analysis";
-import { MessageRecord } from "../../capture/records";
 
 export const messageRoutes = (svc: Services) => {
   const h = history(svc);
   return new Elysia({ prefix: "/api/messages" })
     .get(
       "",
-      ({ query }) => {
+      async ({ query }) => {
         const { limit, before, ...filter } = query;
-        return h.messages(filter, limit, before);
+        return (await h.messages(filter, limit, before)).map((m) => located(svc, m));
       },
       {
         // `instance`: only what that HashScope stored (PostgreSQL shared by several); all instances by default.
@@ -28,7 +27,10 @@ export const messageRoutes = (svc: Services) => {
     )
     .get(
       "/:id",
-      async ({ params }) => (await h.message(params.id)) ?? notFound("message"),
-      { detail: { summary: "One message", tags: ["messages"], responses: jsonResponse("The message", MessageRecord) } },
+      async ({ params }) => {
+        const m = await h.message(params.id);
+        return m ? located(svc, m) : notFound("message");
+      },
+      { detail: { summary: "One message", tags: ["messages"], responses: jsonResponse("The message", MessageList.element) } },
     );
 };

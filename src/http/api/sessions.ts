@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { InstanceId } from "../../instance-id";
-import { history } from "../history";
+import { history, located } from "../history";
 import type { Services } from "../services";
 import { conflict, notFound } from "./errors";
 import { jsonResponse, SessionDetail, sessionAnalysis } from "./analysis";
@@ -30,7 +30,7 @@ export const sessionRoutes = (svc: Services) => {
           next.searchParams.set("before", page[page.length - 1]!.id);
           set.headers.link = `<${next.pathname}${next.search}>; rel="next"`;
         }
-        return page;
+        return page.map((s) => located(svc, s));
       },
       {
         query: SessionsQuery,
@@ -43,7 +43,7 @@ export const sessionRoutes = (svc: Services) => {
         const s = await h.session(params.id);
         if (!s) return notFound("session");
         const stored = svc.db ? { messages_stored: await svc.db.storedMessageCount(s.id) } : {};
-        return { ...s, stats: { messages_in_memory: svc.store.sessionMessageCount(s.id), ...stored }, analysis: sessionAnalysis(svc, s) };
+        return { ...located(svc, s), stats: { messages_in_memory: svc.store.sessionMessageCount(s.id), ...stored }, analysis: sessionAnalysis(svc, s) };
       },
       {
         detail: {

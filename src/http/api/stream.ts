@@ -2,12 +2,16 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { MessageQuery, matchesFilter, type MessageFilter } from "../../capture/query";
 import type { MessageRecord } from "../../capture/records";
+import { InstanceId } from "../../instance-id";
+import type { HistoryFilter } from "../../db/storage";
 import { history } from "../history";
 import type { Services } from "../services";
 import { lastEventId, sseEvent, sseResponse } from "../sse";
 
 const StreamQuery = MessageQuery.omit({ limit: true, before: true }).extend({
   last_event_id: z.string().regex(/^\d+$/).optional(),
+  /** Only what that HashScope instance captures or stored (see messageFeed). */
+  instance: InstanceId.optional(),
 });
 
 /**
@@ -25,8 +29,21 @@ export function messageEventBytes(m: MessageRecord): Uint8Array {
   return f;
 }
 
+const abortableSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
 /** One read of the backlog when resuming; the next is only read once the client has taken this one (pull-based). */
 const RESUME_PAGE = 1_000;
+/** How often another instance's stream looks for what that instance has written since (shared PostgreSQL). */
+export const OTHER_INSTANCE_POLL_MS = 2_000;
 
 /**
  * Messages matching `filter`: first what the history holds after `after` (resume: memory, write queue and disk, so
@@ -37,14 +54,15 @@ const RESUME_PAGE = 1_000;
  */
 export async function* messageFeed(
   svc: Pick<Services, "store" | "db" | "sse">,
-  filter: MessageFilter,
+  filter: HistoryFilter,
   after: number | null,
   signal: AbortSignal,
   maxBacklog = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<MessageRecord[]> {
   const store = svc.store;
   // Bounded in bytes per client: one that falls further behind ends and resumes from its last id (SSE_CLIENT_MAX_BYTES).
-  const live = store.events.subscribe(signal, 100_000, svc.sse?.clientMaxBytes);
+  const foreign = filter.instance !== undefined && svc.db !== undefined && filter.instance !== svc.db.instanceId;
+  const live = foreign ? null : store.events.subscribe(signal, 100_000, svc.sse?.clientMaxBytes);
   let last = after ?? store.lastSeq;
   if (after !== null) {
     const past = history(svc);
@@ -52,18 +70,33 @@ export async function* messageFeed(
     for (;;) {
       const want = Math.min(RESUME_PAGE, maxBacklog - sent);
       if (want <= 0 || signal.aborted) {
-        last = Math.max(last, store.lastSeq); // the cap: skip to live
+        if (!foreign) last = Math.max(last, store.lastSeq); // the cap: skip to live
         break;
       }
       const captured = store.lastSeq;
       const page = await past.since(filter, last, want);
       sent += page.length;
       if (page.length) last = page[page.length - 1]!.seq;
-      // A short page holds every match up to what was captured when it was read.
-      if (page.length < want) last = Math.max(last, captured);
+      // A short page holds every match up to what was captured when it was read (this process's seqs: another
+      // instance's run numbers from its own block, below or above ours).
+      if (page.length < want && !foreign) last = Math.max(last, captured);
       if (page.length) yield page;
       if (page.length < want) break;
     }
+  }
+  // Another instance's messages never pass through this process: its stream is what it has written since, read
+  // from the shared database every few seconds (its writer's batches, so seconds behind).
+  if (live === null) {
+    const db = history(svc);
+    for (let i = 0; !signal.aborted && i < Number.MAX_SAFE_INTEGER; i++) {
+      const page = await db.since(filter, last, RESUME_PAGE);
+      if (page.length) {
+        last = page[page.length - 1]!.seq;
+        yield page;
+      }
+      if (page.length < RESUME_PAGE) await abortableSleep(OTHER_INSTANCE_POLL_MS, signal);
+    }
+    return;
   }
   for await (const batch of live) {
     const out: MessageRecord[] = [];

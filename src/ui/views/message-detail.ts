@@ -14,6 +14,8 @@ export type MessageDetail = {
   response: MessageRecord | null;
   /** Only for miner submits, when this HashScope can replay. */
   replay?: ReplayPanel | null;
+  /** With a database: the HashScope instance that captured it (INSTANCE_ID). */
+  instance?: string;
 };
 
 const fieldRow = (f: Field): Raw =>
@@ -60,6 +62,7 @@ export function messageDetailPage(d: MessageDetail): Raw {
 <table class="kv">
 <tr><th scope="row">Time</th><td>${dateTime(m.ts)} <span class="muted">${m.ts}</span></td></tr>
 <tr><th scope="row">Session</th><td><a href="/sessions/${encodeURIComponent(m.session_id)}">${m.session_id}</a></td></tr>
+${d.instance !== undefined ? html`<tr><th scope="row">Instance</th><td class="mono">${d.instance}</td></tr>` : ""}
 <tr><th scope="row">Direction</th><td>${DIRECTION_WORDS[m.direction]}</td></tr>
 <tr><th scope="row">Kind</th><td>${m.kind}${m.rpc_id !== null ? html` · id <code>${JSON.stringify(m.rpc_id)}</code>` : ""}</td></tr>
 <tr><th scope="row">Size</th><td>${bytes(m.size_bytes)}${m.truncated ? html` <span class="st warn">truncated</span>` : ""}</td></tr>

@@ -1,4 +1,4 @@
-import type { MessageFilter } from "../../capture/query";
+import type { HistoryFilter } from "../../db/storage";
 import { Direction, MessageKind, type MessageRecord } from "../../capture/records";
 import { KNOWN_METHODS } from "../../stratum/methods";
 import { hasFilter } from "../filters";
@@ -12,7 +12,7 @@ import { messageTable } from "./message-table";
 
 export type MessagesPage = {
   rows: MessageRecord[];
-  filter: MessageFilter;
+  filter: HistoryFilter;
   before: number | undefined;
   more: boolean;
   stream: string | null;
@@ -24,7 +24,7 @@ const option = (value: string, label: string, selected: boolean): Raw =>
   html`<option value="${value}"${selected ? html` selected` : ""}>${label}</option>`;
 
 /** Filters are a plain GET form: they live in the URL and work without JavaScript. */
-export function filterForm(f: MessageFilter, sessions: { id: string; label: string }[], action = "/messages"): Raw {
+export function filterForm(f: HistoryFilter, sessions: { id: string; label: string }[], action = "/messages"): Raw {
   const sessionKnown = f.session_id === undefined || sessions.some((s) => s.id === f.session_id);
   return html`<form class="filters" method="get" action="${action}">
   <label>Session <select name="session_id"><option value="">any</option>${sessions.map((s) => option(s.id, s.label, s.id === f.session_id))}${sessionKnown ? "" : option(f.session_id ?? "", shortId(f.session_id ?? ""), true)}</select></label>
@@ -36,12 +36,13 @@ export function filterForm(f: MessageFilter, sessions: { id: string; label: stri
   <label>Verdict <select name="verdict"><option value="">any</option>${Verdict.options.map((v) => option(v, VERDICT_WORDS[v], v === f.verdict))}</select></label>
   <label>Pool agrees <select name="agrees"><option value="">any</option>${option("false", "no (disagreements)", f.agrees === false)}${option("true", "yes", f.agrees === true)}</select></label>
   <label class="grow">Text <input type="search" name="q" value="${f.q ?? ""}" placeholder="worker, job id, error text, hex…" maxlength="256"></label>
+  <label>Instance <input type="text" name="instance" value="${f.instance ?? ""}" placeholder="any" maxlength="63" size="12" title="INSTANCE_ID of the HashScope that captured it (several may share one PostgreSQL)"></label>
   <span class="actions"><button type="submit">Apply</button>${hasFilter(f) ? html` <a href="${action}">Clear</a>` : ""}</span>
 </form>`;
 }
 
 /** Download links for a filter (the newest 10,000 messages; the API takes limit= up to 100,000). */
-export const downloads = (f: MessageFilter): Raw =>
+export const downloads = (f: HistoryFilter): Raw =>
   html`<p class="downloads">Download ${hasFilter(f) ? "this filter" : "all messages"}: <a href="/api/messages/download${filterQuery(f, { format: "jsonl" })}" download>JSON Lines</a> · <a href="/api/messages/download${filterQuery(f, { format: "csv" })}" download>CSV</a> <span class="muted">(newest 10,000)</span></p>`;
 
 /** Pause keeps the connection and holds new rows until resume (app.js). Only shown with JavaScript. */

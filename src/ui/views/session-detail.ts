@@ -32,12 +32,14 @@ export type SessionPage = {
   /** Broadcast and auto-replay switches (session-controls.ts). */
   controls?: Raw;
   analysis: SessionAnalysis | null;
+  /** With a database: the HashScope instance that captured it (INSTANCE_ID). */
+  instance?: string;
 };
 
 export function sessionDetailPage(p: SessionPage): Raw {
   const s = p.session;
   const filter = { session_id: s.id };
-  const body = html`<h1>Session <small class="mono">${s.id}</small></h1>
+  const body = html`<h1>Session <small class="mono">${s.id}</small>${p.instance !== undefined ? html` <small class="muted" id="instance">on instance <span class="mono">${p.instance}</span></small>` : ""}</h1>
 ${sessionCard(s)}
 ${sessionPanel(s, p.analysis)}
 ${p.controls ?? ""}
