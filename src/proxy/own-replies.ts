@@ -28,6 +28,9 @@ export type OwnReplyOptions = {
   maxHeldBytes?: number;
 };
 
+/** Own requests waiting at most per session, by default (the relay thread's mirror checks the same bound). */
+export const MAX_PENDING_OWN = 1024;
+
 export class OwnReplyFilter {
   private readonly pending = new Map<string, OwnReplyHandler>();
   /** Cancelled ids → until when (monotonic ms) a late answer is still swallowed. */
@@ -44,7 +47,7 @@ export class OwnReplyFilter {
 
   constructor(opts: OwnReplyOptions = {}) {
     this.o = {
-      maxPending: opts.maxPending ?? 1024,
+      maxPending: opts.maxPending ?? MAX_PENDING_OWN,
       lateMs: opts.lateMs ?? 60_000,
       maxLate: opts.maxLate ?? 1024,
       maxHeldBytes: opts.maxHeldBytes ?? 16 * 1024,

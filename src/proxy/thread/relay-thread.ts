@@ -3,7 +3,7 @@
  * reads the ring (ring.ts) in batches and applies what it says to the store and capture, and offers the same `Relay`
  * interface as the in-process relay. Session records therefore follow the sockets by up to about a millisecond.
  */
-import type { OwnReply } from "../own-replies";
+import { MAX_PENDING_OWN, type OwnReply } from "../own-replies";
 import type { Direction, CloseReason, SessionState } from "../../capture/records";
 import { ownReplyToCapture, storeSink, type Relay, type RelayOptions } from "../relay";
 import { newRingBuffer, RingReader, type RingRecord } from "./ring";
@@ -213,8 +213,8 @@ export async function startRelayThread(opts: RelayThreadOptions): Promise<Relay>
     },
     expectOwnReply(sessionId, id, onReply) {
       const m = usable(sessionId);
-      // The same bound as the relay thread's filter (1024 pending), checked here so the answer is synchronous.
-      if (!m || m.own.has(id) || m.own.size >= 1024) return null;
+      // The relay thread's filter has the same bound; checked here so the answer is synchronous.
+      if (!m || m.own.has(id) || m.own.size >= MAX_PENDING_OWN) return null;
       m.own.set(id, ownReplyToCapture(capture, sessionId, id, onReply));
       tell({ type: "expect", session: sessionId, id });
       return () => {

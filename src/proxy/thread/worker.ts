@@ -122,14 +122,14 @@ self.onmessage = (e: MessageEvent<ToRelay>) => {
       throw new Error("crash asked for by a test");
     }, 0);
   if (!core || !sink) return;
-  const ringSink = sink;
+  const out = sink; // narrowed for the callback below
   if (m.type === "disconnect") core.disconnect(m.session);
   else if (m.type === "send") core.sendToPool(m.session, m.bytes);
   else if (m.type === "expect") {
     const key = `${m.session} ${m.id}`;
     const cancel = core.expectOwnReply(m.session, m.id, (r) => {
       cancels.delete(key);
-      ringSink.ownReply(m.session, { id: r.id, line: r.line, json: r.json, monoMs: r.monoMs });
+      out.ownReply(m.session, { id: r.id, line: r.line, json: r.json, monoMs: r.monoMs });
     });
     if (cancel) cancels.set(key, cancel);
     else post({ type: "own-refused", session: m.session, id: m.id });
