@@ -3,7 +3,7 @@ import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
 import { mergeBySeq } from "./merge";
-import { directionValues, kindValues, methodCode, rowToMessage, rowToSession } from "./rows";
+import { directionValues, kindValues, methodCode, rowToMessage, rowToSession, verdictValues } from "./rows";
 import { jobs, messages, meta, SEQ_HIGH_WATER, sessionIds, sessions } from "./schema";
 import { candidates, legacyMaxSeq, termKeys, type Page } from "./search";
 
@@ -40,7 +40,7 @@ function conditions(f: Omit<MessageFilter, "q">, page: Page, form: Form): SQL[] 
   // Literals: the partial index (WHERE agrees = 0) serves agrees=false.
   if (f.agrees === false) c.push(sql`${messages.agrees} = 0`);
   if (f.agrees === true) c.push(sql`${messages.agrees} = 1`);
-  if (f.verdict !== undefined) c.push(eq(messages.verdict, f.verdict));
+  if (f.verdict !== undefined) c.push(inArray(messages.verdict, verdictValues(f.verdict)));
   if ("oldestAbove" in page) c.push(gt(messages.seq, page.oldestAbove));
   else if (page.newestBelow !== undefined) c.push(lt(messages.seq, page.newestBelow));
   return c;

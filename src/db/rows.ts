@@ -1,7 +1,9 @@
 import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
 import { autoReplayOff } from "../sessions/record";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
-import { analysisOfText, analysisToText } from "./analysis-text";
+import { analysisOfColumn, analysisToColumn } from "./analysis-column";
+import { verdictCode } from "./analysis-pack";
+import type { Verdict } from "../analysis/schema";
 import type { agentTelemetry, messages, sessions } from "./schema";
 import type { WireMessage } from "./wire";
 
@@ -28,6 +30,10 @@ const KIND_CODE: Record<MessageKind, string> = { request: "q", response: "r", no
 const invert = <K extends string>(o: Record<K, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k])) as Record<string, K>;
 const DIRECTION_OF = invert(DIRECTION_CODE);
 const KIND_OF = invert(KIND_CODE);
+/** A verdict in the `verdict` column of compact rows: one letter (its code, analysis-pack.ts), not ~10-20 characters. */
+const verdictLetter = (v: Verdict): string => String.fromCharCode(0x61 + verdictCode(v));
+/** The values a verdict filter must match: the name (rows written before 0009) or its letter. */
+export const verdictValues = (v: Verdict): [string, string] => [v, verdictLetter(v)];
 /** The values a direction/kind filter must match: the full name (rows stored whole) or its one-letter code. */
 export const directionValues = (d: Direction): [string, string] => [d, DIRECTION_CODE[d]];
 export const kindValues = (k: MessageKind): [string, string] => [k, KIND_CODE[k]];
@@ -123,7 +129,7 @@ function analysisColumns(m: Pick<MessageRecord, "analysis" | "kind">): Pick<Mess
     share_difficulty: hashed && Number.isFinite(a.difficulty) ? a.difficulty : null,
     share_meets_target: hashed ? (a.verdict === "low_difficulty" ? 0 : 1) : null,
     share_block_candidate: hashed ? (a.verdict === "block_candidate" ? 1 : 0) : null,
-    verdict: a.verdict,
+    verdict: verdictLetter(a.verdict),
     // 0/1, null until the pool's answer was compared.
     agrees: a.agrees === null ? null : a.agrees ? 1 : 0,
   };
@@ -210,7 +216,7 @@ export function messageToRow(m: WireMessage, job: number | null = null, sess: nu
     ...(hasShare ? { verdict: analysis.verdict, agrees: analysis.agrees } : analysis),
     form,
     job,
-    analysis: analysisToText(m.analysis),
+    analysis: analysisToColumn(m.analysis),
   };
 }
 
@@ -248,7 +254,7 @@ export function rowToMessage(r: StoredRow): MessageRecord {
     reply_to: r.reply_seq !== null ? String(r.reply_seq) : r.reply_to,
     latency_ms: r.latency_us !== null ? r.latency_us / 1000 : r.latency_ms,
     truncated: r.truncated,
-    analysis: analysisOfText(r.analysis),
+    analysis: analysisOfColumn(r.analysis),
   };
 }
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { blob, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Verdict } from "../analysis/schema";
+import type { AnalysisCell } from "./analysis-column";
 import type {
   CloseReason,
   RpcId,
@@ -87,10 +88,13 @@ export const messages = sqliteTable(
     share_network: real(),
     /** Any other decoded.share (e.g. `{"ok":false,"reason":...}`) as JSON text. */
     share_json: text(),
-    /** The message's analysis (analysis/schema.ts) as JSON text, when it has one. */
-    analysis: text(),
-    /** A miner submit's verdict and whether the pool's answer agreed (0/1, NULL until compared), for history filters. */
-    verdict: text().$type<Verdict>(),
+    /** The message's analysis (analysis/schema.ts), when it has one: JSON text, or a submit's packed as a BLOB (analysis-column.ts). */
+    analysis: text().$type<AnalysisCell>(),
+    /**
+     * A miner submit's verdict (compact rows since 0009: its letter, rows.ts verdictValues) and whether the pool's
+     * answer agreed (0/1, NULL until compared), for history filters.
+     */
+    verdict: text().$type<Verdict | string>(),
     agrees: integer(),
     /** Compact rows: the session as its number in session_ids (session_id is '' then). */
     sess: integer(),

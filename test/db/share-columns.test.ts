@@ -46,12 +46,13 @@ test("the analysis round-trips through the database; verdict, agreement and shar
   expect(blocks.map((m) => m.analysis)).toEqual([block]);
   expect(disagree.map((m) => m.analysis)).toEqual([answer]);
   expect(unknown.map((m) => m.analysis?.type === "submit" && m.analysis.verdict)).toEqual(["unknown_job"]);
+  // The verdict column holds each verdict's letter (rows.ts verdictValues): low_difficulty c, block_candidate b, ...
   expect(rows).toEqual([
-    { d: 0.5, m: 0, b: 0, v: "low_difficulty", a: null },
-    { d: 4096, m: 1, b: 1, v: "block_candidate", a: null },
-    { d: null, m: null, b: null, v: "unknown_job", a: null },
+    { d: 0.5, m: 0, b: 0, v: "c", a: null },
+    { d: 4096, m: 1, b: 1, v: "b", a: null },
+    { d: null, m: null, b: null, v: "d", a: null },
     { d: null, m: null, b: null, v: null, a: null },
     // An answer carries the verdict and agreement, but no share columns (those are the submit's).
-    { d: null, m: null, b: null, v: "valid", a: 0 },
+    { d: null, m: null, b: null, v: "a", a: 0 },
   ]);
 });
