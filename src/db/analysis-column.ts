@@ -24,10 +24,11 @@ type Analysis = NonNullable<MessageRecord["analysis"]>;
 /** What the column holds: JSON text, or a packed submit analysis. */
 export type AnalysisCell = string | Uint8Array;
 
-export function analysisToColumn(a: Analysis | null): AnalysisCell | null {
+/** The cell for `a`; `reasonInColumn`: the row keeps a submit's reason (reason_n), so packed bytes leave it out. */
+export function analysisToColumn(a: Analysis | null, reasonInColumn = false): AnalysisCell | null {
   if (a === null) return null;
   if (a.type === "submit") {
-    const packed = packSubmit(a);
+    const packed = packSubmit(a, reasonInColumn);
     if (packed !== null) return packed;
   }
   const keys = KEYS[a.type];
@@ -39,11 +40,12 @@ export function analysisToColumn(a: Analysis | null): AnalysisCell | null {
   return JSON.stringify(keys.map((k) => values[k]));
 }
 
-export function analysisOfColumn(cell: AnalysisCell | null): Analysis | null {
+/** The analysis a cell holds; `reason` is the row's reason_n text, for packed bytes that left theirs out. */
+export function analysisOfColumn(cell: AnalysisCell | null, reason: string | null = null): Analysis | null {
   if (cell === null) return null;
   if (typeof cell !== "string") {
     if (!isPacked(cell)) throw new Error("analysis: a BLOB that is not a packed analysis");
-    return unpackSubmit(cell);
+    return unpackSubmit(cell, reason);
   }
   const v = JSON.parse(cell) as unknown;
   if (!Array.isArray(v)) return v as Analysis;

@@ -39,6 +39,8 @@ const PRESENT_MERKLE_ROOT = 128;
 /** In byte 3, above pool_result and agrees. */
 const POOL_ERROR = 16;
 const JOB_MESSAGE_ID_TEXT = 32;
+/** The reason is not in the bytes: the row holds it (its number in shared_texts, `reason_n`). */
+const REASON_IN_COLUMN = 64;
 const ERROR_CODE = 1;
 const ERROR_MESSAGE = 2;
 
@@ -59,8 +61,11 @@ const textOk = (s: unknown): s is string | null => s === null || (typeof s === "
 const numberOk = (n: unknown): n is number | null => n === null || typeof n === "number";
 const hashOk = (h: unknown): h is string | null => h === null || (typeof h === "string" && HASH.test(h));
 
-/** The packed bytes, or null when this analysis does not pack back exactly. */
-export function packSubmit(a: SubmitAnalysis): Uint8Array | null {
+/**
+ * The packed bytes, or null when this analysis does not pack back exactly. With `reasonInColumn` its reason (not null)
+ * is left out: the row keeps it (many rows share a reason, e.g. "extranonce2 must be 8 bytes, got 4").
+ */
+export function packSubmit(a: SubmitAnalysis, reasonInColumn = false): Uint8Array | null {
   if (!exactKeys(a, KEYS)) return null;
   const verdict = VERDICT_CODE.get(a.verdict);
   const result = POOL_RESULTS.indexOf(a.pool_result);
@@ -72,7 +77,8 @@ export function packSubmit(a: SubmitAnalysis): Uint8Array | null {
   if (e !== null && (typeof e !== "object" || !exactKeys(e, ["code", "message"]) || !numberOk(e.code) || !textOk(e.message))) return null;
 
   let present = 0;
-  if (a.reason !== null) present |= PRESENT_REASON;
+  const reasonElsewhere = reasonInColumn && a.reason !== null;
+  if (a.reason !== null && !reasonElsewhere) present |= PRESENT_REASON;
   if (a.hash !== null) present |= PRESENT_HASH;
   if (a.difficulty !== null) present |= PRESENT_DIFFICULTY;
   if (a.target_difficulty !== null) present |= PRESENT_TARGET;
@@ -85,8 +91,8 @@ export function packSubmit(a: SubmitAnalysis): Uint8Array | null {
   w.byte(LAYOUT_SUBMIT_1);
   w.byte(verdict);
   w.byte(present);
-  w.byte(result | (agrees << 2) | (e !== null ? POOL_ERROR : 0) | (idAsText ? JOB_MESSAGE_ID_TEXT : 0));
-  if (a.reason !== null) w.text(a.reason);
+  w.byte(result | (agrees << 2) | (e !== null ? POOL_ERROR : 0) | (idAsText ? JOB_MESSAGE_ID_TEXT : 0) | (reasonElsewhere ? REASON_IN_COLUMN : 0));
+  if (a.reason !== null && !reasonElsewhere) w.text(a.reason);
   if (a.hash !== null) w.hex(a.hash);
   if (a.difficulty !== null) w.double(a.difficulty);
   if (a.target_difficulty !== null) w.double(a.target_difficulty);
@@ -108,7 +114,8 @@ export function packSubmit(a: SubmitAnalysis): Uint8Array | null {
 /** True when these bytes are a packed analysis (JSON text never starts with a control byte). */
 export const isPacked = (b: Uint8Array): boolean => b[0] === LAYOUT_SUBMIT_1;
 
-export function unpackSubmit(b: Uint8Array): SubmitAnalysis {
+/** The analysis packed in `b`; `reason` is the row's (reason_n's text) for bytes packed without theirs. */
+export function unpackSubmit(b: Uint8Array, reason: string | null = null): SubmitAnalysis {
   const r = new ByteReader(b);
   if (r.byte() !== LAYOUT_SUBMIT_1) throw new Error("analysis: unknown packed layout");
   const verdict = VERDICTS[r.byte()];
@@ -116,7 +123,8 @@ export function unpackSubmit(b: Uint8Array): SubmitAnalysis {
   const flags = r.byte();
   if (verdict === undefined) throw new Error("analysis: unknown verdict code");
   const has = (bit: number) => (present & bit) !== 0;
-  const reason = has(PRESENT_REASON) ? r.text() : null;
+  if (flags & REASON_IN_COLUMN && reason === null) throw new Error("analysis: its reason is missing");
+  const why = has(PRESENT_REASON) ? r.text() : flags & REASON_IN_COLUMN ? reason : null;
   const hash = has(PRESENT_HASH) ? r.hex(32) : null;
   const difficulty = has(PRESENT_DIFFICULTY) ? r.double() : null;
   const target_difficulty = has(PRESENT_TARGET) ? r.double() : null;
@@ -133,7 +141,7 @@ export function unpackSubmit(b: Uint8Array): SubmitAnalysis {
   return {
     type: "submit",
     verdict,
-    reason,
+    reason: why,
     hash,
     difficulty,
     target_difficulty,

@@ -1,10 +1,11 @@
 import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
 import { mergeBySeq } from "./merge";
-import { directionValues, kindValues, methodCode, rowToMessage, rowToSession, verdictValues } from "./rows";
-import { jobs, messages, meta, SEQ_HIGH_WATER, sessionIds, sessions } from "./schema";
+import { directionValues, FORM_SHAPE_UNIT, kindValues, methodCode, rowToMessage, rowToSession, verdictValues } from "./rows";
+import { jobs, sharedTexts, messages, meta, SEQ_HIGH_WATER, sessionIds, sessions } from "./schema";
 import { candidates, legacyMaxSeq, termKeys, type Page } from "./search";
 
 /** History queries on the database. Same filter semantics as the in-memory store (capture/query.ts). */
@@ -46,12 +47,17 @@ function conditions(f: Omit<MessageFilter, "q">, page: Page, form: Form): SQL[] 
   return c;
 }
 
-/** Rows with their job's line (a notify stored once in `jobs`) and their session's id. */
+const shapes = alias(sharedTexts, "shapes");
+const reasons = alias(sharedTexts, "reasons");
+
+/** Rows with their job's line (a notify stored once in `jobs`), their shared texts and their session's id. */
 const withJob = (db: Db) =>
   db
-    .select({ ...getTableColumns(messages), job_raw: jobs.raw, sess_id: sessionIds.id })
+    .select({ ...getTableColumns(messages), job_raw: jobs.raw, shape_text: shapes.text, reason_text: reasons.text, sess_id: sessionIds.id })
     .from(messages)
     .leftJoin(jobs, eq(jobs.hash, messages.job))
+    .leftJoin(shapes, sql`${shapes.n} = ${messages.form} / ${sql.raw(String(FORM_SHAPE_UNIT))}`)
+    .leftJoin(reasons, eq(reasons.n, messages.reason_n))
     .leftJoin(sessionIds, eq(sessionIds.n, messages.sess));
 
 /** Without `q`: the filters on the table, in seq order; rows of both forms merged by seq. */

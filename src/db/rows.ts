@@ -3,6 +3,7 @@ import { autoReplayOff } from "../sessions/record";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
 import { analysisOfColumn, analysisToColumn } from "./analysis-column";
 import { verdictCode } from "./analysis-pack";
+import { fillLine } from "./line-shape";
 import type { Verdict } from "../analysis/schema";
 import type { agentTelemetry, messages, sessions } from "./schema";
 import type { WireMessage } from "./wire";
@@ -24,6 +25,8 @@ export const FORM_RPC_ID = 4;
 export const FORM_DECODED = 8;
 /** decoded has a `share` (in share_hash/share_* or share_json). */
 export const FORM_SHARE = 16;
+/** form / FORM_SHAPE_UNIT (rounded down) is the number of the line's shape in `line_shapes` (0: none; line-shape.ts). */
+export const FORM_SHAPE_UNIT = 32;
 
 const DIRECTION_CODE: Record<Direction, string> = { miner_to_pool: "m", pool_to_miner: "p", hashscope_to_pool: "h" };
 const KIND_CODE: Record<MessageKind, string> = { request: "q", response: "r", notification: "n", invalid: "i" };
@@ -171,11 +174,20 @@ function checkDerivation(m: WireMessage, json: unknown, decoded: Record<string, 
   return { form, share, hasShare };
 }
 
+/** A line stored as its values and the number of its shape (line-shape.ts). */
+export type ShapedLine = { n: number; values: string };
+
 /**
  * A message (as the writer gets it, wire.ts) as a compact row. `job` is the notify line's key in `jobs` when the
- * caller stored it there.
+ * caller stored it there; `shape` the line's shape and values when the caller split it.
  */
-export function messageToRow(m: WireMessage, job: number | null = null, sess: number | null = null): MessageRow {
+export function messageToRow(
+  m: WireMessage,
+  job: number | null = null,
+  sess: number | null = null,
+  shape: ShapedLine | null = null,
+  reasonN: number | null = null,
+): MessageRow {
   const raw = m.raw;
   const json = m.whole === null ? null : m.whole.json === undefined ? null : m.whole.json;
   const { form, share, hasShare } = m.whole === null ? DERIVED : checkDerivation(m, m.whole.json, m.whole.decoded);
@@ -196,7 +208,7 @@ export function messageToRow(m: WireMessage, job: number | null = null, sess: nu
     ts_ms: tsExact ? ms : null,
     // 0 (stored in no bytes) when it is the line's UTF-8 length plus its LF, as nearly always; no line has 0 bytes.
     size_bytes: raw !== null && m.size_bytes === Buffer.byteLength(raw) + 1 ? 0 : m.size_bytes,
-    raw: job !== null ? null : raw,
+    raw: job !== null ? null : shape !== null ? shape.values : raw,
     raw_hex: m.raw_hex,
     kind: KIND_CODE[m.kind],
     method: mcode !== null && mcode > 0 ? null : m.method,
@@ -214,19 +226,27 @@ export function messageToRow(m: WireMessage, job: number | null = null, sess: nu
     ...share,
     // A record that still carries decoded.share (an older export) keeps that share's filter columns.
     ...(hasShare ? { verdict: analysis.verdict, agrees: analysis.agrees } : analysis),
-    form,
+    form: job === null && shape !== null ? form + shape.n * FORM_SHAPE_UNIT : form,
     job,
-    analysis: analysisToColumn(m.analysis),
+    analysis: analysisToColumn(m.analysis, reasonN !== null),
+    reason_n: reasonN,
   };
 }
 
-/** A row as read, with its job's line and its session's id when it has them. */
-export type StoredRow = MessageRow & { job_raw?: string | null; sess_id?: string | null };
+/** A row as read, with its job's line, its line's shape and its session's id when it has them. */
+export type StoredRow = MessageRow & { job_raw?: string | null; shape_text?: string | null; reason_text?: string | null; sess_id?: string | null };
+
+function rawOfRow(r: StoredRow, form: number): string | null {
+  if (r.job !== null) return r.job_raw ?? null;
+  if (form < FORM_SHAPE_UNIT) return r.raw;
+  if (r.shape_text == null || r.raw === null) throw new Error(`message ${r.seq}: its line shape is missing`);
+  return fillLine(r.shape_text, r.raw);
+}
 
 export function rowToMessage(r: StoredRow): MessageRecord {
   if (r.form === null) return legacyRowToMessage(r);
   const form = r.form;
-  const raw = r.job !== null ? (r.job_raw ?? null) : r.raw;
+  const raw = rawOfRow(r, form);
   const kind = KIND_OF[r.kind] ?? (r.kind as MessageKind);
   const method = methodOfRow(r.mcode, r.method);
   const json = form & FORM_JSON ? jsonOfRaw(raw, r.truncated) : r.json;
@@ -254,7 +274,7 @@ export function rowToMessage(r: StoredRow): MessageRecord {
     reply_to: r.reply_seq !== null ? String(r.reply_seq) : r.reply_to,
     latency_ms: r.latency_us !== null ? r.latency_us / 1000 : r.latency_ms,
     truncated: r.truncated,
-    analysis: analysisOfColumn(r.analysis),
+    analysis: analysisOfColumn(r.analysis, r.reason_text ?? null),
   };
 }
 

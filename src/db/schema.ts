@@ -104,6 +104,8 @@ export const messages = sqliteTable(
     reply_seq: integer(),
     /** Compact rows: latency_ms in whole microseconds when that is exact (latency_ms is NULL then). */
     latency_us: integer(),
+    /** A packed submit analysis's reason, as its number in shared_texts (analysis-pack.ts REASON_IN_COLUMN). */
+    reason_n: integer(),
   },
   (t) => [
     // Rows stored whole (before 0003) are found by these; compact rows by sess / mcode.
@@ -128,6 +130,16 @@ export const jobs = sqliteTable("jobs", {
 export const sessionIds = sqliteTable("session_ids", {
   n: integer().primaryKey(),
   id: text().notNull().unique(),
+});
+
+/**
+ * Texts many rows repeat, once each by number (0009): line shapes (line-shape.ts; a compact row's `form` carries its
+ * shape's number above the FORM_* bits, rows.ts, and `raw` only the line's values) and submit verdicts' reasons
+ * (`reason_n`). At most MAX_SHARED_TEXTS (statements.ts); past it, rows keep their texts themselves.
+ */
+export const sharedTexts = sqliteTable("shared_texts", {
+  n: integer().primaryKey(),
+  text: text().notNull().unique(),
 });
 
 /** The search vocabulary: each distinct searchable text (worker, user agent, error text, job id, tag) once, lower case. */

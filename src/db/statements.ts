@@ -4,7 +4,8 @@ import type { MessageRecord, SessionRecord } from "../capture/records";
 import { searchFields } from "../capture/search";
 import { hash53 } from "./hash";
 import type { Db } from "./open";
-import { jsonOfRaw, messageToRow, sessionToRow, type MessageRow, type TelemetryRow } from "./rows";
+import { splitLine } from "./line-shape";
+import { jsonOfRaw, messageToRow, sessionToRow, type MessageRow, type ShapedLine, type TelemetryRow } from "./rows";
 import { agentTelemetry, meta, SEQ_HIGH_WATER, sessions } from "./schema";
 import { toWireBatch, toWireMessage, type WireBatch, type WireMessage } from "./wire";
 import { hexKey, MAX_TERMS_PER_MESSAGE, PARTITION_BITS, partitionOf, tableForSeq } from "./terms";
@@ -33,7 +34,7 @@ const MESSAGE_COLUMNS = [
   "seq", "id", "session_id", "direction", "ts", "size_bytes", "raw", "raw_hex", "kind", "method", "rpc_id", "json",
   "decoded", "parse_error", "reply_to", "latency_ms", "truncated", "is_error", "share_difficulty", "share_meets_target",
   "share_block_candidate", "form", "ts_ms", "job", "share_hash", "share_target", "share_network", "share_json", "analysis",
-  "sess", "mcode", "reply_seq", "latency_us", "verdict", "agrees",
+  "sess", "mcode", "reply_seq", "latency_us", "verdict", "agrees", "reason_n",
 ] as const satisfies readonly (keyof MessageRow)[];
 
 type SqlValue = string | number | null | Uint8Array;
@@ -92,8 +93,13 @@ const POSTINGS_PER_INSERT = 256;
 
 /** mining.notify lines at least this long are stored once in `jobs`; shorter ones are not worth a reference. */
 const JOB_MIN_CHARS = 100;
+/** Shared texts kept at most (a hostile miner could make a line shape per line); past it, new texts stay in their rows. */
+export const MAX_SHARED_TEXTS = 65_536;
+/** A line is stored as its values only when that saves at least this many characters. */
+const SHAPE_MIN_SAVING = 8;
 
-export function prepareWrites(db: Db) {
+export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
+  const maxSharedTexts = opts.maxSharedTexts ?? MAX_SHARED_TEXTS;
   const c: Database = db.$client;
   const sesCols = getTableColumns(sessions);
   const insertMessage = c.prepare<unknown, SqlValue[]>(
@@ -108,6 +114,11 @@ export function prepareWrites(db: Db) {
   const insertSessionId = c.prepare<{ n: number }, [string]>("INSERT INTO session_ids (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING n");
   const findSessionId = c.prepare<{ n: number }, [string]>("SELECT n FROM session_ids WHERE id = ?");
   const sessionNumbers = new Memo<string, number>(100_000);
+  const insertText = c.prepare<{ n: number }, [string]>("INSERT INTO shared_texts (text) VALUES (?) ON CONFLICT (text) DO NOTHING RETURNING n");
+  const findText = c.prepare<{ n: number }, [string]>("SELECT n FROM shared_texts WHERE text = ?");
+  const countTexts = () => c.query<{ n: number }, []>("SELECT count(*) AS n FROM shared_texts").get()!.n;
+  const textNumbers = new Memo<string, number>(10_000);
+  let textsHeld: number | null = null;
   const postings = new Map<string, Statement<void, number[]>>();
   const tables = new Map<number, string>();
   const multiInsert = (cols: readonly string[], rows: number) =>
@@ -154,6 +165,35 @@ export function prepareWrites(db: Db) {
     touched.set(h, m.seq);
     return h;
   }
+
+  /** The line as its shape's number and its values (line-shape.ts), or null to keep it whole. */
+  function shapeOf(m: WireMessage, job: number | null): ShapedLine | null {
+    if (job !== null || m.raw === null || m.raw.length < 2 * SHAPE_MIN_SAVING) return null;
+    const split = splitLine(m.raw);
+    if (split === null || m.raw.length - split.values.length < SHAPE_MIN_SAVING) return null;
+    const n = textNumber(split.shape);
+    return n === null ? null : { n, values: split.values };
+  }
+
+  /** A shared text's number (stored now if new), or null when the table is full and it is not there. */
+  function textNumber(text: string): number | null {
+    const known = textNumbers.get(text);
+    if (known !== undefined) return known;
+    textsHeld ??= countTexts();
+    const added = textsHeld < maxSharedTexts ? insertText.get(text) : null;
+    if (added) textsHeld++;
+    const n = added?.n ?? findText.get(text)?.n;
+    if (n === undefined) return null;
+    textNumbers.set(text, n);
+    return n;
+  }
+
+  /** A submit analysis's reason as a shared text's number, when it has one (analysis-pack.ts). */
+  const reasonOf = (m: WireMessage): number | null =>
+    m.analysis?.type === "submit" && m.analysis.reason !== null ? textNumber(m.analysis.reason) : null;
+
+  const rowOf = (m: WireMessage, job: number | null): MessageRow =>
+    messageToRow(m, job, sessionNumber(m.session_id), shapeOf(m, job), reasonOf(m));
 
   function sessionNumber(id: string): number {
     const known = sessionNumbers.get(id);
@@ -235,7 +275,7 @@ export function prepareWrites(db: Db) {
       const narrow: SqlValue[][] = [];
       const full: SqlValue[][] = [];
       msgs.forEach((m, i) => {
-        const v = rowValues(messageToRow(m, jobsOf[i]!, sessionNumber(m.session_id)));
+        const v = rowValues(rowOf(m, jobsOf[i]!));
         const n = narrowValues(v);
         if (n) narrow.push(n);
         else full.push(v);
@@ -259,7 +299,7 @@ export function prepareWrites(db: Db) {
       const m = toWireMessage(record);
       const job = jobOf(m);
       lineHashes.clear();
-      if (insertMessage.run(...rowValues(messageToRow(m, job, sessionNumber(m.session_id)))).changes === 0) return false;
+      if (insertMessage.run(...rowValues(rowOf(m, job))).changes === 0) return false;
       post(m.seq, m, job);
       return true;
     },
@@ -270,6 +310,8 @@ export function prepareWrites(db: Db) {
       tables.clear();
       vocabulary.clear();
       sessionNumbers.clear();
+      textNumbers.clear();
+      textsHeld = null;
       touched.clear();
     },
     /** Record the newest seq of each job referenced since the last call (retention keeps jobs still referenced). */
