@@ -21,7 +21,7 @@ import { openDatabase, type Db } from "../src/db/open";
 import * as reader from "../src/db/reader";
 import { usedBytes } from "../src/db/retention";
 import { prepareWrites, writeWireBatch, type Batch } from "../src/db/statements";
-import { ensurePartition, listPartitions, PARTITION_BITS, partitionOf, partitionTable } from "../src/db/terms";
+import { columnOfSeq, listPartitions, PARTITION_BITS, seqColumn, tableForSeq } from "../src/db/terms";
 import { decodeBatch, encodeBatch, joinBatches } from "../src/db/wire";
 import { farmMix, farmSessionId } from "./farm-mix";
 
@@ -141,9 +141,10 @@ function copyHistory(db: Db): number {
     c.transaction(() => {
       c.run(`INSERT INTO messages (${cols.join(", ")}) SELECT ${cols.map((x) => (x === "seq" ? `seq + ${shift}` : x)).join(", ")} FROM messages WHERE seq <= ${N}`);
       for (const p of parts) {
-        const table = partitionTable(partitionOf(p.lo + shift));
-        ensurePartition(c, table);
-        c.run(`INSERT INTO ${table} (term, seq) SELECT term, seq + ${shift} FROM ${p.table}`);
+        const to = tableForSeq(c, p.lo + shift);
+        // Shift the seq as each table keeps it (whole, or as an offset from its range's start).
+        const shifted = `${seqColumn(p)} - ${columnOfSeq(p, 0)} + ${shift} + ${columnOfSeq(to, 0)}`;
+        c.run(`INSERT INTO ${to.table} (term, ${seqColumn(to)}) SELECT term, ${shifted} FROM ${p.table}`);
       }
     })();
   }

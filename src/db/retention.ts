@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { Db } from "./open";
-import { listPartitions } from "./terms";
+import { columnOfSeq, listPartitions, seqColumn } from "./terms";
 
 export type RetentionOptions = {
   /** Keep messages (and closed sessions) newer than this many days; 0 keeps them forever. */
@@ -75,7 +75,7 @@ function dropUnreachable(c: Database, exact = false): void {
   const oldest = b ? b.min : Number.MAX_SAFE_INTEGER;
   for (const p of listPartitions(c)) {
     if (p.hi <= oldest) c.run(`DROP TABLE ${p.table}`);
-    else if (exact && p.lo < oldest) c.run(`DELETE FROM ${p.table} WHERE seq < ?`, [oldest]);
+    else if (exact && p.lo < oldest) c.run(`DELETE FROM ${p.table} WHERE ${seqColumn(p)} < ?`, [columnOfSeq(p, oldest)]);
   }
   c.run("DELETE FROM jobs WHERE last_seq < ?", [oldest]);
 }

@@ -3,7 +3,7 @@ import { HEX_TOKEN } from "../capture/search";
 import { ftsPhrase } from "./fts";
 import { meta } from "./schema";
 import type { Db } from "./open";
-import { hexKey, listPartitions } from "./terms";
+import { columnOfSeq, listPartitions, seqColumn, termOf, type PostingKey } from "./terms";
 import { eq } from "drizzle-orm";
 
 /**
@@ -21,11 +21,11 @@ const FEW_KEYS = 8;
 const MIN_TRIGRAM = 3;
 
 /** The index keys `q` stands for, or "broad" when scanning is the better plan. */
-export function termKeys(db: Db, q: string): number[] | "broad" {
+export function termKeys(db: Db, q: string): PostingKey[] | "broad" {
   const c = db.$client;
   const needle = q.toLowerCase();
-  const keys: number[] = [];
-  if (HEX_TOKEN.test(q)) keys.push(hexKey(needle));
+  const keys: PostingKey[] = [];
+  if (HEX_TOKEN.test(q)) keys.push(needle);
   const ids =
     [...needle].length >= MIN_TRIGRAM
       ? c
@@ -50,7 +50,7 @@ export function legacyMaxSeq(db: Db): number {
  * Up to `k` candidate seqs beyond `page`, in page order. Partitions are disjoint seq ranges visited in page order, so
  * once one has given k candidates no later one can change the first k.
  */
-export function candidates(db: Db, keys: number[], q: string, page: Page, k: number, legacyMax: number): number[] {
+export function candidates(db: Db, keyed: PostingKey[], q: string, page: Page, k: number, legacyMax: number): number[] {
   const c: Database = db.$client;
   const newest = !("oldestAbove" in page);
   const bound = newest ? (page.newestBelow ?? Number.MAX_SAFE_INTEGER) : page.oldestAbove;
@@ -60,20 +60,25 @@ export function candidates(db: Db, keys: number[], q: string, page: Page, k: num
   const parts = listPartitions(c).filter((p) => (newest ? p.lo < bound : p.hi > bound + 1));
   if (!newest) parts.reverse();
   for (const p of parts) {
+    // Each table keeps its keys and seqs in its own form (terms.ts): bound and results converted here.
+    const keys = keyed.map((key) => termOf(p, key));
+    const col = seqColumn(p);
+    const at = columnOfSeq(p, bound);
+    const back = (v: number) => v - columnOfSeq(p, 0);
     if (keys.length <= FEW_KEYS) {
       // Each key's postings in seq order, k at most: cheap however many postings a key has.
-      const st = c.query<{ seq: number }, [number, number, number]>(
-        `SELECT seq FROM ${p.table} WHERE term = ? AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
+      const st = c.query<{ s: number }, [number, number, number]>(
+        `SELECT ${col} AS s FROM ${p.table} WHERE term = ? AND ${col} ${cmp} ? ORDER BY ${col} ${dir} LIMIT ?`,
       );
-      for (const key of keys) for (const r of st.all(key, bound, k)) found.add(r.seq);
+      for (const key of keys) for (const r of st.all(key, at, k)) found.add(back(r.s));
     } else {
       // Many keys (each a rarer text): one query, sorted by SQLite, instead of a query per key.
       const rows = c
-        .query<{ seq: number }, number[]>(
-          `SELECT DISTINCT seq FROM ${p.table} WHERE term IN (${keys.map(() => "?").join(",")}) AND seq ${cmp} ? ORDER BY seq ${dir} LIMIT ?`,
+        .query<{ s: number }, number[]>(
+          `SELECT DISTINCT ${col} AS s FROM ${p.table} WHERE term IN (${keys.map(() => "?").join(",")}) AND ${col} ${cmp} ? ORDER BY ${col} ${dir} LIMIT ?`,
         )
-        .all(...keys, bound, k);
-      for (const r of rows) found.add(r.seq);
+        .all(...keys, at, k);
+      for (const r of rows) found.add(back(r.s));
     }
     if (found.size >= k) break;
   }

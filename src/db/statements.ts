@@ -8,7 +8,7 @@ import { splitLine } from "./line-shape";
 import { jsonOfRaw, messageToRow, sessionToRow, type MessageRow, type ShapedLine, type TelemetryRow } from "./rows";
 import { agentTelemetry, meta, SEQ_HIGH_WATER, sessions } from "./schema";
 import { toWireBatch, toWireMessage, type WireBatch, type WireMessage } from "./wire";
-import { hexKey, MAX_TERMS_PER_MESSAGE, PARTITION_BITS, partitionOf, tableForSeq } from "./terms";
+import { columnOfSeq, MAX_TERMS_PER_MESSAGE, PARTITION_BITS, partitionOf, seqColumn, tableForSeq, termOf, type Partition, type PostingKey } from "./terms";
 
 /**
  * Prepared statements for the write paths (writer, import). Messages go through bun:sqlite statements directly (the
@@ -120,7 +120,7 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
   const textNumbers = new Memo<string, number>(10_000);
   let textsHeld: number | null = null;
   const postings = new Map<string, Statement<void, number[]>>();
-  const tables = new Map<number, string>();
+  const tables = new Map<number, Partition>();
   const multiInsert = (cols: readonly string[], rows: number) =>
     c.prepare<unknown, SqlValue[]>(
       `INSERT INTO messages (${cols.join(", ")}) VALUES ${Array(rows).fill(`(${cols.map(() => "?").join(", ")})`).join(", ")} ON CONFLICT DO NOTHING`,
@@ -129,7 +129,7 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
   const insertNarrow = multiInsert(NARROW_COLUMNS, ROWS_PER_INSERT);
   const insertNarrowOne = multiInsert(NARROW_COLUMNS, 1);
   const jobs = new Memo<number, string>(4_096);
-  const jobKeys = new Memo<number, number[]>(4_096);
+  const jobKeys = new Memo<number, PostingKey[]>(4_096);
   const lineHashes = new Map<string, number>();
   const vocabulary = new Memo<string, number>(100_000);
   /** Jobs referenced since the last flushJobs, with their newest seq. */
@@ -216,18 +216,18 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
     return id;
   }
 
-  /** The (term, seq) postings of one message (see terms.ts). */
-  function keysOf(m: WireMessage): number[] {
+  /** What one message is found by (see terms.ts): its exact hex strings and vocabulary ids. */
+  function keysOf(m: WireMessage): PostingKey[] {
     const json = m.whole !== null ? m.whole.json : m.kind === "invalid" ? null : jsonOfRaw(m.raw, m.truncated);
     const f = searchFields({ kind: m.kind, method: m.method, json, raw: m.raw, raw_hex: m.raw_hex, parse_error: m.parse_error });
-    const keys: number[] = [];
-    for (const h of f.hex) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(hexKey(h));
+    const keys: PostingKey[] = [];
+    for (const h of f.hex) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(h);
     for (const t of f.texts) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(termId(t));
     return keys;
   }
 
   /** A job's keys once per job: every miner of a session group gets the same notify line. */
-  function keysOfJob(m: WireMessage, job: number | null): number[] {
+  function keysOfJob(m: WireMessage, job: number | null): PostingKey[] {
     if (job === null || m.whole !== null || m.parse_error !== null) return keysOf(m);
     let keys = jobKeys.get(job);
     if (keys === undefined) jobKeys.set(job, (keys = keysOf(m)));
@@ -235,29 +235,31 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
   }
 
   /** The postings table of partition `p` (terms.ts tableForSeq), looked up once per partition. */
-  function tableOf(p: number): string {
+  function tableOf(p: number): Partition {
     let t = tables.get(p);
     if (t === undefined) tables.set(p, (t = tableForSeq(c, p * 2 ** PARTITION_BITS)));
     return t;
   }
 
-  function postingsInsert(p: number, rows: number): Statement<void, number[]> {
-    const key = `${tableOf(p)} ${rows}`;
+  function postingsInsert(t: Partition, rows: number): Statement<void, number[]> {
+    const key = `${t.table} ${rows}`;
     let st = postings.get(key);
     if (!st) {
-      st = c.prepare<void, number[]>(`INSERT OR IGNORE INTO ${tableOf(p)} (term, seq) VALUES ${Array(rows).fill("(?, ?)").join(", ")}`);
+      st = c.prepare<void, number[]>(`INSERT OR IGNORE INTO ${t.table} (term, ${seqColumn(t)}) VALUES ${Array(rows).fill("(?, ?)").join(", ")}`);
       postings.set(key, st);
     }
     return st;
   }
 
-  /** Write postings `[term, seq, term, seq, ...]` of one partition, sorted by key (b-tree order), many rows a statement. */
-  function writePostings(p: number, pairs: [number, number][]): void {
+  /** Write the postings `[key, seq]` of partition `p` as its table keeps them, sorted (b-tree order), many rows a statement. */
+  function writePostings(p: number, keyed: [PostingKey, number][]): void {
+    const t = tableOf(p);
+    const pairs = keyed.map(([k, seq]): [number, number] => [termOf(t, k), columnOfSeq(t, seq)]);
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let i = 0;
     for (; i + POSTINGS_PER_INSERT <= pairs.length; i += POSTINGS_PER_INSERT)
-      postingsInsert(p, POSTINGS_PER_INSERT).run(...pairs.slice(i, i + POSTINGS_PER_INSERT).flat());
-    for (; i < pairs.length; i++) postingsInsert(p, 1).run(pairs[i]![0], pairs[i]![1]);
+      postingsInsert(t, POSTINGS_PER_INSERT).run(...pairs.slice(i, i + POSTINGS_PER_INSERT).flat());
+    for (; i < pairs.length; i++) postingsInsert(t, 1).run(pairs[i]![0], pairs[i]![1]);
   }
 
   function post(seq: number, m: WireMessage, job: number | null): void {
@@ -285,7 +287,7 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
         for (; i + ROWS_PER_INSERT <= values.length; i += ROWS_PER_INSERT) many.run(...values.slice(i, i + ROWS_PER_INSERT).flat());
         for (; i < values.length; i++) one.run(...values[i]!);
       }
-      const byPartition = new Map<number, [number, number][]>();
+      const byPartition = new Map<number, [PostingKey, number][]>();
       msgs.forEach((m, j) => {
         const p = partitionOf(m.seq);
         let list = byPartition.get(p);

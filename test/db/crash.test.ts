@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import path from "node:path";
-import { listPartitions } from "../../src/db/terms";
+import { listPartitions, seqColumn } from "../../src/db/terms";
 import { openDatabase } from "../../src/db/open";
 import * as reader from "../../src/db/reader";
 import { tempDir } from "./fixtures";
@@ -42,7 +42,7 @@ test("kill -9 while writing: the database opens cleanly and holds every committe
   // The search index agrees with the table, and the session row matches its batch.
   expect(reader.queryMessages(db, { q: `batch-${last}-row-` }, 1000).length).toBe(BATCH_ROWS);
   const indexed = listPartitions(db.$client).reduce(
-    (n, p) => n + (db.$client.query<{ n: number }, []>(`SELECT count(DISTINCT seq) AS n FROM ${p.table}`).get()?.n ?? 0),
+    (n, p) => n + (db.$client.query<{ n: number }, []>(`SELECT count(DISTINCT ${seqColumn(p)}) AS n FROM ${p.table}`).get()?.n ?? 0),
     0,
   );
   expect(indexed).toBe(reader.messageCount(db));
