@@ -24,6 +24,24 @@ type Analysis = NonNullable<MessageRecord["analysis"]>;
 /** What the column holds: JSON text, or a packed submit analysis. */
 export type AnalysisCell = string | Uint8Array;
 
+/** The analysis's values in KEYS order when its keys are exactly those (none undefined), else null. */
+export function analysisValues(a: Analysis): unknown[] | null {
+  const keys = KEYS[a.type];
+  const values = a as unknown as Record<string, unknown>;
+  const own = Object.keys(a);
+  // Exactly these keys in this order, none undefined (JSON text would drop it): otherwise the object as it is.
+  if (keys === undefined || own.length !== keys.length || own.some((k, i) => k !== keys[i] || values[k] === undefined)) return null;
+  return keys.map((k) => values[k]);
+}
+
+/** The analysis whose values `analysisValues` gave. */
+export function analysisOfValues(v: unknown[]): Analysis {
+  const keys = KEYS[String(v[0])] ?? [];
+  const out: Record<string, unknown> = {};
+  keys.forEach((k, i) => (out[k] = v[i]));
+  return out as Analysis;
+}
+
 /** The cell for `a`; `reasonInColumn`: the row keeps a submit's reason (reason_n), so packed bytes leave it out. */
 export function analysisToColumn(a: Analysis | null, reasonInColumn = false): AnalysisCell | null {
   if (a === null) return null;
@@ -31,13 +49,8 @@ export function analysisToColumn(a: Analysis | null, reasonInColumn = false): An
     const packed = packSubmit(a, reasonInColumn);
     if (packed !== null) return packed;
   }
-  const keys = KEYS[a.type];
-  const values = a as unknown as Record<string, unknown>;
-  const own = Object.keys(a);
-  // Exactly these keys in this order, none undefined (JSON text would drop it): otherwise the object as it is.
-  if (keys === undefined || own.length !== keys.length || own.some((k, i) => k !== keys[i] || values[k] === undefined))
-    return JSON.stringify(a);
-  return JSON.stringify(keys.map((k) => values[k]));
+  const values = analysisValues(a);
+  return JSON.stringify(values ?? a);
 }
 
 /** The analysis a cell holds; `reason` is the row's reason_n text, for packed bytes that left theirs out. */
@@ -48,9 +61,5 @@ export function analysisOfColumn(cell: AnalysisCell | null, reason: string | nul
     return unpackSubmit(cell, reason);
   }
   const v = JSON.parse(cell) as unknown;
-  if (!Array.isArray(v)) return v as Analysis;
-  const keys = KEYS[String(v[0])] ?? [];
-  const out: Record<string, unknown> = {};
-  keys.forEach((k, i) => (out[k] = v[i]));
-  return out as Analysis;
+  return Array.isArray(v) ? analysisOfValues(v) : (v as Analysis);
 }

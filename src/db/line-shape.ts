@@ -28,11 +28,15 @@ function stringEnd(s: string, open: number): number {
 }
 
 export function splitLine(raw: string): { shape: string; values: string } | null {
+  if (raw.includes(SEP)) return null; // a value holding the separator would not split back
   let shape = "";
-  const values: string[] = [];
+  let values = "";
+  let slots = 0;
   let lastKey = "";
-  let i = 0;
+  /** The last character outside strings that is not white space (a value right after `:` belongs to `lastKey`). */
+  let last = 0;
   let copied = 0; // raw[copied, i) still to be appended to shape as is
+  let i = 0;
   while (i < raw.length) {
     const c = raw.charCodeAt(i);
     if (c === 0x24 || c === 0x23) return null; // `$` or `#` outside a string: not JSON, and the shape would be ambiguous
@@ -41,29 +45,33 @@ export function splitLine(raw: string): { shape: string; values: string } | null
       if (end < 0) return null;
       let k = end + 1;
       while (k < raw.length && isSpace(raw.charCodeAt(k))) k++;
-      const content = raw.slice(i + 1, end);
-      if (raw.charCodeAt(k) === 0x3a) lastKey = content; // a key: part of the shape
-      else if (!SHAPE_KEYS.has(lastKey) || !/:\s*$/.test(raw.slice(copied, i))) {
+      if (raw.charCodeAt(k) === 0x3a) lastKey = raw.slice(i + 1, end); // a key: part of the shape
+      else if (last !== 0x3a || !SHAPE_KEYS.has(lastKey)) {
         shape += raw.slice(copied, i) + "$";
-        values.push(content);
+        values += (slots++ === 0 ? "" : SEP) + raw.slice(i + 1, end);
         copied = end + 1;
       }
+      last = 0x22;
       i = end + 1;
     } else if (isDigit(c) || c === 0x2d) {
       let j = i + 1;
       while (j < raw.length && isNumberChar(raw.charCodeAt(j))) j++;
       shape += raw.slice(copied, i) + "#";
-      values.push(raw.slice(i, j));
+      values += (slots++ === 0 ? "" : SEP) + raw.slice(i, j);
       copied = i = j;
-    } else i++;
+      last = 0x30;
+    } else {
+      if (!isSpace(c)) last = c;
+      i++;
+    }
   }
   shape += raw.slice(copied);
-  if (shape.length > MAX_SHAPE_CHARS || values.length === 0) return null;
-  const split = { shape, values: values.join(SEP) };
+  if (shape.length > MAX_SHAPE_CHARS || slots === 0) return null;
+  // By construction fillLine gives the line back; checked anyway, since a wrong row would be silent corruption.
   try {
-    return fillLine(split.shape, split.values) === raw ? split : null;
+    return fillLine(shape, values) === raw ? { shape, values } : null;
   } catch {
-    return null; // a value held the separator
+    return null;
   }
 }
 
