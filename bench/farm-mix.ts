@@ -20,7 +20,7 @@ export function notifyLine(group: number, period: number): string {
   const branches = Array.from({ length: 12 }, (_, i) => `"${branch(i)}"`).join(",");
   return (
     `{"id":null,"method":"mining.notify","params":["${job}","${prev}",` +
-    `"01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4b03${(800000 + period).toString(16).padStart(6, "0")}` +
+    `"01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4303${(800000 + period).toString(16).padStart(6, "0")}` +
     `fabe6d6d${"ab".repeat(32)}0100000000000000${"2f736c7573682f".repeat(1)}",` +
     `"ffffffff03${"22".repeat(8)}1976a914${"d2".repeat(20)}88ac${"00".repeat(8)}266a24aa21a9ed${"e3".repeat(32)}${"00".repeat(8)}2b6a2952534b424c4f434b3a${"5c".repeat(32)}00000000",` +
     `[${branches}],"20000000","17034219","${(0x65a1b000 + period * 30).toString(16)}",${period % 20 === 0}]}`
@@ -76,7 +76,7 @@ export function* farmMix(o: FarmMixOptions): Generator<MessageRecord[]> {
       for (let i = 0; i < o.miners; i++) {
         const id = rpc++;
         const nonce = ((id * 2654435761) >>> 0).toString(16).padStart(8, "0");
-        feed(i, "miner_to_pool", `{"params":["bc1qfarm${i % 50}.rig${i}","${job(i % o.groups)}","${(k + period * 10).toString(16).padStart(8, "0")}","${(0x65a1b000 + period * 30 + k).toString(16)}","${nonce}"],"id":${id},"method":"mining.submit"}`);
+        feed(i, "miner_to_pool", `{"params":["bc1qfarm${i % 50}.rig${i}","${job(i % o.groups)}","${(k + period * 10).toString(16).padStart(16, "0")}","${(0x65a1b000 + period * 30 + k).toString(16)}","${nonce}"],"id":${id},"method":"mining.submit"}`);
         feed(i, "pool_to_miner", id % 50 === 0 ? `{"id":${id},"result":null,"error":[23,"Low difficulty share",null]}` : `{"id":${id},"result":true,"error":null}`);
         if (i % 500 === 499) yield* take();
       }

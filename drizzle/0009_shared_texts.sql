@@ -4,4 +4,5 @@ CREATE TABLE `shared_texts` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `shared_texts_text_unique` ON `shared_texts` (`text`);--> statement-breakpoint
-ALTER TABLE `messages` ADD `reason_n` integer;
+ALTER TABLE `messages` ADD `reason_n` integer;--> statement-breakpoint
+ALTER TABLE `messages` ADD `coinbase_job` integer;

@@ -42,24 +42,40 @@ export function analysisOfValues(v: unknown[]): Analysis {
   return out as Analysis;
 }
 
-/** The cell for `a`; `reasonInColumn`: the row keeps a submit's reason (reason_n), so packed bytes leave it out. */
-export function analysisToColumn(a: Analysis | null, reasonInColumn = false): AnalysisCell | null {
+/** The first value of a notify's array whose coinbase is kept apart (in `jobs`, the row's `coinbase_job`). */
+const NOTIFY_COINBASE_APART = "notify/coinbase";
+
+/** What the row keeps apart from the cell: a submit's reason (reason_n), a notify's coinbase (coinbase_job). */
+export type KeptApart = { reason?: boolean; coinbase?: boolean };
+/** The texts of what was kept apart, as the reader joins them. */
+export type ApartTexts = { reason?: string | null; coinbase?: string | null };
+
+/** The cell for `a`, leaving out what the row keeps apart. */
+export function analysisToColumn(a: Analysis | null, apart: KeptApart = {}): AnalysisCell | null {
   if (a === null) return null;
   if (a.type === "submit") {
-    const packed = packSubmit(a, reasonInColumn);
+    const packed = packSubmit(a, apart.reason === true && a.reason !== null);
     if (packed !== null) return packed;
   }
   const values = analysisValues(a);
+  if (values !== null && a.type === "notify" && apart.coinbase === true && a.coinbase !== null) {
+    values[0] = NOTIFY_COINBASE_APART;
+    values[KEYS.notify!.indexOf("coinbase")] = null;
+  }
   return JSON.stringify(values ?? a);
 }
 
-/** The analysis a cell holds; `reason` is the row's reason_n text, for packed bytes that left theirs out. */
-export function analysisOfColumn(cell: AnalysisCell | null, reason: string | null = null): Analysis | null {
+/** The analysis a cell holds, with the texts of what its row kept apart. */
+export function analysisOfColumn(cell: AnalysisCell | null, apart: ApartTexts = {}): Analysis | null {
   if (cell === null) return null;
   if (typeof cell !== "string") {
     if (!isPacked(cell)) throw new Error("analysis: a BLOB that is not a packed analysis");
-    return unpackSubmit(cell, reason);
+    return unpackSubmit(cell, apart.reason ?? null);
   }
   const v = JSON.parse(cell) as unknown;
-  return Array.isArray(v) ? analysisOfValues(v) : (v as Analysis);
+  if (!Array.isArray(v)) return v as Analysis;
+  if (v[0] !== NOTIFY_COINBASE_APART) return analysisOfValues(v);
+  if (apart.coinbase == null) throw new Error("analysis: its coinbase is missing");
+  const a = analysisOfValues(["notify", ...v.slice(1)]);
+  return { ...a, coinbase: JSON.parse(apart.coinbase) } as Analysis;
 }

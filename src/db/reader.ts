@@ -4,7 +4,7 @@ import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
 import { mergeBySeq } from "./merge";
-import { directionValues, FORM_SHAPE_UNIT, kindValues, methodCode, rowToMessage, rowToSession, verdictValues } from "./rows";
+import { directionValues, FORM_ANALYSIS_OF_REQUEST, FORM_SHAPE_UNIT, kindValues, methodCode, rowToMessage, rowToSession, verdictValues } from "./rows";
 import { jobs, sharedTexts, messages, meta, SEQ_HIGH_WATER, sessionIds, sessions } from "./schema";
 import { candidates, legacyMaxSeq, termKeys, type Page } from "./search";
 
@@ -49,15 +49,33 @@ function conditions(f: Omit<MessageFilter, "q">, page: Page, form: Form): SQL[] 
 
 const shapes = alias(sharedTexts, "shapes");
 const reasons = alias(sharedTexts, "reasons");
+const coinbases = alias(jobs, "coinbases");
+const requests = alias(messages, "requests");
+const requestReasons = alias(sharedTexts, "request_reasons");
 
-/** Rows with their job's line (a notify stored once in `jobs`), their shared texts and their session's id. */
-const withJob = (db: Db) =>
+/**
+ * Rows with what the writer stored apart (rows.ts RowRefs): their job's line, shared texts, coinbase, session's id,
+ * and for an answer whose analysis derives from its submit's, that submit's analysis.
+ */
+export const withJob = (db: Db) =>
   db
-    .select({ ...getTableColumns(messages), job_raw: jobs.raw, shape_text: shapes.text, reason_text: reasons.text, sess_id: sessionIds.id })
+    .select({
+      ...getTableColumns(messages),
+      job_raw: jobs.raw,
+      shape_text: shapes.text,
+      reason_text: reasons.text,
+      coinbase_text: coinbases.raw,
+      sess_id: sessionIds.id,
+      request_analysis: requests.analysis,
+      request_reason_text: requestReasons.text,
+    })
     .from(messages)
     .leftJoin(jobs, eq(jobs.hash, messages.job))
     .leftJoin(shapes, sql`${shapes.n} = ${messages.form} / ${sql.raw(String(FORM_SHAPE_UNIT))}`)
     .leftJoin(reasons, eq(reasons.n, messages.reason_n))
+    .leftJoin(coinbases, eq(coinbases.hash, messages.coinbase_job))
+    .leftJoin(requests, and(eq(requests.seq, messages.reply_seq), sql`(${messages.form} & ${sql.raw(String(FORM_ANALYSIS_OF_REQUEST))}) != 0`))
+    .leftJoin(requestReasons, eq(requestReasons.n, requests.reason_n))
     .leftJoin(sessionIds, eq(sessionIds.n, messages.sess));
 
 /** Without `q`: the filters on the table, in seq order; rows of both forms merged by seq. */

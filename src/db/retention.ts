@@ -1,5 +1,11 @@
 import type { Database } from "bun:sqlite";
 import type { Db } from "./open";
+import { and, gt, lte, sql } from "drizzle-orm";
+import { analysisToColumn, type AnalysisCell } from "./analysis-column";
+import { ANSWER_WINDOW } from "./answers";
+import { withJob } from "./reader";
+import { FORM_ANALYSIS_OF_REQUEST, rowToMessage } from "./rows";
+import { messages } from "./schema";
 import { columnOfSeq, listPartitions, seqColumn } from "./terms";
 
 export type RetentionOptions = {
@@ -22,12 +28,38 @@ const bounds = (c: Database): Bounds => {
   return r && r.lo !== null && r.hi !== null ? { min: r.lo, max: r.hi } : null;
 };
 
+/**
+ * Answers whose analysis derives from a submit at or below `upTo` (answers.ts: within ANSWER_WINDOW seqs after it)
+ * get it stored whole, before that submit is deleted.
+ */
+function keepAnswerAnalyses(db: Db, upTo: number): void {
+  const rows = withJob(db)
+    .where(
+      and(
+        gt(messages.seq, upTo),
+        lte(messages.seq, upTo + ANSWER_WINDOW),
+        lte(messages.reply_seq, upTo),
+        sql`(${messages.form} & ${sql.raw(String(FORM_ANALYSIS_OF_REQUEST))}) != 0`,
+      ),
+    )
+    .all();
+  const update = db.$client.prepare<void, [AnalysisCell | null, number, number]>(
+    `UPDATE messages SET analysis = ?, form = form - ${FORM_ANALYSIS_OF_REQUEST} WHERE seq = ? AND form = ?`,
+  );
+  for (const r of rows) update.run(analysisToColumn(rowToMessage(r).analysis), r.seq, r.form!);
+}
+
 /** Delete the oldest messages up to seq `upTo`, at most CHUNK (old rows' FTS entries go through the delete trigger). */
-function deleteChunk(c: Database, upTo: number): number {
+function deleteChunk(db: Db, upTo: number): number {
+  const c = db.$client;
   const last = c
     .query<{ seq: number }, [number, number]>("SELECT seq FROM messages WHERE seq <= ? ORDER BY seq LIMIT 1 OFFSET ?")
     .get(upTo, CHUNK - 1);
-  return c.transaction(() => c.run("DELETE FROM messages WHERE seq <= ?", [last ? last.seq : upTo]).changes)();
+  const to = last ? last.seq : upTo;
+  return c.transaction(() => {
+    keepAnswerAnalyses(db, to);
+    return c.run("DELETE FROM messages WHERE seq <= ?", [to]).changes;
+  })();
 }
 
 /** Epoch ms of the first message at or after `seq`. */
@@ -90,7 +122,7 @@ export function enforceRetention(db: Db, opts: RetentionOptions, now = Date.now(
   let deletedSessions = 0;
   const deleteUpTo = (seq: number) => {
     while (deletedMessages < maxRows) {
-      const n = deleteChunk(c, seq);
+      const n = deleteChunk(db, seq);
       deletedMessages += n;
       if (n < CHUNK) break;
     }

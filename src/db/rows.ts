@@ -1,7 +1,8 @@
 import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
 import { autoReplayOff } from "../sessions/record";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
-import { analysisOfColumn, analysisToColumn } from "./analysis-column";
+import { analysisOfColumn, analysisToColumn, type AnalysisCell } from "./analysis-column";
+import { answerAnalysis } from "./answers";
 import { verdictCode } from "./analysis-pack";
 import { fillLine } from "./line-shape";
 import type { Verdict } from "../analysis/schema";
@@ -25,8 +26,10 @@ export const FORM_RPC_ID = 4;
 export const FORM_DECODED = 8;
 /** decoded has a `share` (in share_hash/share_* or share_json). */
 export const FORM_SHARE = 16;
-/** form / FORM_SHAPE_UNIT (rounded down) is the number of the line's shape in `line_shapes` (0: none; line-shape.ts). */
-export const FORM_SHAPE_UNIT = 32;
+/** A pool answer's analysis is its submit's (the row at reply_seq) with this answer applied (answers.ts); not stored. */
+export const FORM_ANALYSIS_OF_REQUEST = 32;
+/** form / FORM_SHAPE_UNIT (rounded down) is the number of the line's shape in `shared_texts` (0: none; line-shape.ts). */
+export const FORM_SHAPE_UNIT = 64;
 
 const DIRECTION_CODE: Record<Direction, string> = { miner_to_pool: "m", pool_to_miner: "p", hashscope_to_pool: "h" };
 const KIND_CODE: Record<MessageKind, string> = { request: "q", response: "r", notification: "n", invalid: "i" };
@@ -174,20 +177,36 @@ function checkDerivation(m: WireMessage, json: unknown, decoded: Record<string, 
   return { form, share, hasShare };
 }
 
+/** reply_to as a number when it is one (a seq: the reply_seq column), else null. */
+export const replySeqOf = (m: Pick<WireMessage, "reply_to">): number | null =>
+  m.reply_to !== null && /^[1-9][0-9]{0,15}$/.test(m.reply_to) && Number.isSafeInteger(Number(m.reply_to)) ? Number(m.reply_to) : null;
+
 /** A line stored as its values and the number of its shape (line-shape.ts). */
 export type ShapedLine = { n: number; values: string };
 
-/**
- * A message (as the writer gets it, wire.ts) as a compact row. `job` is the notify line's key in `jobs` when the
- * caller stored it there; `shape` the line's shape and values when the caller split it.
- */
-export function messageToRow(
-  m: WireMessage,
-  job: number | null = null,
-  sess: number | null = null,
-  shape: ShapedLine | null = null,
-  reasonN: number | null = null,
-): MessageRow {
+/** What the writer stored apart from a message's row, for the row to refer to (statements.ts). */
+export type RowRefs = {
+  /** The notify line's key in `jobs`. */
+  job?: number | null;
+  /** The session's number in session_ids. */
+  sess?: number | null;
+  /** The line's shape and values. */
+  shape?: ShapedLine | null;
+  /** The submit analysis's reason's number in shared_texts. */
+  reasonN?: number | null;
+  /** The notify analysis's coinbase's key in `jobs`. */
+  coinbaseJob?: number | null;
+  /** The analysis is its submit's with this answer applied (answers.ts): not stored. */
+  analysisOfRequest?: boolean;
+};
+
+/** A message (as the writer gets it, wire.ts) as a compact row, referring to what the caller stored apart. */
+export function messageToRow(m: WireMessage, refs: RowRefs = {}): MessageRow {
+  const job = refs.job ?? null;
+  const shape = job === null ? (refs.shape ?? null) : null;
+  const reasonN = refs.reasonN ?? null;
+  const coinbaseJob = refs.coinbaseJob ?? null;
+  const ofRequest = refs.analysisOfRequest === true && replySeqOf(m) !== null;
   const raw = m.raw;
   const json = m.whole === null ? null : m.whole.json === undefined ? null : m.whole.json;
   const { form, share, hasShare } = m.whole === null ? DERIVED : checkDerivation(m, m.whole.json, m.whole.decoded);
@@ -195,14 +214,14 @@ export function messageToRow(
   const ms = Date.parse(m.ts);
   const tsExact = Number.isFinite(ms) && new Date(ms).toISOString() === m.ts;
   const mcode = m.method === null ? null : methodCode(m.method);
-  const replySeq = m.reply_to !== null && /^[1-9][0-9]{0,15}$/.test(m.reply_to) && Number.isSafeInteger(Number(m.reply_to)) ? Number(m.reply_to) : null;
+  const replySeq = replySeqOf(m);
   const us = m.latency_ms === null ? null : Math.round(m.latency_ms * 1000);
   const latencyUs = us !== null && Number.isSafeInteger(us) && us / 1000 === m.latency_ms ? us : null;
   return {
     seq: m.seq,
     id: m.id === String(m.seq) ? "" : m.id,
-    session_id: sess !== null ? "" : m.session_id,
-    sess,
+    session_id: refs.sess != null ? "" : m.session_id,
+    sess: refs.sess ?? null,
     direction: DIRECTION_CODE[m.direction],
     ts: tsExact ? "" : m.ts,
     ts_ms: tsExact ? ms : null,
@@ -226,15 +245,32 @@ export function messageToRow(
     ...share,
     // A record that still carries decoded.share (an older export) keeps that share's filter columns.
     ...(hasShare ? { verdict: analysis.verdict, agrees: analysis.agrees } : analysis),
-    form: job === null && shape !== null ? form + shape.n * FORM_SHAPE_UNIT : form,
+    form: form + (ofRequest ? FORM_ANALYSIS_OF_REQUEST : 0) + (shape !== null ? shape.n * FORM_SHAPE_UNIT : 0),
     job,
-    analysis: analysisToColumn(m.analysis, reasonN !== null),
-    reason_n: reasonN,
+    analysis: ofRequest ? null : analysisToColumn(m.analysis, { reason: reasonN !== null, coinbase: coinbaseJob !== null }),
+    reason_n: ofRequest ? null : reasonN,
+    coinbase_job: coinbaseJob,
   };
 }
 
 /** A row as read, with its job's line, its line's shape and its session's id when it has them. */
-export type StoredRow = MessageRow & { job_raw?: string | null; shape_text?: string | null; reason_text?: string | null; sess_id?: string | null };
+export type StoredRow = MessageRow & {
+  job_raw?: string | null;
+  shape_text?: string | null;
+  reason_text?: string | null;
+  coinbase_text?: string | null;
+  sess_id?: string | null;
+  /** The submit's analysis cell and reason, for an answer whose analysis derives from it (FORM_ANALYSIS_OF_REQUEST). */
+  request_analysis?: AnalysisCell | null;
+  request_reason_text?: string | null;
+};
+
+function analysisOfRow(r: StoredRow, json: unknown): MessageRecord["analysis"] {
+  if (((r.form ?? 0) & FORM_ANALYSIS_OF_REQUEST) === 0) return analysisOfColumn(r.analysis, { reason: r.reason_text, coinbase: r.coinbase_text });
+  const request = analysisOfColumn(r.request_analysis ?? null, { reason: r.request_reason_text });
+  if (request?.type !== "submit") throw new Error(`message ${r.seq}: the submit its analysis derives from is missing`);
+  return answerAnalysis(request, json);
+}
 
 function rawOfRow(r: StoredRow, form: number): string | null {
   if (r.job !== null) return r.job_raw ?? null;
@@ -274,7 +310,7 @@ export function rowToMessage(r: StoredRow): MessageRecord {
     reply_to: r.reply_seq !== null ? String(r.reply_seq) : r.reply_to,
     latency_ms: r.latency_us !== null ? r.latency_us / 1000 : r.latency_ms,
     truncated: r.truncated,
-    analysis: analysisOfColumn(r.analysis, r.reason_text ?? null),
+    analysis: analysisOfRow(r, json),
   };
 }
 

@@ -106,6 +106,8 @@ export const messages = sqliteTable(
     latency_us: integer(),
     /** A packed submit analysis's reason, as its number in shared_texts (analysis-pack.ts REASON_IN_COLUMN). */
     reason_n: integer(),
+    /** A notify analysis's decoded coinbase, stored once in `jobs` by this key (analysis-column.ts). */
+    coinbase_job: integer(),
   },
   (t) => [
     // Rows stored whole (before 0003) are found by these; compact rows by sess / mcode.
@@ -119,7 +121,11 @@ export const messages = sqliteTable(
   ],
 );
 
-/** Each distinct mining.notify line once, addressed by a 53-bit hash of the line (hash.ts); `last_seq` for retention. */
+/**
+ * Each distinct mining.notify line once, and each distinct decoded coinbase of a notify's analysis (JSON text, since
+ * 0009: every miner of a session group gets the same), addressed by a 53-bit hash of the text (hash.ts); `last_seq`
+ * for retention.
+ */
 export const jobs = sqliteTable("jobs", {
   hash: integer().primaryKey(),
   raw: text().notNull(),

@@ -2,10 +2,10 @@ import type { Database, Statement } from "bun:sqlite";
 import { getTableColumns, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import { searchFields } from "../capture/search";
-import { hash53 } from "./hash";
 import type { Db } from "./open";
-import { splitLine } from "./line-shape";
-import { jsonOfRaw, messageToRow, sessionToRow, type MessageRow, type ShapedLine, type TelemetryRow } from "./rows";
+import { prepareApart } from "./apart";
+import { Memo } from "./memo";
+import { jsonOfRaw, messageToRow, sessionToRow, type MessageRow, type TelemetryRow } from "./rows";
 import { agentTelemetry, meta, SEQ_HIGH_WATER, sessions } from "./schema";
 import { toWireBatch, toWireMessage, type WireBatch, type WireMessage } from "./wire";
 import { columnOfSeq, MAX_TERMS_PER_MESSAGE, PARTITION_BITS, partitionOf, seqColumn, tableForSeq, termOf, type Partition, type PostingKey } from "./terms";
@@ -34,7 +34,7 @@ const MESSAGE_COLUMNS = [
   "seq", "id", "session_id", "direction", "ts", "size_bytes", "raw", "raw_hex", "kind", "method", "rpc_id", "json",
   "decoded", "parse_error", "reply_to", "latency_ms", "truncated", "is_error", "share_difficulty", "share_meets_target",
   "share_block_candidate", "form", "ts_ms", "job", "share_hash", "share_target", "share_network", "share_json", "analysis",
-  "sess", "mcode", "reply_seq", "latency_us", "verdict", "agrees", "reason_n",
+  "sess", "mcode", "reply_seq", "latency_us", "verdict", "agrees", "reason_n", "coinbase_job",
 ] as const satisfies readonly (keyof MessageRow)[];
 
 type SqlValue = string | number | null | Uint8Array;
@@ -71,54 +71,24 @@ function narrowValues(v: SqlValue[]): SqlValue[] | null {
   return NARROW_INDEXES.map((i) => v[i]!);
 }
 
-/** Bounded memo (insertion order): the writer's caches of jobs and vocabulary ids. */
-class Memo<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(k: K): V | undefined {
-    return this.map.get(k);
-  }
-  clear(): void {
-    this.map.clear();
-  }
-  set(k: K, v: V): void {
-    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
-    this.map.set(k, v);
-  }
-}
-
 /** Rows per multi-row INSERT (x 35 columns, well under SQLite's 32,766 parameters). */
 const ROWS_PER_INSERT = 32;
 const POSTINGS_PER_INSERT = 256;
 
-/** mining.notify lines at least this long are stored once in `jobs`; shorter ones are not worth a reference. */
-const JOB_MIN_CHARS = 100;
-/** Shared texts kept at most (a hostile miner could make a line shape per line); past it, new texts stay in their rows. */
-export const MAX_SHARED_TEXTS = 65_536;
-/** A line is stored as its values only when that saves at least this many characters. */
-const SHAPE_MIN_SAVING = 8;
 
 export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
-  const maxSharedTexts = opts.maxSharedTexts ?? MAX_SHARED_TEXTS;
   const c: Database = db.$client;
   const sesCols = getTableColumns(sessions);
   const insertMessage = c.prepare<unknown, SqlValue[]>(
     `INSERT INTO messages (${MESSAGE_COLUMNS.join(", ")}) VALUES (${MESSAGE_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`,
   );
-  const findJob = c.prepare<{ raw: string }, [number]>("SELECT raw FROM jobs WHERE hash = ?");
-  const insertJob = c.prepare<void, [number, string, number]>("INSERT INTO jobs (hash, raw, last_seq) VALUES (?, ?, ?)");
-  const touchJob = c.prepare<void, [number, number, number]>("UPDATE jobs SET last_seq = ? WHERE hash = ? AND last_seq < ?");
   const insertTerm = c.prepare<{ id: number }, [string]>("INSERT INTO terms (text) VALUES (?) ON CONFLICT (text) DO NOTHING RETURNING id");
   const findTerm = c.prepare<{ id: number }, [string]>("SELECT id FROM terms WHERE text = ?");
   const indexTerm = c.prepare<void, [number, string]>("INSERT INTO terms_fts (rowid, text) VALUES (?, ?)");
   const insertSessionId = c.prepare<{ n: number }, [string]>("INSERT INTO session_ids (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING n");
   const findSessionId = c.prepare<{ n: number }, [string]>("SELECT n FROM session_ids WHERE id = ?");
   const sessionNumbers = new Memo<string, number>(100_000);
-  const insertText = c.prepare<{ n: number }, [string]>("INSERT INTO shared_texts (text) VALUES (?) ON CONFLICT (text) DO NOTHING RETURNING n");
-  const findText = c.prepare<{ n: number }, [string]>("SELECT n FROM shared_texts WHERE text = ?");
-  const countTexts = () => c.query<{ n: number }, []>("SELECT count(*) AS n FROM shared_texts").get()!.n;
-  const textNumbers = new Memo<string, number>(10_000);
-  let textsHeld: number | null = null;
+  const apart = prepareApart(c, opts);
   const postings = new Map<string, Statement<void, number[]>>();
   const tables = new Map<number, Partition>();
   const multiInsert = (cols: readonly string[], rows: number) =>
@@ -128,12 +98,8 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
   const insertMessages = multiInsert(MESSAGE_COLUMNS, ROWS_PER_INSERT);
   const insertNarrow = multiInsert(NARROW_COLUMNS, ROWS_PER_INSERT);
   const insertNarrowOne = multiInsert(NARROW_COLUMNS, 1);
-  const jobs = new Memo<number, string>(4_096);
   const jobKeys = new Memo<number, PostingKey[]>(4_096);
-  const lineHashes = new Map<string, number>();
   const vocabulary = new Memo<string, number>(100_000);
-  /** Jobs referenced since the last flushJobs, with their newest seq. */
-  const touched = new Map<number, number>();
 
   const upsertSession = db
     .insert(sessions)
@@ -148,52 +114,6 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
     .prepare();
   const insertTelemetry = db.insert(agentTelemetry).values(placeholders(getTableColumns(agentTelemetry))).onConflictDoNothing().prepare();
   const changes = () => c.query<{ n: number }, []>("SELECT changes() AS n").get()?.n ?? 0;
-
-  /** The job key for a notify line (stored now if new), or null to keep the line in the row (short, or a hash collision). */
-  function jobOf(m: WireMessage): number | null {
-    if (m.method !== "mining.notify" || m.kind !== "notification" || m.raw === null || m.raw.length < JOB_MIN_CHARS) return null;
-    const raw = m.raw;
-    // A batch carries each distinct line as one string (wire.ts): hash it once, not once per miner.
-    let h = lineHashes.get(raw);
-    if (h === undefined) lineHashes.set(raw, (h = hash53(raw)));
-    if (jobs.get(h) !== raw) {
-      const held = findJob.get(h)?.raw;
-      if (held === undefined) insertJob.run(h, raw, m.seq);
-      else if (held !== raw) return null; // another line with this hash: store this one in its row
-      jobs.set(h, raw);
-    }
-    touched.set(h, m.seq);
-    return h;
-  }
-
-  /** The line as its shape's number and its values (line-shape.ts), or null to keep it whole. */
-  function shapeOf(m: WireMessage, job: number | null): ShapedLine | null {
-    if (job !== null || m.raw === null || m.raw.length < 2 * SHAPE_MIN_SAVING) return null;
-    const split = splitLine(m.raw);
-    if (split === null || m.raw.length - split.values.length < SHAPE_MIN_SAVING) return null;
-    const n = textNumber(split.shape);
-    return n === null ? null : { n, values: split.values };
-  }
-
-  /** A shared text's number (stored now if new), or null when the table is full and it is not there. */
-  function textNumber(text: string): number | null {
-    const known = textNumbers.get(text);
-    if (known !== undefined) return known;
-    textsHeld ??= countTexts();
-    const added = textsHeld < maxSharedTexts ? insertText.get(text) : null;
-    if (added) textsHeld++;
-    const n = added?.n ?? findText.get(text)?.n;
-    if (n === undefined) return null;
-    textNumbers.set(text, n);
-    return n;
-  }
-
-  /** A submit analysis's reason as a shared text's number, when it has one (analysis-pack.ts). */
-  const reasonOf = (m: WireMessage): number | null =>
-    m.analysis?.type === "submit" && m.analysis.reason !== null ? textNumber(m.analysis.reason) : null;
-
-  const rowOf = (m: WireMessage, job: number | null): MessageRow =>
-    messageToRow(m, job, sessionNumber(m.session_id), shapeOf(m, job), reasonOf(m));
 
   function sessionNumber(id: string): number {
     const known = sessionNumbers.get(id);
@@ -217,8 +137,7 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
   }
 
   /** What one message is found by (see terms.ts): its exact hex strings and vocabulary ids. */
-  function keysOf(m: WireMessage): PostingKey[] {
-    const json = m.whole !== null ? m.whole.json : m.kind === "invalid" ? null : jsonOfRaw(m.raw, m.truncated);
+  function keysOf(m: WireMessage, json: unknown): PostingKey[] {
     const f = searchFields({ kind: m.kind, method: m.method, json, raw: m.raw, raw_hex: m.raw_hex, parse_error: m.parse_error });
     const keys: PostingKey[] = [];
     for (const h of f.hex) if (keys.length < MAX_TERMS_PER_MESSAGE) keys.push(h);
@@ -227,11 +146,19 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
   }
 
   /** A job's keys once per job: every miner of a session group gets the same notify line. */
-  function keysOfJob(m: WireMessage, job: number | null): PostingKey[] {
-    if (job === null || m.whole !== null || m.parse_error !== null) return keysOf(m);
+  function keysOfJob(m: WireMessage, job: number | null, json: () => unknown): PostingKey[] {
+    if (job === null || m.whole !== null || m.parse_error !== null) return keysOf(m, json());
     let keys = jobKeys.get(job);
-    if (keys === undefined) jobKeys.set(job, (keys = keysOf(m)));
+    if (keys === undefined) jobKeys.set(job, (keys = keysOf(m, json())));
     return keys;
+  }
+
+  /** A message's row and search keys; its line's JSON is parsed at most once, for both. */
+  function prepare(m: WireMessage): { row: MessageRow; keys: PostingKey[] } {
+    let parsed: { v: unknown } | undefined;
+    const json = () => (parsed ??= { v: m.whole !== null ? m.whole.json : m.kind === "invalid" ? null : jsonOfRaw(m.raw, m.truncated) }).v;
+    const refs = apart.refsOf(m, sessionNumber(m.session_id), json);
+    return { row: messageToRow(m, refs), keys: keysOfJob(m, refs.job ?? null, json) };
   }
 
   /** The postings table of partition `p` (terms.ts tableForSeq), looked up once per partition. */
@@ -262,22 +189,17 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
     for (; i < pairs.length; i++) postingsInsert(t, 1).run(pairs[i]![0], pairs[i]![1]);
   }
 
-  function post(seq: number, m: WireMessage, job: number | null): void {
-    writePostings(partitionOf(seq), keysOfJob(m, job).map((k) => [k, seq]));
-  }
-
   return {
     /**
      * The writer's path: many rows per statement, postings sorted. Seqs are new here (the store hands each out once);
      * a row already present is skipped and its postings (already there too) are ignored as duplicates.
      */
     insertMessages: (msgs: WireMessage[]): void => {
-      const jobsOf = msgs.map(jobOf);
-      lineHashes.clear();
+      const prepared = msgs.map(prepare);
       const narrow: SqlValue[][] = [];
       const full: SqlValue[][] = [];
-      msgs.forEach((m, i) => {
-        const v = rowValues(rowOf(m, jobsOf[i]!));
+      prepared.forEach(({ row }) => {
+        const v = rowValues(row);
         const n = narrowValues(v);
         if (n) narrow.push(n);
         else full.push(v);
@@ -292,35 +214,28 @@ export function prepareWrites(db: Db, opts: { maxSharedTexts?: number } = {}) {
         const p = partitionOf(m.seq);
         let list = byPartition.get(p);
         if (!list) byPartition.set(p, (list = []));
-        for (const k of keysOfJob(m, jobsOf[j]!)) list.push([k, m.seq]);
+        for (const k of prepared[j]!.keys) list.push([k, m.seq]);
       });
       for (const [p, pairs] of byPartition) writePostings(p, pairs);
     },
     /** Returns true when the row was new (then its job and search terms are written too). */
     insertMessage: (record: MessageRecord): boolean => {
       const m = toWireMessage(record);
-      const job = jobOf(m);
-      lineHashes.clear();
-      if (insertMessage.run(...rowValues(rowOf(m, job))).changes === 0) return false;
-      post(m.seq, m, job);
+      const { row, keys } = prepare(m);
+      if (insertMessage.run(...rowValues(row)).changes === 0) return false;
+      writePostings(partitionOf(m.seq), keys.map((k) => [k, m.seq]));
       return true;
     },
     /** After a rolled-back transaction: what the caches learnt in it may not be in the database. */
     forget: (): void => {
-      jobs.clear();
+      apart.forget();
       jobKeys.clear();
       tables.clear();
       vocabulary.clear();
       sessionNumbers.clear();
-      textNumbers.clear();
-      textsHeld = null;
-      touched.clear();
     },
-    /** Record the newest seq of each job referenced since the last call (retention keeps jobs still referenced). */
-    flushJobs: (): void => {
-      for (const [h, seq] of touched) touchJob.run(seq, h, seq);
-      touched.clear();
-    },
+    /** After a batch: each `jobs` entry referenced records its newest seq (retention keeps those still referenced). */
+    flushJobs: (): void => apart.flush(),
     upsertSession: (s: SessionRecord): void => void upsertSession.run(sessionToRow(s)),
     insertSessionIfNew: (s: SessionRecord): boolean => {
       insertSessionIfNew.run(sessionToRow(s));

@@ -61,7 +61,16 @@ test("records from the capture pipeline come back from disk exactly; a job share
   const disk = reader.messagesAfter(st.db, {}, 0, 1000);
   expect(disk).toEqual(memory);
   const c = st.db.$client;
-  expect(c.query<{ n: number }, []>("SELECT count(*) AS n FROM jobs").get()?.n).toBe(1);
+  // The notify line once; each distinct decoded coinbase of its analyses once too (one per extranonce1 at most).
+  expect(c.query<{ n: number }, []>("SELECT count(*) AS n FROM jobs WHERE raw = ?").get(NOTIFY)?.n).toBe(1);
+  const coinbases = c.query<{ n: number }, []>("SELECT count(DISTINCT coinbase_job) AS n FROM messages").get()?.n;
+  const notifies = memory.filter((m) => m.analysis?.type === "notify" && m.analysis.coinbase !== null).length;
+  expect(coinbases).toBeGreaterThanOrEqual(1);
+  expect(coinbases).toBeLessThanOrEqual(notifies);
+  expect(c.query<{ n: number }, []>("SELECT count(*) AS n FROM jobs").get()?.n).toBe(1 + coinbases!);
+  // Answers to judged submits keep no analysis of their own: it is their submit's with the answer applied.
+  const derived = c.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE form & 32 AND analysis IS NULL").get()?.n;
+  expect(derived).toBeGreaterThanOrEqual(2);
   // Derived, not stored: json and decoded are NULL in every row (the spaced answer too: its json re-parses the same).
   const stored = c.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE json IS NOT NULL OR decoded IS NOT NULL").get()?.n;
   expect(stored).toBe(0);

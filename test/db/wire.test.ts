@@ -62,10 +62,10 @@ test("every record the pipeline marks as derived is one the full check derives t
     expect(records.length).toBe(TRAFFIC.length + 1);
     let marked = 0;
     for (const m of records) {
-      const checked = messageToRow({ ...toWireMessage(m), whole: { json: m.json, decoded: m.decoded } }, null, 1);
+      const checked = messageToRow({ ...toWireMessage(m), whole: { json: m.json, decoded: m.decoded } }, { sess: 1 });
       if (isDerived(m)) {
         marked++;
-        expect(messageToRow(toWireMessage(m), null, 1)).toEqual(checked);
+        expect(messageToRow(toWireMessage(m), { sess: 1 })).toEqual(checked);
       }
     }
     const unmarked = records.filter((m) => !isDerived(m)).map((m) => m.raw?.slice(0, 40) ?? m.raw_hex);
