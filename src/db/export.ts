@@ -2,7 +2,7 @@ import { z } from "zod";
 import { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
 import { getSession, messagesAfter } from "./reader";
-import { rowToSession } from "./rows";
+import { rowToSession } from "./session-rows";
 import { sessions } from "./schema";
 
 /**

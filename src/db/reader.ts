@@ -4,7 +4,8 @@ import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord, SessionRecord } from "../capture/records";
 import type { Db } from "./open";
 import { mergeBySeq } from "./merge";
-import { directionValues, FORM_ANALYSIS_OF_REQUEST, FORM_SHAPE_UNIT, kindValues, methodCode, rowToMessage, rowToSession, verdictValues } from "./rows";
+import { directionValues, FORM_ANALYSIS_OF_REQUEST, FORM_SHAPE_UNIT, kindValues, methodCode, rowToMessage, verdictValues } from "./rows";
+import { rowToSession } from "./session-rows";
 import { jobs, sharedTexts, messages, meta, SEQ_HIGH_WATER, sessionIds, sessions } from "./schema";
 import { candidates, legacyMaxSeq, termKeys, type Page } from "./search";
 

@@ -1,20 +1,17 @@
-import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../capture/records";
-import { autoReplayOff } from "../sessions/record";
+import type { Direction, MessageKind, MessageRecord, RpcId } from "../capture/records";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
 import { analysisOfColumn, analysisToColumn, type AnalysisCell } from "./analysis-column";
 import { answerAnalysis } from "./answers";
 import { verdictCode } from "./analysis-pack";
 import { fillLine } from "./line-shape";
+import { NO_SHARE, shareOfColumns, shareToColumns, type ShareColumns } from "./share-columns";
 import type { Verdict } from "../analysis/schema";
-import type { agentTelemetry, messages, sessions } from "./schema";
+import type { messages } from "./schema";
 import type { WireMessage } from "./wire";
 
-/** Record ⇄ row mapping. Sessions and telemetry mirror their records; messages are stored compactly (see FORM_*). */
+/** Message record ⇄ row mapping: messages are stored compactly (see FORM_*); sessions and telemetry: session-rows.ts. */
 
 export type MessageRow = typeof messages.$inferSelect;
-export type SessionRow = typeof sessions.$inferSelect;
-/** One verified agent telemetry report as received (docs/nostr.md#telemetry-content). */
-export type TelemetryRow = typeof agentTelemetry.$inferSelect;
 
 /** Bits of `form` (NULL: a row stored whole, as before migration 0003): what rowToMessage derives instead of reading. */
 export const FORM_COMPACT = 1;
@@ -77,50 +74,6 @@ export function decodedOf(kind: MessageKind, method: string | null, rpcId: RpcId
   if ((kind === "request" || kind === "notification") && method !== null) return decodeRequest(method, json.params).decoded;
   if (kind === "response" && rpcId !== null) return decodeResponse(method, json.result, json.error).decoded;
   return null;
-}
-
-type ShareColumns = Pick<
-  MessageRow,
-  "share_difficulty" | "share_meets_target" | "share_block_candidate" | "share_hash" | "share_target" | "share_network" | "share_json"
->;
-const NO_SHARE: ShareColumns = {
-  share_difficulty: null,
-  share_meets_target: null,
-  share_block_candidate: null,
-  share_hash: null,
-  share_target: null,
-  share_network: null,
-  share_json: null,
-};
-
-/** decoded.share (what records carried before analysis/ replaced it; older exports still do) as columns; an ok share compactly, anything else as JSON text. */
-function shareToColumns(share: unknown): ShareColumns {
-  const sh = isRecord(share) ? share : null;
-  if (sh?.ok !== true) return { ...NO_SHARE, share_json: JSON.stringify(share) ?? "null" };
-  const cols: ShareColumns = {
-    share_difficulty: typeof sh.difficulty === "number" && Number.isFinite(sh.difficulty) ? sh.difficulty : null,
-    share_meets_target: sh.meets_target === true ? 1 : 0,
-    share_block_candidate: sh.block_candidate === true ? 1 : 0,
-    share_hash: typeof sh.hash === "string" && /^[0-9a-f]{64}$/.test(sh.hash) ? Buffer.from(sh.hash, "hex") : null,
-    share_target: typeof sh.target_difficulty === "number" ? sh.target_difficulty : null,
-    share_network: typeof sh.network_difficulty === "number" ? sh.network_difficulty : null,
-    share_json: null,
-  };
-  // Only when the columns give back exactly this object; otherwise keep its text (the filters still use the columns).
-  return JSON.stringify(shareOfColumns(cols)) === JSON.stringify(share) ? cols : { ...cols, share_json: JSON.stringify(share) };
-}
-
-function shareOfColumns(c: ShareColumns): unknown {
-  if (c.share_json !== null) return JSON.parse(c.share_json);
-  return {
-    ok: true,
-    hash: c.share_hash ? Buffer.from(c.share_hash).toString("hex") : null,
-    difficulty: c.share_difficulty,
-    target_difficulty: c.share_target,
-    meets_target: c.share_meets_target === 1,
-    network_difficulty: c.share_network,
-    block_candidate: c.share_block_candidate === 1,
-  };
 }
 
 /**
@@ -334,48 +287,4 @@ const legacyRowToMessage = (r: MessageRow): MessageRecord => ({
   latency_ms: r.latency_ms,
   truncated: r.truncated,
   analysis: null,
-});
-
-export const sessionToRow = (s: SessionRecord): SessionRow => ({
-  id: s.id,
-  miner_addr: s.miner_addr,
-  upstream: { ...s.upstream },
-  upstream_addr: s.upstream_addr,
-  state: s.state,
-  opened_at: s.opened_at,
-  closed_at: s.closed_at,
-  close_reason: s.close_reason,
-  close_detail: s.close_detail,
-  user_agent: s.user_agent,
-  workers: [...s.workers],
-  extranonce1: s.extranonce1,
-  extranonce2_size: s.extranonce2_size,
-  difficulty: s.difficulty,
-  version_mask: s.version_mask,
-  broadcast: { ...s.broadcast },
-  auto_replay: { ...s.auto_replay },
-  counters: { ...s.counters },
-  last_seen: s.last_seen,
-});
-
-export const rowToSession = (r: SessionRow): SessionRecord => ({
-  id: r.id,
-  miner_addr: r.miner_addr,
-  upstream: r.upstream,
-  upstream_addr: r.upstream_addr,
-  state: r.state,
-  opened_at: r.opened_at,
-  closed_at: r.closed_at,
-  close_reason: r.close_reason,
-  close_detail: r.close_detail,
-  user_agent: r.user_agent,
-  workers: r.workers,
-  extranonce1: r.extranonce1,
-  extranonce2_size: r.extranonce2_size,
-  difficulty: r.difficulty,
-  version_mask: r.version_mask,
-  broadcast: r.broadcast,
-  auto_replay: r.auto_replay ?? autoReplayOff(),
-  counters: r.counters,
-  last_seen: r.last_seen,
 });

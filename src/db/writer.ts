@@ -2,7 +2,7 @@ import { matchesFilter, type MessageFilter } from "../capture/query";
 import type { MessageRecord } from "../capture/records";
 import type { SessionView } from "../sessions/record";
 import type { CaptureStore, StoreEvent } from "../capture/store";
-import type { TelemetryRow } from "./rows";
+import type { TelemetryRow } from "./session-rows";
 import { SessionSaves } from "./session-saves";
 import type { BatchSink } from "./sink";
 

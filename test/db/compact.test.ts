@@ -62,7 +62,7 @@ test("records from the capture pipeline come back from disk exactly; a job share
   expect(disk).toEqual(memory);
   const c = st.db.$client;
   // The notify line once; each distinct decoded coinbase of its analyses once too (one per extranonce1 at most).
-  expect(c.query<{ n: number }, []>("SELECT count(*) AS n FROM jobs WHERE raw = ?").get(NOTIFY)?.n).toBe(1);
+  expect(c.query<{ n: number }, [string]>("SELECT count(*) AS n FROM jobs WHERE raw = ?").get(NOTIFY)?.n).toBe(1);
   const coinbases = c.query<{ n: number }, []>("SELECT count(DISTINCT coinbase_job) AS n FROM messages").get()?.n;
   const notifies = memory.filter((m) => m.analysis?.type === "notify" && m.analysis.coinbase !== null).length;
   expect(coinbases).toBeGreaterThanOrEqual(1);
