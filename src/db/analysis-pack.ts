@@ -1,4 +1,5 @@
 import { PoolResult, Verdict, type SubmitAnalysis } from "../analysis/schema";
+import { hashDifficulty } from "../stratum/header";
 import { ByteReader, ByteWriter } from "./bytes";
 
 /**
@@ -9,13 +10,16 @@ import { ByteReader, ByteWriter } from "./bytes";
  * those of the schema in its order, hashes lower-case hex, strings well-formed UTF-16.
  *
  * Layout (stored on disk: never change it; a new layout takes a new first byte):
- *   [0] 0x01  [1] verdict code  [2] presence bits (PRESENT_*)  [3] pool_result (2 bits) | agrees (2 bits) << 2
+ *   [0] 0x01 or 0x02  [1] verdict code  [2] presence bits (PRESENT_*)  [3] pool_result (2 bits) | agrees (2 bits) << 2
+ *   | POOL_ERROR | JOB_MESSAGE_ID_TEXT | REASON_IN_COLUMN; layout 2 only: [4] DIFFICULTY_OF_HASH | TARGET_FLOAT32
  *   then, each only when present, in this order: reason, hash, difficulty, target_difficulty, network_difficulty,
  *   job_id, job_message_id (varint, or a string when JOB_MESSAGE_ID_TEXT), merkle_root, pool_error (a presence byte,
  *   code as a double, message). Strings are a varint byte length and UTF-8.
  */
 
 const LAYOUT_SUBMIT_1 = 0x01;
+/** Layout 1 and a fifth byte of flags (DIFFICULTY_OF_HASH, TARGET_FLOAT32). */
+const LAYOUT_SUBMIT_2 = 0x02;
 
 /** Verdict codes. Stored on disk: append only, never renumber. */
 const VERDICTS: readonly Verdict[] = [
@@ -41,6 +45,9 @@ const POOL_ERROR = 16;
 const JOB_MESSAGE_ID_TEXT = 32;
 /** The reason is not in the bytes: the row holds it (its number in shared_texts, `reason_n`). */
 const REASON_IN_COLUMN = 64;
+/** Byte 4 (layout 2): the difficulty is the hash's (stratum/header.ts), so not in the bytes; target as a float32. */
+const DIFFICULTY_OF_HASH = 1;
+const TARGET_FLOAT32 = 2;
 const ERROR_CODE = 1;
 const ERROR_MESSAGE = 2;
 
@@ -87,15 +94,22 @@ export function packSubmit(a: SubmitAnalysis, reasonInColumn = false): Uint8Arra
   if (a.job_message_id !== null) present |= PRESENT_JOB_MESSAGE_ID;
   if (a.merkle_root !== null) present |= PRESENT_MERKLE_ROOT;
   const idAsText = a.job_message_id !== null && !DECIMAL_ID.test(a.job_message_id);
+  // The share's difficulty follows from its hash (as the check computed it): left out when it does exactly.
+  const ofHash = a.hash !== null && a.difficulty !== null && Object.is(difficultyOfHash(a.hash), a.difficulty);
+  const f32 = a.target_difficulty !== null && Object.is(Math.fround(a.target_difficulty), a.target_difficulty);
   const w = new ByteWriter();
-  w.byte(LAYOUT_SUBMIT_1);
+  w.byte(LAYOUT_SUBMIT_2);
   w.byte(verdict);
   w.byte(present);
   w.byte(result | (agrees << 2) | (e !== null ? POOL_ERROR : 0) | (idAsText ? JOB_MESSAGE_ID_TEXT : 0) | (reasonElsewhere ? REASON_IN_COLUMN : 0));
+  w.byte((ofHash ? DIFFICULTY_OF_HASH : 0) | (f32 ? TARGET_FLOAT32 : 0));
   if (a.reason !== null && !reasonElsewhere) w.text(a.reason);
   if (a.hash !== null) w.hex(a.hash);
-  if (a.difficulty !== null) w.double(a.difficulty);
-  if (a.target_difficulty !== null) w.double(a.target_difficulty);
+  if (a.difficulty !== null && !ofHash) w.double(a.difficulty);
+  if (a.target_difficulty !== null) {
+    if (f32) w.float(a.target_difficulty);
+    else w.double(a.target_difficulty);
+  }
   if (a.network_difficulty !== null) w.double(a.network_difficulty);
   if (a.job_id !== null) w.text(a.job_id);
   if (a.job_message_id !== null) {
@@ -112,22 +126,30 @@ export function packSubmit(a: SubmitAnalysis, reasonInColumn = false): Uint8Arra
 }
 
 /** True when these bytes are a packed analysis (JSON text never starts with a control byte). */
-export const isPacked = (b: Uint8Array): boolean => b[0] === LAYOUT_SUBMIT_1;
+export const isPacked = (b: Uint8Array): boolean => b[0] === LAYOUT_SUBMIT_1 || b[0] === LAYOUT_SUBMIT_2;
+
+/** A share's difficulty from its hash (display hex), as the share check computes it (analysis/verdict.ts). */
+function difficultyOfHash(hex: string): number {
+  const d = hashDifficulty(Buffer.from(hex, "hex").reverse());
+  return Number.isFinite(d) ? d : Number.MAX_VALUE;
+}
 
 /** The analysis packed in `b`; `reason` is the row's (reason_n's text) for bytes packed without theirs. */
 export function unpackSubmit(b: Uint8Array, reason: string | null = null): SubmitAnalysis {
   const r = new ByteReader(b);
-  if (r.byte() !== LAYOUT_SUBMIT_1) throw new Error("analysis: unknown packed layout");
+  const layout = r.byte();
+  if (layout !== LAYOUT_SUBMIT_1 && layout !== LAYOUT_SUBMIT_2) throw new Error("analysis: unknown packed layout");
   const verdict = VERDICTS[r.byte()];
   const present = r.byte();
   const flags = r.byte();
+  const more = layout === LAYOUT_SUBMIT_2 ? r.byte() : 0;
   if (verdict === undefined) throw new Error("analysis: unknown verdict code");
   const has = (bit: number) => (present & bit) !== 0;
   if (flags & REASON_IN_COLUMN && reason === null) throw new Error("analysis: its reason is missing");
   const why = has(PRESENT_REASON) ? r.text() : flags & REASON_IN_COLUMN ? reason : null;
   const hash = has(PRESENT_HASH) ? r.hex(32) : null;
-  const difficulty = has(PRESENT_DIFFICULTY) ? r.double() : null;
-  const target_difficulty = has(PRESENT_TARGET) ? r.double() : null;
+  const difficulty = !has(PRESENT_DIFFICULTY) ? null : more & DIFFICULTY_OF_HASH ? difficultyOfHash(hash!) : r.double();
+  const target_difficulty = !has(PRESENT_TARGET) ? null : more & TARGET_FLOAT32 ? r.float() : r.double();
   const network_difficulty = has(PRESENT_NETWORK) ? r.double() : null;
   const job_id = has(PRESENT_JOB_ID) ? r.text() : null;
   const job_message_id = !has(PRESENT_JOB_MESSAGE_ID) ? null : flags & JOB_MESSAGE_ID_TEXT ? r.text() : String(r.varint());

@@ -37,6 +37,13 @@ export class ByteWriter {
     this.n += 8;
   }
 
+  /** A double that a float32 holds exactly (the caller checked). */
+  float(v: number): void {
+    this.room(4);
+    this.view.setFloat32(this.n, v, true);
+    this.n += 4;
+  }
+
   /** A varint byte length, then the UTF-8 (the caller checked the string is well formed). */
   text(s: string): void {
     const utf8 = encoder.encode(s);
@@ -91,6 +98,10 @@ export class ByteReader {
 
   double(): number {
     return this.view.getFloat64(this.take(8), true);
+  }
+
+  float(): number {
+    return this.view.getFloat32(this.take(4), true);
   }
 
   text(): string {

@@ -85,7 +85,8 @@ function analysisColumns(m: Pick<MessageRecord, "analysis" | "kind">): Pick<Mess
   if (a?.type !== "submit") return { share_difficulty: null, share_meets_target: null, share_block_candidate: null, verdict: null, agrees: null };
   const hashed = m.kind === "request" && a.difficulty !== null;
   return {
-    share_difficulty: hashed && Number.isFinite(a.difficulty) ? a.difficulty : null,
+    // Not kept: no filter reads it, and the analysis has the difficulty (rows before 0009 have it).
+    share_difficulty: null,
     share_meets_target: hashed ? (a.verdict === "low_difficulty" ? 0 : 1) : null,
     share_block_candidate: hashed ? (a.verdict === "block_candidate" ? 1 : 0) : null,
     verdict: verdictLetter(a.verdict),

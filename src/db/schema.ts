@@ -71,7 +71,10 @@ export const messages = sqliteTable(
     truncated: integer({ mode: "boolean" }).notNull(),
     /** isErrorMessage() at write time, for the `errors=true` filter. */
     is_error: integer({ mode: "boolean" }).notNull(),
-    /** Share analysis of a miner's submit (decoded.share), as columns so history can be queried by it; null otherwise. */
+    /**
+     * Share analysis of a miner's submit, as columns so history can be queried by it; null otherwise. share_difficulty
+     * only from an older record's decoded.share since 0009 (the analysis has the difficulty; no filter reads it).
+     */
     share_difficulty: real(),
     // 0/1/NULL: plain integers, because drizzle's boolean mode writes NULL as 0.
     share_meets_target: integer(),

@@ -3,6 +3,7 @@ import type { SubmitAnalysis } from "../../src/analysis/schema";
 import { Verdict } from "../../src/analysis/schema";
 import { analysisOfColumn, analysisToColumn } from "../../src/db/analysis-column";
 import { packSubmit, unpackSubmit } from "../../src/db/analysis-pack";
+import { hashDifficulty } from "../../src/stratum/header";
 
 const base: SubmitAnalysis = {
   type: "submit",
@@ -44,7 +45,7 @@ test("every verdict, pool result, agreement and error shape packs back exactly",
 
 test("nulls, odd numbers, text ids and long strings pack back exactly; a farm submit takes a fraction of its JSON", () => {
   const nulls = { ...base, hash: null, difficulty: null, target_difficulty: null, network_difficulty: null, job_id: null, job_message_id: null, merkle_root: null };
-  expect(roundTrip(nulls).length).toBe(4);
+  expect(roundTrip(nulls).length).toBe(5);
   roundTrip({ ...base, difficulty: 2 ** -32, target_difficulty: Number.MAX_VALUE, network_difficulty: 5e-324 });
   for (const id of ["0", "9007199254740991", "007", "12a", "", "-1", "1".repeat(30)]) roundTrip({ ...base, job_message_id: id });
   roundTrip({ ...base, verdict: "bad_extranonce2_size", reason: "extranonce2 must be 8 bytes, got 4", job_id: "x".repeat(70_000) });
@@ -83,4 +84,16 @@ test("a damaged packed cell is an error, not a wrong analysis", () => {
   const packed = packSubmit(base)!;
   expect(() => unpackSubmit(packed.subarray(0, packed.length - 3))).toThrow();
   expect(() => analysisOfColumn(new Uint8Array([9, 0, 0, 0]))).toThrow();
+});
+
+test("a share's difficulty that follows from its hash is left out, and comes back the same; a float32 target takes 4 bytes", () => {
+  const hash = "00000000000000000003" + "5a".repeat(22);
+  const d = hashDifficulty(Buffer.from(hash, "hex").reverse());
+  const own = roundTrip({ ...base, hash, difficulty: d, target_difficulty: 2 ** -32 });
+  const other = roundTrip({ ...base, hash, difficulty: d * 2, target_difficulty: 2 ** -32 });
+  expect(other.length - own.length).toBe(8);
+  const wide = roundTrip({ ...base, hash, difficulty: d, target_difficulty: 0.1 });
+  expect(wide.length - own.length).toBe(4);
+  // A zero hash: the check stores the largest finite number, and so does the derivation.
+  roundTrip({ ...base, hash: "0".repeat(64), difficulty: Number.MAX_VALUE });
 });

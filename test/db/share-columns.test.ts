@@ -48,8 +48,9 @@ test("the analysis round-trips through the database; verdict, agreement and shar
   expect(unknown.map((m) => m.analysis?.type === "submit" && m.analysis.verdict)).toEqual(["unknown_job"]);
   // The verdict column holds each verdict's letter (rows.ts verdictValues): low_difficulty c, block_candidate b, ...
   expect(rows).toEqual([
-    { d: 0.5, m: 0, b: 0, v: "c", a: null },
-    { d: 4096, m: 1, b: 1, v: "b", a: null },
+    // share_difficulty is no longer kept (no filter reads it; the analysis has the difficulty).
+    { d: null, m: 0, b: 0, v: "c", a: null },
+    { d: null, m: 1, b: 1, v: "b", a: null },
     { d: null, m: null, b: null, v: "d", a: null },
     { d: null, m: null, b: null, v: null, a: null },
     // An answer carries the verdict and agreement, but no share columns (those are the submit's).
