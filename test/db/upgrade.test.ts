@@ -71,3 +71,44 @@ test("a database from the previous schema opens, keeps every record as it was, s
   expect(reader.messageCount(st.db)).toBe(20);
   await st.close();
 });
+
+test("a database from the previous version (0008: compact rows, analyses as JSON arrays, verdict names) keeps every record, filter and search", async () => {
+  const file = path.join(tmp.dir, "v0008.db");
+  copyFileSync(path.join(FIXTURE, "v0008.db"), file);
+  const before = parseLines(readFileSync(path.join(FIXTURE, "v0008.jsonl"), "utf8"));
+  const oldMessages = before.filter((l): l is Extract<Line, { type: "message" }> => l.type === "message");
+  expect(oldMessages.length).toBe(169);
+  const st = Storage.open({ url: `sqlite:${file}`, retention: noRetention });
+  const expected = before.map((l) =>
+    l.type === "session" && l.closed_at === null
+      ? { ...l, state: "closed", closed_at: l.last_seen, close_reason: "restart", close_detail: "HashScope stopped while the session was live" }
+      : l,
+  );
+  expect(await exported(st)).toEqual(expected as Line[]);
+  // Filters and search over the old rows: verdict (stored by name then), agreement, worker, exact hex, error text.
+  const seqs = (ms: MessageRecord[]) => ms.map((m) => m.seq);
+  const oldWhere = (pred: (m: MessageRecord) => boolean) => oldMessages.filter(pred).map((m) => m.seq).reverse();
+  const isVerdict = (v: string) => (m: MessageRecord) => m.analysis?.type === "submit" && m.analysis.verdict === v;
+  expect(seqs(await st.messages({ verdict: "unknown_job" }, 100))).toEqual(oldWhere(isVerdict("unknown_job")));
+  expect(seqs(await st.messages({ agrees: false }, 100))).toEqual(oldWhere((m) => m.analysis?.type === "submit" && m.analysis.agrees === false));
+  expect(seqs(await st.messages({ q: "bc1qold8.RIG1" }, 100)).length).toBe(oldWhere((m) => (m.raw ?? "").includes("bc1qold8.rig1")).length);
+  const nonce = oldMessages.find((m) => m.method === "mining.submit" && m.kind === "request")!.raw!.match(/"([0-9a-f]{8})"\],"id"/)![1]!;
+  expect(seqs(await st.messages({ q: nonce }, 10))).toEqual(oldWhere((m) => (m.raw ?? "").includes(nonce)));
+  expect((await st.messages({ q: "low difficulty" }, 100)).length).toBe(oldWhere((m) => (m.raw ?? "").includes("Low difficulty")).length);
+
+  // New rows after the upgrade, in the new forms, beside the old ones: both read back and filter together.
+  const store = smallStore(st.firstSeq, 1000, 1000);
+  st.attach(store);
+  const submitA = oldMessages.find((m) => m.analysis?.type === "submit" && m.kind === "request")!;
+  store.openSession({ id: "new8", miner_addr: "10.0.0.9:9", upstream: { host: "127.0.0.1", port: 3333, tls: false } });
+  const submit = store.add({ ...submitA, session_id: "new8" })!;
+  const answerA = oldMessages.find((m) => m.reply_to === submitA.id)!;
+  const answer = store.add({ ...answerA, session_id: "new8", reply_to: submit.id })!;
+  await st.flush();
+  const db = st.db.$client;
+  expect(db.query<{ n: number }, [number]>("SELECT count(*) AS n FROM messages WHERE seq = ? AND form & 32 AND analysis IS NULL").get(answer.seq)?.n).toBe(1);
+  expect(await st.message(submit.id)).toEqual(submit);
+  expect(await st.message(answer.id)).toEqual(answer);
+  expect(seqs(await st.messages({ verdict: "valid" }, 1000))).toEqual([answer.seq, submit.seq, ...oldWhere(isVerdict("valid"))]);
+  await st.close();
+});
