@@ -5,12 +5,13 @@ import { DiskReads, type ReadCall } from "../disk-reads";
 import type { PgDb } from "./open";
 import { noteWriter } from "../../instance-id";
 import { rowToMessage, rowToSession } from "./rows";
-import { messages, sessions } from "./schema";
+import { jobs, messages, sessions } from "./schema";
 
 /**
  * History reads on PostgreSQL: the same filters as memory (capture/query.ts). Each filter that has a column narrows
  * the SQL; every row is then checked with the store's own matcher, so what is returned is exactly what memory would
- * match (`q` in particular: ILIKE over the searchable texts finds candidates, matchesSearch decides).
+ * match (`q` in particular: ILIKE over the searchable texts finds candidates, matchesSearch decides). A notify whose
+ * line is in `jobs` is searched there (its row's `search` is empty).
  */
 
 export type PgFilter = MessageFilter & { instance?: string };
@@ -30,11 +31,33 @@ function conditions(f: PgFilter, page: Page): SQL[] {
   if (f.share === "block") c.push(sql`${messages.verdict} = 'block_candidate' AND ${messages.kind} = 'request'`);
   if (f.agrees !== undefined) c.push(eq(messages.agrees, f.agrees));
   if (f.verdict !== undefined) c.push(eq(messages.verdict, f.verdict));
-  if (f.q !== undefined) c.push(sql`${messages.search} ILIKE ${"%" + likeEscape(f.q) + "%"}`);
+  if (f.q !== undefined) {
+    const like = "%" + likeEscape(f.q) + "%";
+    c.push(sql`(${messages.search} ILIKE ${like} OR ${messages.job} IN (SELECT ${jobs.hash} FROM ${jobs} WHERE ${jobs.search} ILIKE ${like}))`);
+  }
   if ("oldestAbove" in page) c.push(gt(messages.seq, page.oldestAbove));
   else if (page.newestBelow !== undefined) c.push(lt(messages.seq, page.newestBelow));
   return c;
 }
+
+/** What a message row is read with (rows.ts rowToMessage): its columns and its job's line. */
+export const messageColumns = {
+  seq: messages.seq,
+  instance: messages.instance,
+  session_id: messages.session_id,
+  direction: messages.direction,
+  kind: messages.kind,
+  method: messages.method,
+  ts_ms: messages.ts_ms,
+  size_bytes: messages.size_bytes,
+  record: messages.record,
+  job: messages.job,
+  job_raw: jobs.raw,
+};
+
+/** Message rows with their job's line, for a `where`. */
+export const selectMessages = (db: PgDb, where: SQL | undefined) =>
+  db.select(messageColumns).from(messages).leftJoin(jobs, eq(jobs.hash, messages.job)).where(where);
 
 /** Pages of candidates until `limit` records pass the matcher (bounded: 10,000 pages). */
 async function select(db: PgDb, f: PgFilter, limit: number, page: Page): Promise<MessageRecord[]> {
@@ -43,14 +66,11 @@ async function select(db: PgDb, f: PgFilter, limit: number, page: Page): Promise
   const out: MessageRecord[] = [];
   let cursor = page;
   for (let i = 0; i < 10_000 && out.length < limit; i++) {
-    const rows = await db
-      .select({ seq: messages.seq, record: messages.record, instance: messages.instance })
-      .from(messages)
-      .where(and(...conditions(f, cursor)))
+    const rows = await selectMessages(db, and(...conditions(f, cursor)))
       .orderBy(oldest ? asc(messages.seq) : desc(messages.seq))
       .limit(k);
     for (const r of rows) {
-      const m = noteWriter(rowToMessage(r.record), r.instance);
+      const m = noteWriter(rowToMessage(r), r.instance);
       if (out.length < limit && matchesFilter(m, f)) out.push(m);
     }
     if (rows.length < k) break;
@@ -65,8 +85,8 @@ export const messagesAfter = (db: PgDb, f: PgFilter, after: number, limit: numbe
 
 export async function getMessage(db: PgDb, id: string): Promise<MessageRecord | undefined> {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
-  const [row] = await db.select({ record: messages.record, instance: messages.instance }).from(messages).where(eq(messages.seq, Number(id)));
-  const m = row ? noteWriter(rowToMessage(row.record), row.instance) : undefined;
+  const [row] = await selectMessages(db, eq(messages.seq, Number(id)));
+  const m = row ? noteWriter(rowToMessage(row), row.instance) : undefined;
   return m && m.id === id ? m : undefined;
 }
 
