@@ -110,6 +110,14 @@ const relSize = async (db: PgDb, tables: string[]) => {
 const pgBytes = await relSize(pg, ["messages", "jobs"]);
 const jobBytes = await relSize(pg, ["jobs"]);
 const prevBytes = await relSize(prevPg, ["messages"]);
+/** Where the bytes of `messages` are: heap, TOAST, indexes. */
+async function breakdown(db: PgDb): Promise<string> {
+  const [r] = (await db.$client.unsafe(
+    `SELECT pg_relation_size('messages')::bigint AS heap, (pg_table_size('messages') - pg_relation_size('messages'))::bigint AS toast, pg_indexes_size('messages')::bigint AS idx`,
+  )) as Array<{ heap: string; toast: string; idx: string }>;
+  const per = (v: string) => (Number(v) / n).toFixed(0);
+  return `heap ${per(r!.heap)}, toast ${per(r!.toast)}, indexes ${per(r!.idx)} B/message`;
+}
 const sqBytes = usedBytes(sq.$client);
 const rate = (ms: number) => Math.round((n / ms) * 1000);
 console.log(`load at start: ${loadAtStart}`);
@@ -117,6 +125,7 @@ console.log(`messages: ${n}`);
 console.log(`SQLite (this version's writer, baseline):  ${rate(sqMs).toLocaleString("en")} msgs/s, ${(sqBytes / n).toFixed(0)} B/message`);
 console.log(`PostgreSQL, previous ${PREV_REF} (PgSink):  ${rate(prevMs).toLocaleString("en")} msgs/s, ${(prevBytes / n).toFixed(0)} B/message (table+indexes+toast)`);
 console.log(`PostgreSQL, this version (PgSink):       ${rate(pgMs).toLocaleString("en")} msgs/s, ${(pgBytes / n).toFixed(0)} B/message (messages+jobs, table+indexes+toast; jobs ${(jobBytes / n).toFixed(1)})`);
+console.log(`messages table, previous: ${await breakdown(prevPg)}; this version: ${await breakdown(pg)}`);
 console.log(`PostgreSQL / SQLite rate: previous ${(rate(prevMs) / rate(sqMs)).toFixed(2)}x, this version ${(rate(pgMs) / rate(sqMs)).toFixed(2)}x; this / previous: rate ${(rate(pgMs) / rate(prevMs)).toFixed(2)}x, bytes ${(pgBytes / prevBytes).toFixed(2)}x`);
 
 /**

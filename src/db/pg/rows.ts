@@ -2,14 +2,16 @@ import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from
 import { searchFields } from "../../capture/search";
 import { autoReplayOff } from "../../sessions/record";
 import { decodedOf, jsonOfRaw } from "../rows";
+import { analysisOfStored, analysisToStored, type StoredAnalysis } from "./analysis";
 import type { WireMessage } from "../wire";
 import type * as schema from "./schema";
 
 /**
  * Records ↔ PostgreSQL rows. A message row's `record` is compact: a JSON array of what neither the row's columns
  * (seq, session, direction, kind, method, size) nor its line give back; json, rpc_id and decoded are left out when
- * they derive from the line (as the capture makes them: JSON.parse(raw), json.id, the decoders), and a mining.notify's
- * line is in `jobs` (sink.ts). What does not derive is kept as it is, so a row gives back exactly its record (as JSON:
+ * they derive from the line (as the capture makes them: JSON.parse(raw), json.id, the decoders), a mining.notify's
+ * line is in `jobs` (insert.ts), and the analysis is stored without its key names when it has the usual ones
+ * (analysis.ts). What does not derive is kept as it is, so a row gives back exactly its record (as JSON:
  * keys in the record schema's order, as the SQLite backend reads them). Rows written before migration 0001 hold the
  * record whole (a JSON object) and read as they are.
  */
@@ -39,7 +41,7 @@ type Compact = [
   reply_to: string | null,
   latency_ms: number | null,
   truncated: boolean,
-  analysis: MessageRecord["analysis"],
+  analysis: StoredAnalysis,
 ];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -100,7 +102,7 @@ export function messageToPgRow(p: Prepared, instance: string, job: number | null
     m.reply_to,
     m.latency_ms,
     m.truncated,
-    m.analysis,
+    analysisToStored(m.analysis),
   ];
   return {
     seq: m.seq,
@@ -154,7 +156,7 @@ export function rowToMessage(r: PgStoredRow): MessageRecord {
     reply_to: c[9],
     latency_ms: c[10],
     truncated,
-    analysis: c[12],
+    analysis: analysisOfStored(c[12]),
   };
 }
 
