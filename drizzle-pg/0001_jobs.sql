@@ -5,4 +5,5 @@ CREATE TABLE "jobs" (
 	"last_ms" bigint NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "raw" text;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "job" bigint;

@@ -3,7 +3,7 @@ import { hash53 } from "../hash";
 import type { WireMessage } from "../wire";
 import { canShareLine, messageToPgRow, prepare, searchOf, type PgJobRow, type PgMessageRow } from "./rows";
 
-/** One INSERT carries at most this many rows or bytes of record text (PostgreSQL allows 65,535 parameters). */
+/** One INSERT carries at most this many rows or bytes of text (PostgreSQL allows 65,535 parameters). */
 const MAX_ROWS_PER_INSERT = 1_000;
 const MAX_BYTES_PER_INSERT = 4 * 1024 * 1024;
 
@@ -13,13 +13,14 @@ export function chunkRows(rows: PgMessageRow[]): PgMessageRow[][] {
   let cur: PgMessageRow[] = [];
   let bytes = 0;
   for (const r of rows) {
-    if (cur.length > 0 && (cur.length >= MAX_ROWS_PER_INSERT || bytes + r.record.length > MAX_BYTES_PER_INSERT)) {
+    const size = r.record.length + r.search.length + (r.raw?.length ?? 0);
+    if (cur.length > 0 && (cur.length >= MAX_ROWS_PER_INSERT || bytes + size > MAX_BYTES_PER_INSERT)) {
       out.push(cur);
       cur = [];
       bytes = 0;
     }
     cur.push(r);
-    bytes += r.record.length + r.search.length;
+    bytes += size;
   }
   if (cur.length > 0) out.push(cur);
   return out;

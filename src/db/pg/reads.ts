@@ -51,6 +51,7 @@ export const messageColumns = {
   ts_ms: messages.ts_ms,
   size_bytes: messages.size_bytes,
   record: messages.record,
+  raw: messages.raw,
   job: messages.job,
   job_raw: jobs.raw,
 };

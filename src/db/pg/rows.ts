@@ -8,7 +8,7 @@ import type * as schema from "./schema";
 
 /**
  * Records ↔ PostgreSQL rows. A message row's `record` is compact: a JSON array of what neither the row's columns
- * (seq, session, direction, kind, method, size) nor its line give back; json, rpc_id and decoded are left out when
+ * (seq, session, direction, kind, method, size, the line in `raw`) nor its line give back; json, rpc_id and decoded are left out when
  * they derive from the line (as the capture makes them: JSON.parse(raw), json.id, the decoders), a mining.notify's
  * line is in `jobs` (insert.ts), and the analysis is stored without its key names when it has the usual ones
  * (analysis.ts). What does not derive is kept as it is, so a row gives back exactly its record (as JSON:
@@ -31,8 +31,8 @@ type Compact = [
   id: string | null,
   /** null: the ISO form of ts_ms. */
   ts: string | null,
-  /** null when in the job row (the row's `job`) or when the record's raw is null. */
-  raw: string | null,
+  /** Always null: the line is in the row's `raw` (or its job's); this place is kept so the form never changes. */
+  raw: null,
   raw_hex: string | null,
   rpc_id: RpcId | null,
   json: unknown,
@@ -93,7 +93,7 @@ export function messageToPgRow(p: Prepared, instance: string, job: number | null
     form,
     m.id === String(m.seq) ? null : m.id,
     p.tsMs !== 0 && new Date(p.tsMs).toISOString() === m.ts ? null : m.ts,
-    job !== null ? null : m.raw,
+    null,
     m.raw_hex,
     form & F_RPC_ID ? null : m.rpc_id,
     form & F_JSON ? null : p.json,
@@ -118,6 +118,7 @@ export function messageToPgRow(p: Prepared, instance: string, job: number | null
     search: job !== null ? "" : searchOf(p),
     size_bytes: m.size_bytes,
     record: JSON.stringify(compact),
+    raw: job !== null ? null : m.raw,
     job,
   };
 }
@@ -125,16 +126,16 @@ export function messageToPgRow(p: Prepared, instance: string, job: number | null
 /** A message row as read: its columns, and its job's line when it has one. */
 export type PgStoredRow = Pick<
   typeof schema.messages.$inferSelect,
-  "seq" | "session_id" | "direction" | "kind" | "method" | "ts_ms" | "size_bytes" | "record" | "job"
+  "seq" | "session_id" | "direction" | "kind" | "method" | "ts_ms" | "size_bytes" | "record" | "raw" | "job"
 > & { job_raw: string | null };
 
 /** Rows were written from valid records; parse without re-validating (reads are hot), typed by the zod record. */
 export function rowToMessage(r: PgStoredRow): MessageRecord {
   if (r.record.startsWith("{")) return JSON.parse(r.record) as MessageRecord;
   const c = JSON.parse(r.record) as Compact;
-  const [form, id, ts, storedRaw, raw_hex] = c;
+  const [form, id, ts, , raw_hex] = c;
   const kind = r.kind as MessageKind;
-  const raw = r.job !== null ? r.job_raw : storedRaw;
+  const raw = r.job !== null ? r.job_raw : r.raw;
   const truncated = c[11];
   const json = form & F_JSON ? jsonOfRaw(raw, truncated) : c[6];
   const rpc_id = form & F_RPC_ID ? rpcIdOf(kind, json) : c[5];

@@ -56,7 +56,9 @@ export const messages = pgTable(
      * pg/rows.ts).
      */
     record: text().notNull(),
-    /** The `jobs` row holding this message's line (a mining.notify), or null when the line is in the record. */
+    /** The line (rows of the compact form; in its own column, as JSON text would escape every quote in it). */
+    raw: text(),
+    /** The `jobs` row holding this message's line (a mining.notify) instead of `raw`, or null. */
     job: bigint({ mode: "number" }),
   },
   (t) => [
