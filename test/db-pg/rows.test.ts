@@ -41,7 +41,7 @@ test("records that derive from their line are stored as the line alone, and come
   expect(back).toEqual(base);
   expect(JSON.stringify(back)).toBe(JSON.stringify(base)); // the record schema's key order
   expect(row.raw).toBe(base.raw);
-  expect(row.record).toBe("[7,null,null,null,null,null,null,null,null,null,null,false,null]");
+  expect(row.record).toBe("[7]");
 });
 
 test("whatever does not derive is kept: edited json, rpc_id or decoded, odd ids and times, truncated and hex-only lines", () => {
@@ -58,6 +58,7 @@ test("whatever does not derive is kept: edited json, rpc_id or decoded, odd ids 
     { ...base, kind: "invalid", raw: null, raw_hex: "ff00ff", json: null, decoded: null, rpc_id: null, method: null, parse_error: "not UTF-8" },
     { ...base, kind: "response", direction: "pool_to_miner", raw: '{"id":7,"result":true,"error":null}', json: { id: 7, result: true, error: null }, decoded: { ok: true }, reply_to: "40", latency_ms: 1.25 },
     { ...base, json: undefined as unknown as null },
+    { ...base, raw: "0", json: false, decoded: null, rpc_id: null }, // a json value that is not null, as the last element
   ];
   for (const m of cases) {
     const want = JSON.parse(JSON.stringify(m)) as MessageRecord;

@@ -25,24 +25,27 @@ const F_JSON = 1;
 const F_RPC_ID = 2;
 const F_DECODED = 4;
 
+/**
+ * The compact record, most often set first; trailing elements that are null (truncated: false) are left off, so a
+ * submit is [form, analysis] and most other lines [form].
+ */
 type Compact = [
   form: number,
+  analysis?: StoredAnalysis,
+  reply_to?: string | null,
+  latency_ms?: number | null,
   /** null: String(seq). */
-  id: string | null,
+  id?: string | null,
   /** null: the ISO form of ts_ms. */
-  ts: string | null,
-  /** Always null: the line is in the row's `raw` (or its job's); this place is kept so the form never changes. */
-  raw: null,
-  raw_hex: string | null,
-  rpc_id: RpcId | null,
-  json: unknown,
-  decoded: Record<string, unknown> | null,
-  parse_error: string | null,
-  reply_to: string | null,
-  latency_ms: number | null,
-  truncated: boolean,
-  analysis: StoredAnalysis,
+  ts?: string | null,
+  rpc_id?: RpcId | null,
+  json?: unknown,
+  decoded?: Record<string, unknown> | null,
+  parse_error?: string | null,
+  raw_hex?: string | null,
+  truncated?: boolean,
 ];
+const TRUNCATED = 11;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const rpcIdOf = (kind: MessageKind, json: unknown): RpcId | null =>
@@ -91,19 +94,21 @@ export function messageToPgRow(p: Prepared, instance: string, job: number | null
   const { m, form } = p;
   const compact: Compact = [
     form,
+    analysisToStored(m.analysis),
+    m.reply_to,
+    m.latency_ms,
     m.id === String(m.seq) ? null : m.id,
     p.tsMs !== 0 && new Date(p.tsMs).toISOString() === m.ts ? null : m.ts,
-    null,
-    m.raw_hex,
     form & F_RPC_ID ? null : m.rpc_id,
     form & F_JSON ? null : p.json,
     form & F_DECODED ? null : (m.whole?.decoded ?? null),
     m.parse_error,
-    m.reply_to,
-    m.latency_ms,
+    m.raw_hex,
     m.truncated,
-    analysisToStored(m.analysis),
   ];
+  let end = compact.length;
+  while (end > 1 && (compact[end - 1] === null || (end === TRUNCATED + 1 && compact[end - 1] === false))) end--;
+  compact.length = end;
   return {
     seq: m.seq,
     instance,
@@ -133,31 +138,31 @@ export type PgStoredRow = Pick<
 export function rowToMessage(r: PgStoredRow): MessageRecord {
   if (r.record.startsWith("{")) return JSON.parse(r.record) as MessageRecord;
   const c = JSON.parse(r.record) as Compact;
-  const [form, id, ts, , raw_hex] = c;
+  const form = c[0];
   const kind = r.kind as MessageKind;
   const raw = r.job !== null ? r.job_raw : r.raw;
-  const truncated = c[11];
-  const json = form & F_JSON ? jsonOfRaw(raw, truncated) : c[6];
-  const rpc_id = form & F_RPC_ID ? rpcIdOf(kind, json) : c[5];
+  const truncated = c[TRUNCATED] ?? false;
+  const json = form & F_JSON ? jsonOfRaw(raw, truncated) : (c[7] ?? null);
+  const rpc_id = form & F_RPC_ID ? rpcIdOf(kind, json) : (c[6] ?? null);
   return {
-    id: id ?? String(r.seq),
+    id: c[4] ?? String(r.seq),
     seq: r.seq,
     session_id: r.session_id,
     direction: r.direction as Direction,
-    ts: ts ?? new Date(r.ts_ms).toISOString(),
+    ts: c[5] ?? new Date(r.ts_ms).toISOString(),
     size_bytes: r.size_bytes,
     raw,
-    raw_hex,
+    raw_hex: c[10] ?? null,
     kind,
     method: r.method,
     rpc_id,
     json,
-    decoded: form & F_DECODED ? decodedOf(kind, r.method, rpc_id, json) : c[7],
-    parse_error: c[8],
-    reply_to: c[9],
-    latency_ms: c[10],
+    decoded: form & F_DECODED ? decodedOf(kind, r.method, rpc_id, json) : (c[8] ?? null),
+    parse_error: c[9] ?? null,
+    reply_to: c[2] ?? null,
+    latency_ms: c[3] ?? null,
     truncated,
-    analysis: analysisOfStored(c[12]),
+    analysis: analysisOfStored(c[1] ?? null),
   };
 }
 
