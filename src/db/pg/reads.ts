@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { matchesFilter, type MessageFilter } from "../../capture/query";
 import type { MessageRecord, SessionRecord } from "../../capture/records";
 import { DiskReads, type ReadCall } from "../disk-reads";
@@ -19,7 +19,24 @@ type Page = { newestBelow?: number } | { oldestAbove: number };
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function conditions(f: PgFilter, page: Page): SQL[] {
+/**
+ * Job lines (`jobs.search`) that `q` finds, looked up first: the messages query then names them (`job IN (…)`), which
+ * PostgreSQL estimates well (a subquery there made it guess half the table and walk the primary key instead of a
+ * parallel scan: 1.5 s against 0.6 s at 1 M rows). Past MAX_JOB_HITS lines, a subquery.
+ */
+const MAX_JOB_HITS = 10_000;
+type JobHits = number[] | "many";
+
+async function jobHits(db: PgDb, q: string): Promise<JobHits> {
+  const rows = await db
+    .select({ hash: jobs.hash })
+    .from(jobs)
+    .where(sql`${jobs.search} ILIKE ${"%" + likeEscape(q) + "%"}`)
+    .limit(MAX_JOB_HITS + 1);
+  return rows.length > MAX_JOB_HITS ? "many" : rows.map((r) => r.hash);
+}
+
+function conditions(f: PgFilter, page: Page, hits: JobHits): SQL[] {
   const c: SQL[] = [];
   if (f.instance !== undefined) c.push(eq(messages.instance, f.instance));
   if (f.session_id !== undefined) c.push(eq(messages.session_id, f.session_id));
@@ -33,7 +50,13 @@ function conditions(f: PgFilter, page: Page): SQL[] {
   if (f.verdict !== undefined) c.push(eq(messages.verdict, f.verdict));
   if (f.q !== undefined) {
     const like = "%" + likeEscape(f.q) + "%";
-    c.push(sql`(${messages.search} ILIKE ${like} OR ${messages.job} IN (SELECT ${jobs.hash} FROM ${jobs} WHERE ${jobs.search} ILIKE ${like}))`);
+    const inJobs =
+      hits === "many"
+        ? sql`${messages.job} IN (SELECT ${jobs.hash} FROM ${jobs} WHERE ${jobs.search} ILIKE ${like})`
+        : hits.length > 0
+          ? inArray(messages.job, hits)
+          : null;
+    c.push(inJobs === null ? sql`${messages.search} ILIKE ${like}` : sql`(${messages.search} ILIKE ${like} OR ${inJobs})`);
   }
   if ("oldestAbove" in page) c.push(gt(messages.seq, page.oldestAbove));
   else if (page.newestBelow !== undefined) c.push(lt(messages.seq, page.newestBelow));
@@ -65,9 +88,10 @@ async function select(db: PgDb, f: PgFilter, limit: number, page: Page): Promise
   const oldest = "oldestAbove" in page;
   const k = f.q === undefined ? limit : Math.max(limit * 4, 256);
   const out: MessageRecord[] = [];
+  const hits = f.q === undefined ? [] : await jobHits(db, f.q);
   let cursor = page;
   for (let i = 0; i < 10_000 && out.length < limit; i++) {
-    const rows = await selectMessages(db, and(...conditions(f, cursor)))
+    const rows = await selectMessages(db, and(...conditions(f, cursor, hits)))
       .orderBy(oldest ? asc(messages.seq) : desc(messages.seq))
       .limit(k);
     for (const r of rows) {

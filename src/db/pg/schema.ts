@@ -4,12 +4,12 @@ import type { Verdict } from "../../analysis/schema";
 
 /**
  * The capture history on PostgreSQL (drizzle-kit generates drizzle-pg/ from this file; the SQLite schema is ../schema.ts).
- * The same logical tables, in a simpler form: each record is kept whole as JSON text (text, not jsonb, so a read gives
- * back exactly the record that was written: jsonb would reorder keys and normalise numbers), beside the columns the
- * filters use and `search`, the searchable texts of capture/search.ts (lower case, one per line) that `q` scans with
- * ILIKE before each hit is re-checked by the same matcher as memory. Every row carries the `instance` that wrote it.
- * Since migration 0001 a message's record is stored compactly (pg/rows.ts: what the columns or its line give back is
- * left out) and each distinct mining.notify line once, in `jobs`; rows written before keep their whole JSON.
+ * The same logical tables, in a simpler form: records are JSON text (text, not jsonb, so a read gives back exactly the
+ * record that was written: jsonb would reorder keys and normalise numbers), beside the columns the filters use and
+ * `search`, the searchable texts of capture/search.ts (lower case, one per line) that `q` scans with ILIKE before each
+ * hit is re-checked by the same matcher as memory. Every row carries the `instance` that wrote it. Since migration 0001
+ * a message's line is in `raw` and its record compact (pg/rows.ts: what the columns or the line give back is left
+ * out), and each distinct mining.notify line is stored once, in `jobs`; rows written before keep their whole JSON.
  */
 
 /**
