@@ -8,7 +8,7 @@ const MAX_ROWS_PER_INSERT = 1_000;
 const MAX_BYTES_PER_INSERT = 4 * 1024 * 1024;
 
 /** Split rows into multi-row INSERTs bounded in count and bytes. */
-export function chunkRows(rows: PgMessageRow[]): PgMessageRow[][] {
+function chunkRows(rows: PgMessageRow[]): PgMessageRow[][] {
   const out: PgMessageRow[][] = [];
   let cur: PgMessageRow[] = [];
   let bytes = 0;

@@ -64,7 +64,7 @@ function conditions(f: PgFilter, page: Page, hits: JobHits): SQL[] {
 }
 
 /** What a message row is read with (rows.ts rowToMessage): its columns and its job's line. */
-export const messageColumns = {
+const messageColumns = {
   seq: messages.seq,
   instance: messages.instance,
   session_id: messages.session_id,

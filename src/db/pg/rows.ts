@@ -82,7 +82,7 @@ export const canShareLine = (p: Prepared): boolean =>
   p.m.raw_hex === null && p.m.parse_error === null && (p.form & F_JSON) !== 0;
 
 /** What `q` scans: the message's searchable texts and hex (capture/search.ts), one per line. */
-export function searchText(m: Parameters<typeof searchFields>[0]): string {
+function searchText(m: Parameters<typeof searchFields>[0]): string {
   const f = searchFields(m);
   return [...f.texts, ...f.hex].join("\n");
 }
