@@ -185,3 +185,18 @@ test.skipIf(!havePg)("PostgreSQL: retention deletes the jobs no stored message u
   await retainOnce(pg, { days: 5, maxMessages: 0 });
   expect(await jobRaws()).toEqual([]);
 });
+
+test.skipIf(!havePg)("PostgreSQL: q finds job lines when more than ten thousand match (the messages query names them by subquery then)", async () => {
+  const { url, pg } = await fresh("jobsmany");
+  const st = await Storage.connect({ url, instanceId: "m", retention: noRetention, writer: manualWriter });
+  const c = capture(st, ["x"]);
+  c.feed("x", "pool_to_miner", notifyLine(9));
+  c.feed("x", "miner_to_pool", `{"id":1,"method":"mining.subscribe","params":["/slush/-fan"]}`);
+  await st.flush();
+  // Other lines whose texts match too (hashes below any hash53 a real line gets here, no message uses them).
+  await pg.$client`INSERT INTO jobs (hash, raw, search, last_ms) SELECT g, 'line ' || g, '/slush/', 0 FROM generate_series(1, 10001) g`;
+  await st.close();
+  const { st: r } = await readAll(url);
+  expect(await allPages(r, { q: "/slush/" }, 10)).toEqual(asJson(c.written).reverse());
+  await r.close();
+});
