@@ -55,7 +55,7 @@ export class WorkerSink implements BatchSink {
 
   /**
    * `script`: the thread's code (SQLite's write-worker.ts, or pg/write-worker.ts, which also takes `instance`), and
-   * `encode` how a batch becomes the text it is posted as (SQLite: wire.ts; PostgreSQL stores records whole: JSON).
+   * `encode` how a batch becomes the text it is posted as (both: wire.ts).
    */
   constructor(
     url: string,

@@ -13,7 +13,7 @@ import type { Batch } from "./statements";
  *    a farm batch's text is about half as long as the records'.
  *  - Each distinct long line appears once per batch (the pool sends every miner of a session group the same
  *    mining.notify, ~1.4 KB); messages carrying it name its index.
- * The PostgreSQL writer stores records whole and takes the batch as JSON (pg/sink.ts).
+ * The PostgreSQL writer takes the same text (pg/sink.ts).
  */
 
 /** A message as the writer turns it into a row. `whole`: json and decoded when they must be checked (see above). */

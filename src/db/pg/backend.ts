@@ -10,6 +10,7 @@ import { PgReads } from "./reads";
 import { rowToSession, sessionToPgRow } from "./rows";
 import { meta, sessions } from "./schema";
 import { WorkerSink } from "../sink";
+import { encodeBatch } from "../wire";
 
 /**
  * Seqs per run: each start of each instance numbers its messages from `(block - 1) * SEQ_BLOCK + 1`, the block from
@@ -106,7 +107,7 @@ export async function openPgBackend(url: string, instance: string, seqBlock = SE
       reads: new PgReads(db),
       // On a thread of its own: building rows and INSERT text for a batch is CPU the relay's thread must not spend.
       openSink: (retention, intervalMs) =>
-        new WorkerSink(url, retention, intervalMs, new URL("./write-worker.ts", import.meta.url).href, instance, JSON.stringify),
+        new WorkerSink(url, retention, intervalMs, new URL("./write-worker.ts", import.meta.url).href, instance, encodeBatch),
       exportStream: (sessionId) => pgExportStream(db, sessionId),
       async close() {
         try {

@@ -3,9 +3,11 @@ import type { MessageRecord } from "../../capture/records";
 import { BATCH, ImportError, items, KEPT_PROBLEMS, sameMessage, type ImportResult, type LineSource } from "../import";
 import type { ExportItem } from "../export";
 import type { PgDb } from "./open";
-import { messageToPgRow, rowToMessage, sessionToPgRow } from "./rows";
+import { toWireMessage } from "../wire";
+import { insertMessages } from "./insert";
+import { selectMessages } from "./reads";
+import { rowToMessage, sessionToPgRow } from "./rows";
 import { messages, meta, sessions } from "./schema";
-import { chunkRows } from "./sink";
 
 /**
  * Import a JSON Lines export into PostgreSQL, with the SQLite import's rules (../import.ts): a first pass validates every
@@ -24,8 +26,8 @@ async function lowestRunningBlock(db: PgDb): Promise<number> {
 }
 
 async function heldMessages(db: PgDb, seqs: number[]): Promise<Map<number, MessageRecord>> {
-  const rows = seqs.length ? await db.select({ seq: messages.seq, record: messages.record }).from(messages).where(inArray(messages.seq, seqs)) : [];
-  return new Map(rows.map((r) => [r.seq, rowToMessage(r.record)]));
+  const rows = seqs.length ? await selectMessages(db, inArray(messages.seq, seqs)) : [];
+  return new Map(rows.map((r) => [r.seq, rowToMessage(r)]));
 }
 
 export async function importJsonLinesPg(db: PgDb, instance: string, source: LineSource): Promise<ImportResult> {
@@ -59,18 +61,16 @@ export async function importJsonLinesPg(db: PgDb, instance: string, source: Line
   const result: ImportResult = { sessions: { inserted: 0, present: 0 }, messages: { inserted: 0, present: 0 } };
   const write = async (list: ExportItem[]) => {
     const sess = list.flatMap((it) => (it.type === "session" ? [sessionToPgRow(it.session, instance)] : []));
-    const msgs = list.flatMap((it) => (it.type === "message" ? [messageToPgRow(it.message, instance)] : []));
-    await db.transaction(async (tx) => {
+    const msgs = list.flatMap((it) => (it.type === "message" ? [toWireMessage(it.message)] : []));
+    await db.$client.begin(async (tx) => {
       if (sess.length) {
-        const ins = await tx.insert(sessions).values(sess).onConflictDoNothing().returning({ id: sessions.id });
-        result.sessions.inserted += ins.length;
-        result.sessions.present += sess.length - ins.length;
+        const ins = await tx`INSERT INTO sessions ${tx(sess)} ON CONFLICT (id) DO NOTHING`;
+        result.sessions.inserted += ins.count;
+        result.sessions.present += sess.length - ins.count;
       }
-      for (const chunk of chunkRows(msgs)) {
-        const ins = await tx.insert(messages).values(chunk).onConflictDoNothing().returning({ seq: messages.seq });
-        result.messages.inserted += ins.length;
-        result.messages.present += chunk.length - ins.length;
-      }
+      const inserted = await insertMessages(tx, instance, msgs);
+      result.messages.inserted += inserted;
+      result.messages.present += msgs.length - inserted;
     });
   };
   let batch: ExportItem[] = [];

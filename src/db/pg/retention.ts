@@ -33,6 +33,18 @@ async function scalar(db: PgDb, q: ReturnType<typeof sql>): Promise<number> {
   return Number(rows[0]?.v ?? 0);
 }
 
+/**
+ * Jobs whose newest message (last_ms) is older than every stored message are used by none. The writers upsert a job
+ * in the transaction that inserts its messages, so the table lock (which waits for those transactions and holds new
+ * ones back for this short statement) makes sure the messages a job is about to get are visible here.
+ */
+async function sweepJobs(db: PgDb): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE`);
+    await tx.execute(sql`DELETE FROM jobs WHERE last_ms < coalesce((SELECT min(ts_ms) FROM messages), 9223372036854775807)`);
+  });
+}
+
 export async function retainOnce(db: PgDb, o: RetentionOptions, now = Date.now()): Promise<RetentionResult> {
   let deletedMessages = 0;
   let deletedSessions = 0;
@@ -56,7 +68,7 @@ export async function retainOnce(db: PgDb, o: RetentionOptions, now = Date.now()
   }
   if ((o.maxBytes ?? 0) > 0) {
     const n = await scalar(db, sql`SELECT count(*) AS v FROM messages`);
-    const bytes = await scalar(db, sql`SELECT pg_total_relation_size('messages') AS v`);
+    const bytes = await scalar(db, sql`SELECT pg_total_relation_size('messages') + pg_total_relation_size('jobs') AS v`);
     const dead = await scalar(db, sql`SELECT coalesce(n_dead_tup, 0) AS v FROM pg_stat_user_tables WHERE relname = 'messages'`);
     const live = n === 0 ? 0 : (bytes * n) / (n + dead);
     if (n > 0 && live > o.maxBytes!) {
@@ -64,5 +76,6 @@ export async function retainOnce(db: PgDb, o: RetentionOptions, now = Date.now()
       deletedMessages += await deleteOldest(db, n - keep);
     }
   }
+  await sweepJobs(db);
   return { deletedMessages, deletedSessions, done: true };
 }

@@ -4,10 +4,12 @@ import type { Verdict } from "../../analysis/schema";
 
 /**
  * The capture history on PostgreSQL (drizzle-kit generates drizzle-pg/ from this file; the SQLite schema is ../schema.ts).
- * The same logical tables, in a simpler form: each record is kept whole as JSON text (text, not jsonb, so a read gives
- * back exactly the record that was written: jsonb would reorder keys and normalise numbers), beside the columns the
- * filters use and `search`, the searchable texts of capture/search.ts (lower case, one per line) that `q` scans with
- * ILIKE before each hit is re-checked by the same matcher as memory. Every row carries the `instance` that wrote it.
+ * The same logical tables, in a simpler form: records are JSON text (text, not jsonb, so a read gives back exactly the
+ * record that was written: jsonb would reorder keys and normalise numbers), beside the columns the filters use and
+ * `search`, the searchable texts of capture/search.ts (lower case, one per line) that `q` scans with ILIKE before each
+ * hit is re-checked by the same matcher as memory. Every row carries the `instance` that wrote it. Since migration 0001
+ * a message's line is in `raw` and its record compact (pg/rows.ts: what the columns or the line give back is left
+ * out), and each distinct mining.notify line is stored once, in `jobs`; rows written before keep their whole JSON.
  */
 
 /**
@@ -49,8 +51,15 @@ export const messages = pgTable(
     /** Searchable texts and hex (capture/search.ts searchFields), lower case, newline-separated. */
     search: text().notNull(),
     size_bytes: integer().notNull(),
-    /** The MessageRecord as JSON text. */
+    /**
+     * The MessageRecord: whole as JSON text (an object: rows written before migration 0001), or compact (an array,
+     * pg/rows.ts).
+     */
     record: text().notNull(),
+    /** The line (rows of the compact form; in its own column, as JSON text would escape every quote in it). */
+    raw: text(),
+    /** The `jobs` row holding this message's line (a mining.notify) instead of `raw`, or null. */
+    job: bigint({ mode: "number" }),
   },
   (t) => [
     index("messages_session_seq").on(t.session_id, t.seq),
@@ -61,6 +70,21 @@ export const messages = pgTable(
     index("messages_verdict_seq").on(t.verdict, t.seq).where(sql`verdict IS NOT NULL`),
   ],
 );
+
+/**
+ * Each distinct mining.notify line once (a pool sends the same job to every miner of a session group), shared by every
+ * instance: the same line from two instances is one row. `hash` is hash53(raw) (../hash.ts); a message references a
+ * row only when its raw is equal (a different line with the same hash keeps its line in its own record). `search` is
+ * the line's searchable texts (its rows' `search` is empty). `last_ms` is the newest ts_ms of a message that uses it:
+ * retention deletes oldest by time (seq order is per instance and run), so a job whose last_ms is below every stored
+ * message's ts_ms is used by none (pg/retention.ts).
+ */
+export const jobs = pgTable("jobs", {
+  hash: bigint({ mode: "number" }).primaryKey(),
+  raw: text().notNull(),
+  search: text().notNull(),
+  last_ms: bigint({ mode: "number" }).notNull(),
+});
 
 export const agentTelemetry = pgTable(
   "agent_telemetry",

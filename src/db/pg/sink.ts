@@ -1,35 +1,16 @@
 import type { RetentionOptions, RetentionStats } from "../retention";
 import type { BatchSink } from "../sink";
 import type { Batch } from "../statements";
+import { toWireBatch, type WireBatch } from "../wire";
+import { insertMessages } from "./insert";
 import type { PgDb } from "./open";
 import { retainOnce } from "./retention";
-import { messageToPgRow, sessionToPgRow, type PgMessageRow } from "./rows";
-
-/** One INSERT carries at most this many rows or bytes of record text (PostgreSQL allows 65,535 parameters). */
-const MAX_ROWS_PER_INSERT = 1_000;
-const MAX_BYTES_PER_INSERT = 4 * 1024 * 1024;
-
-/** Split rows into multi-row INSERTs bounded in count and bytes. */
-export function chunkRows(rows: PgMessageRow[]): PgMessageRow[][] {
-  const out: PgMessageRow[][] = [];
-  let cur: PgMessageRow[] = [];
-  let bytes = 0;
-  for (const r of rows) {
-    if (cur.length > 0 && (cur.length >= MAX_ROWS_PER_INSERT || bytes + r.record.length > MAX_BYTES_PER_INSERT)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(r);
-    bytes += r.record.length + r.search.length;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
+import { sessionToPgRow } from "./rows";
 
 /**
- * Writes each batch in one transaction of multi-row INSERTs. Bun's SQL client is asynchronous, so this thread only
- * awaits the server (no worker thread needed); the writer keeps one batch in flight and its queue bounded in bytes.
+ * Writes each batch in one transaction of multi-row INSERTs (insert.ts). Bun's SQL client is asynchronous, so this
+ * thread only awaits the server; the writer keeps one batch in flight and its queue bounded in bytes. Batches arrive
+ * as ../wire.ts text (the SQLite writer's hand-over: records the capture made travel without json and decoded).
  * Messages already present (same seq) are left as they are.
  */
 export class PgSink implements BatchSink {
@@ -54,15 +35,18 @@ export class PgSink implements BatchSink {
    * messages/s with the helper (same machine, load 6.5). The row objects are typed by the drizzle schema, whose keys are
    * the column names.
    */
-  async write(b: Batch): Promise<void> {
-    const rows = b.msgs.map((m) => messageToPgRow(m, this.instance));
+  write(b: Batch): Promise<void> {
+    return this.writeWire(toWireBatch(b));
+  }
+
+  async writeWire(b: WireBatch): Promise<void> {
     const sess = b.sess.map((s) => sessionToPgRow(s, this.instance));
     const tele = b.telemetry.map((t) => ({ ...t, instance: this.instance, content: JSON.stringify(t.content) }));
     await this.db.$client.begin(async (tx) => {
       if (sess.length > 0)
         await tx`INSERT INTO sessions ${tx(sess)} ON CONFLICT (id) DO UPDATE
           SET closed_at = excluded.closed_at, last_seen = excluded.last_seen, record = excluded.record`;
-      for (const chunk of chunkRows(rows)) await tx`INSERT INTO messages ${tx(chunk)} ON CONFLICT (seq) DO NOTHING`;
+      await insertMessages(tx, this.instance, b.msgs);
       if (tele.length > 0) await tx`INSERT INTO agent_telemetry ${tx(tele)} ON CONFLICT (event_id) DO NOTHING`;
     });
   }

@@ -1,6 +1,5 @@
 /// <reference lib="webworker" />
-import type { Batch } from "../statements";
-import { joinBatches } from "../wire";
+import { decodeBatch, joinBatches } from "../wire";
 import type { WorkerReply, WorkerRequest } from "../write-worker";
 import { connectPg, type PgDb } from "./open";
 import { PgSink } from "./sink";
@@ -32,7 +31,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
     chain = chain.then(async () => {
       try {
         if (!sink) throw new Error("database not open");
-        await sink.write(joinBatches(req.parts.map((t) => JSON.parse(t) as Batch)));
+        await sink.writeWire(joinBatches(req.parts.map(decodeBatch)));
         reply({ type: "done", id: req.id, error: null });
       } catch (err) {
         reply({ type: "done", id: req.id, error: text(err) });
