@@ -68,7 +68,7 @@ try {
     for (let i = tick % slices; i < sockets.length; i += slices) {
       const n = ++id;
       const nonce = ((n * 2654435761) >>> 0).toString(16).padStart(8, "0");
-      sockets[i]!.write(`{"params":["bc1qfarm${i % 50}.rig${i}","${job}","${(n >>> 4).toString(16).padStart(8, "0")}","65a1b000","${nonce}"],"id":${n},"method":"mining.submit"}\n`);
+      sockets[i]!.write(`{"params":["bc1qfarm${i % 50}.rig${i}","${job}","${(n >>> 4).toString(16).padStart(16, "0")}","65a1b000","${nonce}"],"id":${n},"method":"mining.submit"}\n`);
     }
     const wait = start + (tick + 1) * 100 - performance.now();
     if (wait > 0) await Bun.sleep(wait);

@@ -32,7 +32,7 @@ const server = Bun.listen<{ partial: string; n: number }>({
         if (line.includes("mining.subscribe"))
           out += `{"id":${id},"result":[[["mining.notify","${s.data.n}"]],"${(0x10000000 + s.data.n).toString(16)}",8],"error":null}\n`;
         else if (line.includes("mining.authorize"))
-          out += `{"id":${id},"result":true,"error":null}\n{"id":null,"method":"mining.set_difficulty","params":[65536]}\n${job}\n`;
+          out += `{"id":${id},"result":true,"error":null}\n{"id":null,"method":"mining.set_difficulty","params":[2.3283064365386963e-10]}\n${job}\n`;
         else
           out += Number(id) % 50 === 0
             ? `{"id":${id},"result":null,"error":[23,"Low difficulty share",null]}\n`
