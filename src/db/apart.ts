@@ -25,6 +25,23 @@ const SHAPE_MIN_SAVING = 8;
 /** Submits' analyses remembered for their answers (answers come within seconds; the window bounds it anyway). */
 const RECENT_SUBMITS = 16_384;
 
+/** The same keys in the same order with the same values (pool_error compared by its fields): what JSON text would show. */
+function sameAnalysis(a: SubmitAnalysis, b: SubmitAnalysis): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const va = a as unknown as Record<string, unknown>;
+  const vb = b as unknown as Record<string, unknown>;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i]) return false;
+    if (k === "pool_error") {
+      if (JSON.stringify(va[k]) !== JSON.stringify(vb[k])) return false;
+    } else if (!Object.is(va[k], vb[k])) return false;
+  }
+  return true;
+}
+
 export function prepareApart(c: Database, opts: { maxSharedTexts?: number } = {}) {
   const maxSharedTexts = opts.maxSharedTexts ?? MAX_SHARED_TEXTS;
   const findJob = c.prepare<{ raw: string }, [number]>("SELECT raw FROM jobs WHERE hash = ?");
@@ -90,7 +107,7 @@ export function prepareApart(c: Database, opts: { maxSharedTexts?: number } = {}
     const replySeq = replySeqOf(m);
     if (replySeq === null || m.seq - replySeq > ANSWER_WINDOW) return false;
     const request = recentSubmits.get(replySeq);
-    return request !== undefined && JSON.stringify(answerAnalysis(request, json())) === JSON.stringify(m.analysis);
+    return request !== undefined && sameAnalysis(answerAnalysis(request, json()), m.analysis);
   }
 
   return {
