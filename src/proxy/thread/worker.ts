@@ -5,7 +5,7 @@
  * count from a gap record, like a capture backlog bound.
  */
 import { startRelayCore, type RelayCore, type RelaySink } from "../relay-core";
-import { RingWriter } from "./ring";
+import { RECORD_HEADER, RingWriter } from "./ring";
 import { DIR, REC, SLOT, type FromRelay, type InitMessage, type OwnReplyRecord, type ToRelay } from "./protocol";
 
 declare const self: Worker;
@@ -38,6 +38,8 @@ function ringSink(ring: RingWriter, slots: Int32Array): RingSink {
   const lastWaiting = new Map<number, Waiting>();
   const lastMax: number[] = [];
   let retry: Timer | null = null;
+  /** Data records carry at most this much of a chunk (the ring's minimum, 64 KiB, gives 16 KiB pieces). */
+  const maxPiece = Math.max(1024, Math.floor(ring.capacity / 4) - RECORD_HEADER);
 
   function flushWaiting(): void {
     while (waiting.length) {
@@ -80,8 +82,19 @@ function ringSink(ring: RingWriter, slots: Int32Array): RingSink {
         Atomics.store(slots, SLOT.firstSession + index, maxQueued);
       }
       if (waiting.length) flushWaiting();
-      if (waiting.length === 0 && ring.write(REC.data, DIR[direction as keyof typeof DIR], index, wallMs, monoMs, chunk)) return;
-      // Not captured: counted in a gap record, merged while it is this session's newest waiting record.
+      // In pieces of at most a quarter of the ring: a chunk as big as the ring would never fit, however fast it is read.
+      let done = 0;
+      if (waiting.length === 0) {
+        const dir = DIR[direction as keyof typeof DIR];
+        while (done < chunk.byteLength) {
+          const piece = chunk.subarray(done, done + maxPiece);
+          if (!ring.write(REC.data, dir, index, wallMs, monoMs, piece)) break;
+          done += piece.byteLength;
+        }
+        if (done === chunk.byteLength) return;
+      }
+      // The rest is not captured: counted in a gap record, merged while it is this session's newest waiting record.
+      const rest = chunk.byteLength - done;
       const up = direction === "miner_to_pool";
       const atLineStart = chunk[chunk.byteLength - 1] === 0x0a;
       let w = lastWaiting.get(index);
@@ -92,10 +105,10 @@ function ringSink(ring: RingWriter, slots: Int32Array): RingSink {
       }
       const g = w.gap!;
       if (up) {
-        g.up += chunk.byteLength;
+        g.up += rest;
         g.upAtLineStart = atLineStart;
       } else {
-        g.down += chunk.byteLength;
+        g.down += rest;
         g.downAtLineStart = atLineStart;
       }
       flushWaiting();
