@@ -1,5 +1,6 @@
 import type { SubmitAnalysis } from "../analysis/schema";
 import { withPoolAnswer } from "../analysis/verdict";
+import { isRecord } from "../stratum/json";
 
 /**
  * A pool's answer to a miner's submit carries the submit's analysis with the answer applied (capture/ingest.ts), so
@@ -9,8 +10,6 @@ import { withPoolAnswer } from "../analysis/verdict";
  * submit, can find the answers that derive from it in that window and store their analysis whole (retention.ts).
  */
 export const ANSWER_WINDOW = 65_536;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The analysis of an answer (its line's JSON) to the submit whose analysis is `request`. */
 export function answerAnalysis(request: SubmitAnalysis, json: unknown): SubmitAnalysis {

@@ -43,7 +43,7 @@ function keepAnswerAnalyses(db: Db, upTo: number): void {
       ),
     )
     .all();
-  const update = db.$client.prepare<void, [AnalysisCell | null, number, number]>(
+  const update = db.$client.query<void, [AnalysisCell | null, number, number]>(
     `UPDATE messages SET analysis = ?, form = form - ${FORM_ANALYSIS_OF_REQUEST} WHERE seq = ? AND form = ?`,
   );
   for (const r of rows) update.run(analysisToColumn(rowToMessage(r).analysis), r.seq, r.form!);

@@ -1,4 +1,5 @@
 import type { Direction, MessageKind, MessageRecord, RpcId } from "../capture/records";
+import { isRecord } from "../stratum/json";
 import { decodeRequest, decodeResponse } from "../stratum/methods";
 import { analysisOfColumn, analysisToColumn, type AnalysisCell } from "./analysis-column";
 import { answerAnalysis } from "./answers";
@@ -53,7 +54,6 @@ export const methodCode = (method: string): number => METHOD_CODE.get(method) ??
 const methodOfRow = (mcode: number | null, method: string | null): string | null =>
   mcode !== null && mcode > 0 ? (METHOD_CODES[mcode - 1] ?? method) : method;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** json as the capture parses a line (stratum/parse.ts): only for lines captured whole. */
 export function jsonOfRaw(raw: string | null, truncated: boolean): unknown {
@@ -65,7 +65,8 @@ export function jsonOfRaw(raw: string | null, truncated: boolean): unknown {
   }
 }
 
-const rpcIdOf = (kind: MessageKind, json: unknown): RpcId | null =>
+/** rpc_id as the capture takes it from a line's JSON (json.id when a number or string). */
+export const rpcIdOf = (kind: MessageKind, json: unknown): RpcId | null =>
   kind !== "invalid" && isRecord(json) && (typeof json.id === "number" || typeof json.id === "string") ? json.id : null;
 
 /** decoded as the capture makes it (capture/ingest.ts), without the share analysis. */
@@ -160,7 +161,6 @@ export function messageToRow(m: WireMessage, refs: RowRefs = {}): MessageRow {
   const shape = job === null ? (refs.shape ?? null) : null;
   const reasonN = refs.reasonN ?? null;
   const coinbaseJob = refs.coinbaseJob ?? null;
-  const ofRequest = refs.analysisOfRequest === true && replySeqOf(m) !== null;
   const raw = m.raw;
   const json = m.whole === null ? null : m.whole.json === undefined ? null : m.whole.json;
   const { form, share, hasShare } = m.whole === null ? DERIVED : checkDerivation(m, m.whole.json, m.whole.decoded);
@@ -169,6 +169,8 @@ export function messageToRow(m: WireMessage, refs: RowRefs = {}): MessageRow {
   const tsExact = Number.isFinite(ms) && new Date(ms).toISOString() === m.ts;
   const mcode = m.method === null ? null : methodCode(m.method);
   const replySeq = replySeqOf(m);
+  // The derived analysis is read through reply_seq, so only a row that has one may leave it out.
+  const ofRequest = refs.analysisOfRequest === true && replySeq !== null;
   const us = m.latency_ms === null ? null : Math.round(m.latency_ms * 1000);
   const latencyUs = us !== null && Number.isSafeInteger(us) && us / 1000 === m.latency_ms ? us : null;
   return {

@@ -1,11 +1,10 @@
+import { isRecord } from "../stratum/json";
 import type { MessageRow } from "./rows";
 
 /**
  * decoded.share, which records carried before analysis/ replaced it (older exports still do), as the share columns of
  * a row: an ok share compactly (its hash as 32 bytes), anything else as JSON text.
  */
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export type ShareColumns = Pick<
   MessageRow,

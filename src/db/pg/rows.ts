@@ -1,7 +1,7 @@
 import type { Direction, MessageKind, MessageRecord, RpcId, SessionRecord } from "../../capture/records";
 import { searchFields } from "../../capture/search";
 import { autoReplayOff } from "../../sessions/record";
-import { decodedOf, jsonOfRaw } from "../rows";
+import { decodedOf, jsonOfRaw, rpcIdOf } from "../rows";
 import { analysisOfStored, analysisToStored, type StoredAnalysis } from "./analysis";
 import type { WireMessage } from "../wire";
 import type * as schema from "./schema";
@@ -47,9 +47,6 @@ type Compact = [
 ];
 const TRUNCATED = 11;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const rpcIdOf = (kind: MessageKind, json: unknown): RpcId | null =>
-  kind !== "invalid" && isRecord(json) && (typeof json.id === "number" || typeof json.id === "string") ? json.id : null;
 
 /** A message worked out once for the writer: its form, its json (given or derived) and the ts_ms column. */
 export type Prepared = { m: WireMessage; form: number; json: unknown; tsMs: number };
