@@ -43,7 +43,7 @@ const ServerEnv = z
     /** Run the relay's sockets on a thread of their own, handing chunks to capture through a shared ring. */
     RELAY_THREAD: bool.default(true),
     /** That ring's size; when it is full chunks are still relayed, their capture is dropped (counted). */
-    RELAY_RING_BYTES: positiveInt.min(64 * 1024).default(8 * 1024 * 1024),
+    RELAY_RING_BYTES: positiveInt.min(64 * 1024).default(64 * 1024 * 1024),
     /** With the relay thread: the main thread lowers its own scheduling priority by this many nice steps (0: not). */
     MAIN_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
     /** Bytes waiting for capture, per session and in all; past either, chunks are relayed but not captured (counted). */
