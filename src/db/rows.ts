@@ -54,7 +54,6 @@ export const methodCode = (method: string): number => METHOD_CODE.get(method) ??
 const methodOfRow = (mcode: number | null, method: string | null): string | null =>
   mcode !== null && mcode > 0 ? (METHOD_CODES[mcode - 1] ?? method) : method;
 
-
 /** json as the capture parses a line (stratum/parse.ts): only for lines captured whole. */
 export function jsonOfRaw(raw: string | null, truncated: boolean): unknown {
   if (raw === null || truncated) return null;

@@ -47,7 +47,6 @@ type Compact = [
 ];
 const TRUNCATED = 11;
 
-
 /** A message worked out once for the writer: its form, its json (given or derived) and the ts_ms column. */
 export type Prepared = { m: WireMessage; form: number; json: unknown; tsMs: number };
 
